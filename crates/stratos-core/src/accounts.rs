@@ -1,0 +1,532 @@
+//! The signed-in accounts: sign in, sign out, list, check, and keep each one's state current.
+//!
+//! This is the facade the app and the CLI call. It ties identity resolution, sessions, the
+//! keychain and the state file together so both front ends behave identically.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use jacquard_api::com_atproto::server::check_account_status::CheckAccountStatus;
+use jacquard_api::com_atproto::server::get_session::GetSession;
+use serde::Serialize;
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::config::{Config, ConfigError};
+use crate::health::Health;
+use crate::identifier::{Identifier, ParseError, parse_service_url};
+use crate::identity::{IdentityError, Resolver};
+use crate::keychain::{KeychainError, OsKeychain, SecretStore};
+use crate::session::{AccountSession, PasswordLogin, SessionError, StoredSecrets, password};
+use crate::state::{AccountRecord, AuthKind, Settings, State, StateError, StateFile};
+use crate::status::{self, AccountStatus};
+use crate::xrpc::{Xrpc, XrpcError};
+
+/// What a person typed to sign in with a password.
+#[derive(Clone, Default)]
+pub struct LoginRequest {
+    /// Handle, DID or email address.
+    pub identifier: String,
+    /// The account password (never an app password: account management needs the real one).
+    pub password: String,
+    /// The code emailed by the PDS when email 2FA is on.
+    pub auth_factor_token: Option<String>,
+    /// The PDS to use instead of the one in the DID document (accounts mid-migration, emails).
+    pub pds_host: Option<String>,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("identifier", &self.identifier)
+            .field("password", &"<redacted>")
+            .field(
+                "auth_factor_token",
+                &self.auth_factor_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("pds_host", &self.pds_host)
+            .finish()
+    }
+}
+
+/// Why an account operation failed, in terms a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// A required field was left empty.
+    #[error("the {field} is empty")]
+    EmptyField {
+        /// The field, in the user's words.
+        field: &'static str,
+    },
+    /// Something typed could not be parsed.
+    #[error(transparent)]
+    BadInput(#[from] ParseError),
+    /// The account's identity could not be resolved.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// The PDS emailed a sign-in code that must be entered to finish signing in.
+    #[error("the server emailed a sign-in code; enter it to finish signing in")]
+    AuthFactorRequired,
+    /// The emailed sign-in code was wrong or expired.
+    #[error("the sign-in code is wrong or has expired")]
+    WrongAuthFactor,
+    /// The identifier or password was refused.
+    #[error("wrong handle or password")]
+    WrongPassword,
+    /// The server signed in a different account than the one that was resolved.
+    #[error("the server signed in {got}, but {expected} was asked for")]
+    AccountMismatch {
+        /// The DID resolved from what was typed.
+        expected: String,
+        /// The DID the server returned.
+        got: String,
+    },
+    /// No signed-in account matches.
+    #[error("{id} is not signed in to Stratos")]
+    NotSignedIn {
+        /// What was asked for.
+        id: String,
+    },
+    /// A session-level failure (expired, revoked, transport).
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// A request failed before any session existed.
+    #[error(transparent)]
+    Xrpc(#[from] XrpcError),
+    /// The keychain failed.
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    /// The state file failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The environment configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// The result of `check-auth`: the session works and this is what the server says.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthCheck {
+    /// The account's DID.
+    pub did: String,
+    /// Its handle per the session.
+    pub handle: String,
+    /// The PDS.
+    pub pds_url: String,
+    /// Email address, if the session may see it.
+    pub email: Option<String>,
+    /// Whether the account is active.
+    pub active: bool,
+    /// The inactive status, if any.
+    pub status: Option<String>,
+    /// `checkAccountStatus`: activated.
+    pub activated: bool,
+    /// `checkAccountStatus`: the DID document points here.
+    pub valid_did: bool,
+    /// `checkAccountStatus`: the repository revision.
+    pub repo_rev: String,
+    /// `checkAccountStatus`: blocks in the repository.
+    pub repo_blocks: i64,
+    /// `checkAccountStatus`: records indexed.
+    pub indexed_records: i64,
+    /// `checkAccountStatus`: blobs referenced by records.
+    pub expected_blobs: i64,
+    /// `checkAccountStatus`: blobs present.
+    pub imported_blobs: i64,
+}
+
+/// Whether sign-out also reached the server.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogoutOutcome {
+    /// The account signed out.
+    pub did: String,
+    /// True when the server revoked the session; false when it could not be reached.
+    pub revoked_on_server: bool,
+    /// Why the server was not told, when it was not.
+    pub server_error: Option<String>,
+}
+
+/// All signed-in accounts and the services to reach them.
+pub struct Accounts {
+    config: Config,
+    xrpc: Xrpc,
+    resolver: Resolver,
+    secrets: Arc<dyn SecretStore>,
+    state: StateFile,
+    sessions: Mutex<HashMap<String, Arc<AccountSession>>>,
+}
+
+impl Accounts {
+    /// Opens the keychain and the state file named by `config`.
+    pub fn open(config: Config) -> Result<Self, AccountsError> {
+        let keychain = OsKeychain::open(&config.keyring_service)?;
+        Ok(Self::with_store(config, Arc::new(keychain)))
+    }
+
+    /// Like [`Accounts::open`] with an explicit secret store.
+    pub fn with_store(config: Config, secrets: Arc<dyn SecretStore>) -> Self {
+        let xrpc = Xrpc::new(crate::http::client(&config));
+        let resolver = Resolver::new(&config, xrpc.clone());
+        let state = StateFile::new(&config.data_dir);
+        Self {
+            config,
+            xrpc,
+            resolver,
+            secrets,
+            state,
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The identity resolver, for features that look accounts up.
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// The shared XRPC transport.
+    pub fn xrpc(&self) -> &Xrpc {
+        &self.xrpc
+    }
+
+    /// The state file, for showing its location.
+    pub fn state_file(&self) -> &StateFile {
+        &self.state
+    }
+
+    /// Reads the account list, selection and settings.
+    pub fn state(&self) -> Result<State, AccountsError> {
+        Ok(self.state.load()?)
+    }
+
+    /// Finds a signed-in account by DID or handle; with `None`, the selected (or only) account.
+    pub fn find(&self, id: Option<&str>) -> Result<AccountRecord, AccountsError> {
+        let state = self.state.load()?;
+        let found = match id {
+            Some(id) => state.find(id),
+            None => state.selected.as_deref().and_then(|d| state.find(d)).or(
+                if state.accounts.len() == 1 {
+                    state.accounts.first()
+                } else {
+                    None
+                },
+            ),
+        };
+        found.cloned().ok_or_else(|| AccountsError::NotSignedIn {
+            id: id.unwrap_or("no account").to_owned(),
+        })
+    }
+
+    /// Signs in with a password and remembers the account; the new account becomes selected.
+    pub async fn login_password(&self, req: LoginRequest) -> Result<AccountRecord, AccountsError> {
+        if req.identifier.trim().is_empty() {
+            return Err(AccountsError::EmptyField {
+                field: "handle, DID or email",
+            });
+        }
+        if req.password.is_empty() {
+            return Err(AccountsError::EmptyField { field: "password" });
+        }
+        let identifier: Identifier = req.identifier.parse()?;
+        let token = req
+            .auth_factor_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let pds_override = match req
+            .pds_host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        {
+            Some(h) => Some(parse_service_url(h)?),
+            None => None,
+        };
+        let (expected_did, pds) = match (&identifier, pds_override) {
+            (Identifier::Email(_), Some(pds)) => (None, pds),
+            (Identifier::Email(_), None) => return Err(IdentityError::EmailNeedsPds.into()),
+            (_, Some(pds)) => (self.resolve_did(&identifier).await.ok(), pds),
+            (_, None) => {
+                let resolved = self.resolver.resolve(&identifier).await?;
+                let pds = resolved.pds.ok_or_else(|| IdentityError::NoPdsInDocument {
+                    did: resolved.did.as_str().to_owned(),
+                })?;
+                (Some(resolved.did.as_str().to_owned()), pds)
+            }
+        };
+        log::info!(
+            "signing in {identifier} on {}",
+            crate::xrpc::service_name(&pds)
+        );
+        let login = password::create_session(
+            &self.xrpc,
+            &pds,
+            &identifier.to_string(),
+            &req.password,
+            token,
+        )
+        .await
+        .map_err(|e| login_error(e, token.is_some()))?;
+        if let Some(expected) = expected_did {
+            if expected != login.did {
+                return Err(AccountsError::AccountMismatch {
+                    expected,
+                    got: login.did,
+                });
+            }
+        }
+        self.remember(login, pds).await
+    }
+
+    async fn resolve_did(&self, id: &Identifier) -> Result<String, IdentityError> {
+        match id {
+            Identifier::Did(d) => Ok(d.as_str().to_owned()),
+            Identifier::Handle(h) => Ok(self.resolver.resolve_handle(h).await?.as_str().to_owned()),
+            Identifier::Email(_) => Err(IdentityError::EmailNeedsPds),
+        }
+    }
+
+    async fn remember(
+        &self,
+        login: PasswordLogin,
+        pds: Url,
+    ) -> Result<AccountRecord, AccountsError> {
+        let secrets = StoredSecrets::Password(login.secrets);
+        let store = self.secrets.clone();
+        let did = login.did.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::session::save_secrets(store.as_ref(), &did, &secrets)
+        })
+        .await
+        .expect("keychain writer does not panic")?;
+        let record = AccountRecord {
+            did: login.did.clone(),
+            handle: login.handle,
+            pds_url: pds.as_str().trim_end_matches('/').to_owned(),
+            auth_kind: AuthKind::Password,
+            added_at: Utc::now(),
+            health: Some(Health::from_account_status(
+                login.active,
+                login.status.as_deref(),
+            )),
+            checked_at: Some(Utc::now()),
+        };
+        let kept = record.clone();
+        self.state.update(move |s| {
+            s.accounts.retain(|a| a.did != kept.did);
+            s.accounts.push(kept.clone());
+            s.selected = Some(kept.did);
+        })?;
+        self.sessions.lock().await.remove(&record.did);
+        log::info!("signed in {} ({})", record.handle, record.did);
+        Ok(record)
+    }
+
+    /// The live session of a signed-in account, restored from the keychain on first use.
+    pub async fn session(&self, did: &str) -> Result<Arc<AccountSession>, AccountsError> {
+        let record = self.find(Some(did))?;
+        let mut sessions = self.sessions.lock().await;
+        if let Some(s) = sessions.get(&record.did) {
+            return Ok(s.clone());
+        }
+        let pds = Url::parse(&record.pds_url).map_err(|_| ParseError::BadServerUrl {
+            input: record.pds_url.clone(),
+        })?;
+        let store = self.secrets.clone();
+        let xrpc = self.xrpc.clone();
+        let did = record.did.clone();
+        let session =
+            tokio::task::spawn_blocking(move || AccountSession::restore(&did, pds, xrpc, store))
+                .await
+                .expect("keychain reader does not panic")?;
+        let session = Arc::new(session);
+        sessions.insert(record.did.clone(), session.clone());
+        Ok(session)
+    }
+
+    /// Signs out: revokes the session on the server, then deletes the local secrets and record.
+    ///
+    /// When the server cannot be reached the local sign-out still happens, and the outcome says
+    /// so, because keeping a person signed in against their will is worse.
+    pub async fn logout(&self, id: Option<&str>) -> Result<LogoutOutcome, AccountsError> {
+        let record = self.find(id)?;
+        let (revoked_on_server, server_error) = match self.session(&record.did).await {
+            Ok(session) => match session.revoke().await {
+                Ok(()) => (true, None),
+                Err(e) => {
+                    log::warn!(
+                        "could not revoke the session of {} on its server: {e}",
+                        record.did
+                    );
+                    (false, Some(e.to_string()))
+                }
+            },
+            Err(AccountsError::Session(SessionError::NotSignedIn { .. })) => {
+                (false, Some("no saved session".into()))
+            }
+            Err(e) => return Err(e),
+        };
+        let store = self.secrets.clone();
+        let did = record.did.clone();
+        tokio::task::spawn_blocking(move || store.delete(&did))
+            .await
+            .expect("keychain does not panic")?;
+        self.sessions.lock().await.remove(&record.did);
+        let did = record.did.clone();
+        self.state.update(move |s| {
+            s.accounts.retain(|a| a.did != did);
+            if s.selected.as_deref() == Some(did.as_str()) {
+                s.selected = s.accounts.first().map(|a| a.did.clone());
+            }
+        })?;
+        log::info!("signed out {} ({})", record.handle, record.did);
+        Ok(LogoutOutcome {
+            did: record.did,
+            revoked_on_server,
+            server_error,
+        })
+    }
+
+    /// Proves the stored session works: `getSession` plus `checkAccountStatus`.
+    pub async fn check_auth(&self, id: Option<&str>) -> Result<AuthCheck, AccountsError> {
+        let record = self.find(id)?;
+        let session = self.session(&record.did).await?;
+        let result = tokio::try_join!(session.call(&GetSession), session.call(&CheckAccountStatus));
+        let (s, c) = match result {
+            Ok(r) => r,
+            Err(e) => {
+                self.record_health(&record.did, health_of_error(&e)).await;
+                return Err(e.into());
+            }
+        };
+        Ok(AuthCheck {
+            did: s.did.as_str().to_owned(),
+            handle: s.handle.as_str().to_owned(),
+            pds_url: record.pds_url,
+            email: s.email.map(|e| e.to_string()),
+            active: s.active.unwrap_or(true),
+            status: s.status.map(|st| st.as_str().to_owned()),
+            activated: c.activated,
+            valid_did: c.valid_did,
+            repo_rev: c.repo_rev.to_string(),
+            repo_blocks: c.repo_blocks,
+            indexed_records: c.indexed_records,
+            expected_blobs: c.expected_blobs,
+            imported_blobs: c.imported_blobs,
+        })
+    }
+
+    /// The full status report of a signed-in account, recording its health.
+    pub async fn status(&self, did: &str) -> Result<AccountStatus, AccountsError> {
+        let record = self.find(Some(did))?;
+        let result = match self.session(&record.did).await {
+            Ok(session) => {
+                status::for_session(&self.resolver, &self.xrpc, &session, record.auth_kind)
+                    .await
+                    .map_err(AccountsError::from)
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(report) => {
+                self.record_health(&record.did, report.health()).await;
+                if let Some(h) = &report.handle {
+                    if *h != record.handle {
+                        let (did, h) = (record.did.clone(), h.clone());
+                        self.state.update(move |s| {
+                            s.accounts
+                                .iter_mut()
+                                .filter(|a| a.did == did)
+                                .for_each(|a| a.handle = h.clone())
+                        })?;
+                    }
+                }
+                Ok(report)
+            }
+            Err(AccountsError::Session(e)) => {
+                self.record_health(&record.did, health_of_error(&e)).await;
+                Err(e.into())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The public status report of any handle or DID, without signing in.
+    pub async fn lookup(&self, identifier: &str) -> Result<AccountStatus, AccountsError> {
+        let id: Identifier = identifier.parse()?;
+        Ok(status::lookup(&self.resolver, &self.xrpc, &id).await?)
+    }
+
+    /// Re-checks one account and returns its updated record.
+    pub async fn refresh(&self, did: &str) -> Result<AccountRecord, AccountsError> {
+        match self.status(did).await {
+            Ok(_) | Err(AccountsError::Session(_)) => {}
+            Err(e) => return Err(e),
+        }
+        self.find(Some(did))
+    }
+
+    /// Re-checks every account concurrently; per-account failures become their health.
+    pub async fn refresh_all(&self) -> Result<State, AccountsError> {
+        let state = self.state.load()?;
+        let checks = state.accounts.iter().map(|a| self.refresh(&a.did));
+        for result in futures::future::join_all(checks).await {
+            if let Err(e) = result {
+                log::warn!("account check failed: {e}");
+            }
+        }
+        self.state()
+    }
+
+    /// Makes an account the one shown in the window.
+    pub fn select(&self, did: &str) -> Result<(), AccountsError> {
+        let record = self.find(Some(did))?;
+        self.state.update(|s| s.selected = Some(record.did))?;
+        Ok(())
+    }
+
+    /// Saves preferences, clamped to sane bounds.
+    pub fn save_settings(&self, mut settings: Settings) -> Result<Settings, AccountsError> {
+        settings.refresh_interval_minutes = settings.refresh_interval_minutes.clamp(1, 1440);
+        let saved = settings.clone();
+        self.state.update(move |s| s.settings = saved)?;
+        Ok(settings)
+    }
+
+    async fn record_health(&self, did: &str, health: Health) {
+        let did = did.to_owned();
+        if let Err(e) = self.state.update(move |s| {
+            for a in s.accounts.iter_mut().filter(|a| a.did == did) {
+                a.health = Some(health);
+                a.checked_at = Some(Utc::now());
+            }
+        }) {
+            log::warn!("could not record account state: {e}");
+        }
+    }
+}
+
+fn health_of_error(e: &SessionError) -> Health {
+    match e {
+        SessionError::Expired { .. } | SessionError::NotSignedIn { .. } => Health::Expired,
+        SessionError::Xrpc(x) if x.is_unreachable() => Health::Unreachable,
+        _ => Health::Unknown,
+    }
+}
+
+/// Maps createSession's protocol errors to what the person did wrong.
+fn login_error(e: XrpcError, had_token: bool) -> AccountsError {
+    match e.error_name() {
+        Some("AuthFactorTokenRequired") => AccountsError::AuthFactorRequired,
+        Some("InvalidToken" | "ExpiredToken") if had_token => AccountsError::WrongAuthFactor,
+        Some("AuthenticationRequired") => AccountsError::WrongPassword,
+        _ => AccountsError::Xrpc(e),
+    }
+}

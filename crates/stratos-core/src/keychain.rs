@@ -1,0 +1,130 @@
+//! The only place secrets live: the operating system's keychain, through keyring-core.
+//!
+//! Secret Service on Linux, Keychain on macOS, Credential Manager on Windows. Each account's
+//! secrets are one JSON document under (service, DID), so a token refresh replaces them in one
+//! write and can never leave half-updated state behind.
+
+use std::sync::Arc;
+
+use keyring_core::{CredentialStore, Entry};
+
+/// Why the keychain could not be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum KeychainError {
+    /// The OS keychain is missing, locked or refused access.
+    #[error("the system keychain is not available: {0}")]
+    Unavailable(String),
+    /// The stored secret is not in the format Stratos wrote.
+    #[error("the keychain entry for {0} is damaged; sign in again")]
+    Damaged(String),
+}
+
+/// Storage for secrets keyed by account; a trait so pure-logic unit tests can use memory.
+pub trait SecretStore: Send + Sync {
+    /// Reads the secret stored under `key`, `None` when there is none.
+    fn get(&self, key: &str) -> Result<Option<String>, KeychainError>;
+    /// Replaces the secret under `key`.
+    fn set(&self, key: &str, secret: &str) -> Result<(), KeychainError>;
+    /// Removes the secret under `key`; removing a missing one is not an error.
+    fn delete(&self, key: &str) -> Result<(), KeychainError>;
+}
+
+/// The operating system's keychain, entries named by a service string.
+pub struct OsKeychain {
+    store: Arc<CredentialStore>,
+    service: String,
+}
+
+impl OsKeychain {
+    /// Opens the platform store; `service` keeps test entries apart from a user's.
+    pub fn open(service: &str) -> Result<Self, KeychainError> {
+        Ok(Self {
+            store: platform_store()?,
+            service: service.to_owned(),
+        })
+    }
+
+    fn entry(&self, key: &str) -> Result<Entry, KeychainError> {
+        Entry::new_in_store(&self.store, &self.service, key).map_err(unavailable)
+    }
+}
+
+impl SecretStore for OsKeychain {
+    fn get(&self, key: &str) -> Result<Option<String>, KeychainError> {
+        match self.entry(key)?.get_password() {
+            Ok(s) => Ok(Some(s)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(keyring_core::Error::BadEncoding(_)) => Err(KeychainError::Damaged(key.to_owned())),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    fn set(&self, key: &str, secret: &str) -> Result<(), KeychainError> {
+        self.entry(key)?.set_password(secret).map_err(unavailable)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), KeychainError> {
+        match self.entry(key)?.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+fn unavailable(e: keyring_core::Error) -> KeychainError {
+    KeychainError::Unavailable(e.to_string())
+}
+
+#[cfg(target_os = "linux")]
+fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    dbus_secret_service_keyring_store::Store::new()
+        .map(|s| s as Arc<CredentialStore>)
+        .map_err(unavailable)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    apple_native_keyring_store::keychain::Store::new()
+        .map(|s| s as Arc<CredentialStore>)
+        .map_err(unavailable)
+}
+
+#[cfg(target_os = "windows")]
+fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    windows_native_keyring_store::Store::new()
+        .map(|s| s as Arc<CredentialStore>)
+        .map_err(unavailable)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
+    Err(KeychainError::Unavailable(
+        "no supported keychain on this platform".into(),
+    ))
+}
+
+/// An in-memory store for unit tests of pure logic only; never used by the app or the CLI.
+#[cfg(test)]
+pub(crate) mod memory {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::{KeychainError, SecretStore};
+
+    #[derive(Default)]
+    pub(crate) struct MemoryStore(Mutex<HashMap<String, String>>);
+
+    impl SecretStore for MemoryStore {
+        fn get(&self, key: &str) -> Result<Option<String>, KeychainError> {
+            Ok(self.0.lock().unwrap().get(key).cloned())
+        }
+        fn set(&self, key: &str, secret: &str) -> Result<(), KeychainError> {
+            self.0.lock().unwrap().insert(key.into(), secret.into());
+            Ok(())
+        }
+        fn delete(&self, key: &str) -> Result<(), KeychainError> {
+            self.0.lock().unwrap().remove(key);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! Stratos core: everything a person does to their AT Protocol accounts, with no UI attached.
+//!
+//! The desktop shell (`src-tauri`) and the `stratos` CLI are thin layers over this crate, so every
+//! capability is tested headless against a real PDS. Modules are named after what a user would
+//! call the capability: [`identity`], [`status`], [`session`], [`accounts`], [`keychain`].
+
+pub mod accounts;
+pub mod config;
+pub mod health;
+pub mod http;
+pub mod identifier;
+pub mod identity;
+pub mod keychain;
+pub mod problem;
+pub mod redact;
+pub mod session;
+pub mod state;
+pub mod status;
+pub mod xrpc;
+
+pub use accounts::{Accounts, AccountsError, LoginRequest};
+pub use config::Config;
+pub use problem::{Explain, Problem};

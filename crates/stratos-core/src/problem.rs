@@ -1,0 +1,210 @@
+//! Errors as a person sees them: a stable code for programs, a sentence, and a hint.
+//!
+//! The app shows `message` and `hint`; the CLI prints them on stderr; tests match on `code`.
+
+use serde::Serialize;
+
+use crate::accounts::AccountsError;
+use crate::identifier::ParseError;
+use crate::identity::IdentityError;
+use crate::keychain::KeychainError;
+use crate::session::SessionError;
+use crate::xrpc::XrpcError;
+
+/// A user-facing description of a failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Stable machine-readable code, e.g. `auth_factor_required`.
+    pub code: &'static str,
+    /// What went wrong, in one sentence.
+    pub message: String,
+    /// What to do about it, when there is something to do.
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    fn new(code: &'static str, message: impl ToString, hint: Option<&str>) -> Self {
+        Self {
+            code,
+            message: message.to_string(),
+            hint: hint.map(str::to_owned),
+        }
+    }
+}
+
+/// Turns an error into a [`Problem`].
+pub trait Explain {
+    /// The user-facing description.
+    fn explain(&self) -> Problem;
+}
+
+impl Explain for XrpcError {
+    fn explain(&self) -> Problem {
+        match self {
+            XrpcError::Timeout { .. } => Problem::new(
+                "pds_timeout",
+                self,
+                Some("The server may be overloaded or down. Try again in a moment."),
+            ),
+            XrpcError::Unreachable { .. } => Problem::new(
+                "pds_unreachable",
+                self,
+                Some("Check the address and your internet connection; the server may be down."),
+            ),
+            XrpcError::Server { status, .. } if *status >= 500 => Problem::new(
+                "pds_error",
+                self,
+                Some(
+                    "The server had an internal problem. Try again later, or contact its operator.",
+                ),
+            ),
+            XrpcError::Server { .. } => Problem::new("pds_refused", self, None),
+            XrpcError::BadResponse { .. } => Problem::new(
+                "pds_bad_response",
+                self,
+                Some(
+                    "This address may not be an atproto PDS, or something between you and it is failing.",
+                ),
+            ),
+            XrpcError::Encode { .. } => Problem::new(
+                "internal",
+                self,
+                Some("This is a bug in Stratos; please report it."),
+            ),
+        }
+    }
+}
+
+impl Explain for IdentityError {
+    fn explain(&self) -> Problem {
+        match self {
+            IdentityError::HandleDoesNotResolve { .. } => Problem::new(
+                "handle_not_found",
+                self,
+                Some("Check the spelling. A handle looks like alice.bsky.social."),
+            ),
+            IdentityError::DidDocumentUnavailable { .. } => Problem::new(
+                "did_document_unavailable",
+                self,
+                Some("The DID may not exist, or the PLC directory could not be reached."),
+            ),
+            IdentityError::UnsupportedDidMethod { .. } => {
+                Problem::new("unsupported_did", self, None)
+            }
+            IdentityError::NoPdsInDocument { .. } => Problem::new(
+                "no_pds",
+                self,
+                Some(
+                    "If the account is being moved, give the PDS address explicitly (Advanced › PDS host, or --pds-host).",
+                ),
+            ),
+            IdentityError::EmailNeedsPds => Problem::new(
+                "email_needs_pds",
+                self,
+                Some(
+                    "Enter the PDS host under Advanced (--pds-host), or sign in with your handle instead.",
+                ),
+            ),
+        }
+    }
+}
+
+impl Explain for ParseError {
+    fn explain(&self) -> Problem {
+        match self {
+            ParseError::Empty { .. } => Problem::new("empty_field", self, None),
+            ParseError::BadDid { .. } | ParseError::BadHandle { .. } => Problem::new(
+                "bad_identifier",
+                self,
+                Some("Enter a handle (alice.bsky.social), a DID (did:plc:…) or an email address."),
+            ),
+            ParseError::BadServerUrl { .. } => Problem::new(
+                "bad_server_url",
+                self,
+                Some("Use the server's https address, like https://pds.example.com."),
+            ),
+        }
+    }
+}
+
+impl Explain for KeychainError {
+    fn explain(&self) -> Problem {
+        match self {
+            KeychainError::Unavailable(_) => Problem::new(
+                "keychain_unavailable",
+                self,
+                Some(
+                    "Unlock your system keychain (on Linux: a Secret Service such as GNOME Keyring or KWallet must be running).",
+                ),
+            ),
+            KeychainError::Damaged(_) => Problem::new(
+                "keychain_damaged",
+                self,
+                Some("Sign in to the account again."),
+            ),
+        }
+    }
+}
+
+impl Explain for SessionError {
+    fn explain(&self) -> Problem {
+        match self {
+            SessionError::Expired { .. } => Problem::new(
+                "session_expired",
+                self,
+                Some("Sign in to this account again."),
+            ),
+            SessionError::NotSignedIn { .. } => Problem::new(
+                "not_signed_in",
+                self,
+                Some("Sign in to this account again."),
+            ),
+            SessionError::Xrpc(e) => e.explain(),
+            SessionError::Keychain(e) => e.explain(),
+        }
+    }
+}
+
+impl Explain for AccountsError {
+    fn explain(&self) -> Problem {
+        match self {
+            AccountsError::EmptyField { .. } => Problem::new("empty_field", self, None),
+            AccountsError::BadInput(e) => e.explain(),
+            AccountsError::Identity(e) => e.explain(),
+            AccountsError::AuthFactorRequired => Problem::new(
+                "auth_factor_required",
+                self,
+                Some("Check your inbox for a code like ABCDE-FGHIJ."),
+            ),
+            AccountsError::WrongAuthFactor => Problem::new(
+                "wrong_auth_factor",
+                self,
+                Some(
+                    "Copy the newest code from the email exactly, or sign in again to get a new one.",
+                ),
+            ),
+            AccountsError::WrongPassword => Problem::new(
+                "wrong_password",
+                self,
+                Some(
+                    "Use the account password, not an app password. Passwords are case-sensitive.",
+                ),
+            ),
+            AccountsError::AccountMismatch { .. } => Problem::new(
+                "account_mismatch",
+                self,
+                Some("The PDS host given may belong to another account's server."),
+            ),
+            AccountsError::NotSignedIn { .. } => Problem::new(
+                "not_signed_in",
+                self,
+                Some("Run `stratos account list` to see signed-in accounts, or sign in first."),
+            ),
+            AccountsError::Session(e) => e.explain(),
+            AccountsError::Xrpc(e) => e.explain(),
+            AccountsError::Keychain(e) => e.explain(),
+            AccountsError::State(_) => Problem::new("state_file", self, None),
+            AccountsError::Config(_) => Problem::new("config", self, None),
+        }
+    }
+}

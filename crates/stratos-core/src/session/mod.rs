@@ -1,0 +1,177 @@
+//! Authenticated access to one account's PDS, whatever kind of session it has.
+//!
+//! Every feature calls [`AccountSession::call`]; the session decides how to authorise the request,
+//! refreshes tokens when needed (once, however many callers are waiting) and persists new tokens
+//! to the keychain. Password sessions live in [`password`]; OAuth sessions plug in beside them as
+//! another [`Credentials`] kind.
+
+pub mod password;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::keychain::{KeychainError, SecretStore};
+use crate::xrpc::{Output, Xrpc, XrpcError};
+use jacquard_common::xrpc::XrpcRequest;
+
+pub use password::{PasswordLogin, PasswordSecrets};
+
+/// Why an authenticated call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SessionError {
+    /// The session can no longer be refreshed; the person has to sign in again.
+    #[error("the session for {did} has expired or was revoked; sign in again")]
+    Expired {
+        /// The account.
+        did: String,
+    },
+    /// No secrets are stored for this account.
+    #[error("no saved session for {did} in the keychain; sign in again")]
+    NotSignedIn {
+        /// The account.
+        did: String,
+    },
+    /// The call reached the server and failed, or could not reach it.
+    #[error(transparent)]
+    Xrpc(#[from] XrpcError),
+    /// The keychain could not be read or written.
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+}
+
+/// The secrets of one account, exactly as stored in the keychain.
+#[derive(Clone, Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum StoredSecrets {
+    /// A password session's tokens.
+    Password(PasswordSecrets),
+}
+
+impl std::fmt::Debug for StoredSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoredSecrets::Password(_) => f.write_str("StoredSecrets::Password(<redacted>)"),
+        }
+    }
+}
+
+/// Reads an account's secrets from the keychain.
+pub fn load_secrets(
+    store: &dyn SecretStore,
+    did: &str,
+) -> Result<Option<StoredSecrets>, KeychainError> {
+    match store.get(did)? {
+        None => Ok(None),
+        Some(json) => serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|_| KeychainError::Damaged(did.to_owned())),
+    }
+}
+
+/// Writes an account's secrets to the keychain in one replace.
+pub fn save_secrets(
+    store: &dyn SecretStore,
+    did: &str,
+    secrets: &StoredSecrets,
+) -> Result<(), KeychainError> {
+    let json = serde_json::to_string(secrets).expect("secrets always serialise");
+    store.set(did, &json)
+}
+
+/// How a session authorises requests.
+enum Credentials {
+    Password(password::PasswordAuth),
+}
+
+/// A signed-in account: its PDS and the credentials to call it.
+pub struct AccountSession {
+    did: String,
+    pds: Url,
+    xrpc: Xrpc,
+    credentials: Credentials,
+}
+
+impl AccountSession {
+    /// Restores a session from the keychain; fails with `NotSignedIn` when nothing is stored.
+    pub fn restore(
+        did: &str,
+        pds: Url,
+        xrpc: Xrpc,
+        store: Arc<dyn SecretStore>,
+    ) -> Result<Self, SessionError> {
+        let secrets =
+            load_secrets(store.as_ref(), did)?.ok_or_else(|| SessionError::NotSignedIn {
+                did: did.to_owned(),
+            })?;
+        let credentials = match secrets {
+            StoredSecrets::Password(p) => {
+                Credentials::Password(password::PasswordAuth::new(did, p, store))
+            }
+        };
+        Ok(Self {
+            did: did.to_owned(),
+            pds,
+            xrpc,
+            credentials,
+        })
+    }
+
+    /// The account's DID.
+    pub fn did(&self) -> &str {
+        &self.did
+    }
+
+    /// The PDS this session talks to.
+    pub fn pds(&self) -> &Url {
+        &self.pds
+    }
+
+    /// Calls `req` on the account's PDS, refreshing the session once if the token is stale.
+    pub async fn call<R>(&self, req: &R) -> Result<Output<R>, SessionError>
+    where
+        R: XrpcRequest + Serialize,
+        Output<R>: DeserializeOwned,
+    {
+        match &self.credentials {
+            Credentials::Password(auth) => auth.call(&self.xrpc, &self.pds, req).await,
+        }
+    }
+
+    /// Ends the session on the server. Local secrets are removed by the caller afterwards.
+    pub async fn revoke(&self) -> Result<(), SessionError> {
+        match &self.credentials {
+            Credentials::Password(auth) => auth.revoke(&self.xrpc, &self.pds).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keychain::memory::MemoryStore;
+
+    #[test]
+    fn secrets_round_trip_and_damage_is_detected() {
+        let store = MemoryStore::default();
+        assert!(load_secrets(&store, "did:plc:x").unwrap().is_none());
+        let secrets = StoredSecrets::Password(PasswordSecrets {
+            access_jwt: "a".into(),
+            refresh_jwt: "r".into(),
+        });
+        save_secrets(&store, "did:plc:x", &secrets).unwrap();
+        match load_secrets(&store, "did:plc:x").unwrap() {
+            Some(StoredSecrets::Password(p)) => {
+                assert_eq!((p.access_jwt.as_str(), p.refresh_jwt.as_str()), ("a", "r"))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        store.set("did:plc:y", "garbage").unwrap();
+        assert!(matches!(
+            load_secrets(&store, "did:plc:y"),
+            Err(KeychainError::Damaged(_))
+        ));
+    }
+}

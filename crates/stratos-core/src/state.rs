@@ -1,0 +1,239 @@
+//! Non-secret state on disk: the account list, the selected account and settings.
+//!
+//! The app and the CLI share this file, so every change is a locked read-modify-write followed by
+//! an atomic rename: a crash or a concurrent writer can never leave a torn file.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::health::Health;
+
+/// How an account is signed in; decides which credential type its secrets hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthKind {
+    /// `com.atproto.server.createSession` with the account password.
+    Password,
+    /// atproto OAuth (DPoP-bound tokens).
+    Oauth,
+}
+
+/// One signed-in account, as remembered between runs (no secrets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountRecord {
+    /// The account's DID: its permanent key.
+    pub did: String,
+    /// The handle when last seen.
+    pub handle: String,
+    /// The PDS the session belongs to.
+    pub pds_url: String,
+    /// How the account is signed in.
+    pub auth_kind: AuthKind,
+    /// When it was added.
+    pub added_at: DateTime<Utc>,
+    /// The last known state, shown at once on start before a fresh check completes.
+    #[serde(default)]
+    pub health: Option<Health>,
+    /// When `health` was determined.
+    #[serde(default)]
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+/// User preferences that both the app and CLI honour.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// How often the tray re-checks every account, in minutes.
+    pub refresh_interval_minutes: u32,
+    /// Whether to notify about new devices and apps on an account.
+    pub notify_on_new_devices: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            refresh_interval_minutes: 5,
+            notify_on_new_devices: true,
+        }
+    }
+}
+
+/// Everything in the state file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct State {
+    /// Signed-in accounts in the order they were added.
+    pub accounts: Vec<AccountRecord>,
+    /// The DID of the account shown in the window.
+    pub selected: Option<String>,
+    /// Preferences.
+    pub settings: Settings,
+}
+
+impl State {
+    /// The account with this DID or handle.
+    pub fn find(&self, id: &str) -> Option<&AccountRecord> {
+        let id = id.trim().trim_start_matches('@');
+        self.accounts
+            .iter()
+            .find(|a| a.did == id || a.handle.eq_ignore_ascii_case(id))
+    }
+}
+
+/// Why the state file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// A filesystem operation failed.
+    #[error("could not {action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file exists but is not valid; it is left untouched so nothing is lost.
+    #[error("{path} is damaged ({detail}); move it aside to start fresh")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        detail: String,
+    },
+}
+
+/// The state file in a data folder.
+#[derive(Debug, Clone)]
+pub struct StateFile {
+    dir: PathBuf,
+}
+
+impl StateFile {
+    /// Uses `state.json` in `dir`, creating the folder on first write.
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Path of the JSON file, for messages and the settings screen.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join("state.json")
+    }
+
+    /// Reads the current state; a missing file is an empty state.
+    pub fn load(&self) -> Result<State, StateError> {
+        let path = self.path();
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StateError::Damaged {
+                path,
+                detail: e.to_string(),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+            Err(source) => Err(StateError::Io {
+                action: "read",
+                path,
+                source,
+            }),
+        }
+    }
+
+    /// Applies `change` under an exclusive lock and writes the result atomically.
+    pub fn update<T>(
+        &self,
+        change: impl FnOnce(&mut State) -> T,
+    ) -> Result<(State, T), StateError> {
+        let io = |action, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StateError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
+        let lock_path = self.dir.join("state.lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io("open", &lock_path))?;
+        lock.lock().map_err(io("lock", &lock_path))?;
+        let mut state = self.load()?;
+        let out = change(&mut state);
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(io("write", &self.dir))?;
+        let json = serde_json::to_vec_pretty(&state).expect("state always serialises");
+        tmp.write_all(&json).map_err(io("write", tmp.path()))?;
+        tmp.as_file().sync_all().map_err(io("write", tmp.path()))?;
+        tmp.persist(self.path()).map_err(|e| StateError::Io {
+            action: "replace",
+            path: self.path(),
+            source: e.error,
+        })?;
+        drop(lock);
+        Ok((state, out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(did: &str, handle: &str) -> AccountRecord {
+        AccountRecord {
+            did: did.into(),
+            handle: handle.into(),
+            pds_url: "http://localhost:1".into(),
+            auth_kind: AuthKind::Password,
+            added_at: Utc::now(),
+            health: None,
+            checked_at: None,
+        }
+    }
+
+    #[test]
+    fn round_trips_and_finds_by_handle_or_did() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::new(&dir.path().join("nested"));
+        assert_eq!(file.load().unwrap(), State::default());
+        file.update(|s| s.accounts.push(record("did:plc:abc", "alice.test")))
+            .unwrap();
+        let s = file.load().unwrap();
+        assert_eq!(s.find("@Alice.test").unwrap().did, "did:plc:abc");
+        assert_eq!(s.find("did:plc:abc").unwrap().handle, "alice.test");
+        assert!(s.find("bob.test").is_none());
+    }
+
+    #[test]
+    fn damaged_file_is_reported_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::new(dir.path());
+        fs::write(file.path(), b"{not json").unwrap();
+        assert!(matches!(file.load(), Err(StateError::Damaged { .. })));
+        assert!(file.update(|s| s.selected = None).is_err());
+        assert_eq!(fs::read(file.path()).unwrap(), b"{not json");
+    }
+
+    #[test]
+    fn concurrent_updates_are_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::new(dir.path());
+        std::thread::scope(|s| {
+            for i in 0..8 {
+                let file = file.clone();
+                s.spawn(move || {
+                    file.update(|st| st.accounts.push(record(&format!("did:plc:{i}"), "x.test")))
+                        .unwrap()
+                });
+            }
+        });
+        assert_eq!(file.load().unwrap().accounts.len(), 8);
+    }
+}

@@ -1,0 +1,307 @@
+//! One XRPC transport for every call Stratos makes, so timeouts, error decoding and
+//! authorization are handled the same way everywhere.
+//!
+//! Lexicon types and their encoding come from `jacquard-api`; this module only moves bytes and
+//! turns failures into errors a person can act on.
+
+use jacquard_common::deps::fluent_uri::Uri;
+use jacquard_common::deps::smol_str::SmolStr;
+use jacquard_common::xrpc::{CallOptions, XrpcRequest, XrpcResp, build_http_request};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+/// The decoded success output of XRPC request `R`.
+pub type Output<R> = <<R as XrpcRequest>::Response as XrpcResp>::Output<SmolStr>;
+
+/// What went wrong talking to a service.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum XrpcError {
+    /// The service accepted the connection but did not answer in time.
+    #[error("{service} did not answer {nsid} within the time limit")]
+    Timeout {
+        /// The service's host, as shown to the user.
+        service: String,
+        /// The method called.
+        nsid: String,
+    },
+    /// No connection could be made (DNS failure, refused, TLS failure...).
+    #[error("could not reach {service}: {detail}")]
+    Unreachable {
+        /// The service's host.
+        service: String,
+        /// The transport's own description.
+        detail: String,
+    },
+    /// The service answered with a well-formed XRPC error.
+    #[error("{service} refused {nsid}: {error}{}", message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default())]
+    Server {
+        /// The service's host.
+        service: String,
+        /// The method called.
+        nsid: String,
+        /// The HTTP status.
+        status: u16,
+        /// The XRPC error name, such as `AuthFactorTokenRequired`.
+        error: String,
+        /// The server's explanation, if any.
+        message: Option<String>,
+    },
+    /// The service answered, but not with XRPC (an HTML page, a proxy error, bad JSON...).
+    #[error("{service} sent an answer to {nsid} that is not valid XRPC (HTTP {status}): {detail}")]
+    BadResponse {
+        /// The service's host.
+        service: String,
+        /// The method called.
+        nsid: String,
+        /// The HTTP status.
+        status: u16,
+        /// What was wrong with it.
+        detail: String,
+    },
+    /// The request itself could not be built; a bug or an impossible argument.
+    #[error("could not build the {nsid} request: {detail}")]
+    Encode {
+        /// The method called.
+        nsid: String,
+        /// Why.
+        detail: String,
+    },
+}
+
+impl XrpcError {
+    /// The XRPC error name when the server gave one, for matching on protocol errors.
+    pub fn error_name(&self) -> Option<&str> {
+        match self {
+            XrpcError::Server { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// True when the answer means the access token is no longer good (expired or revoked).
+    pub fn is_expired_token(&self) -> bool {
+        matches!(self.error_name(), Some("ExpiredToken" | "InvalidToken"))
+    }
+
+    /// True when the service itself could not be reached or did not answer.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            XrpcError::Timeout { .. } | XrpcError::Unreachable { .. }
+        )
+    }
+}
+
+/// A service's host (and port) for messages: what a person recognises.
+pub fn service_name(base: &Url) -> String {
+    match (base.host_str(), base.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        _ => base.to_string(),
+    }
+}
+
+/// Sends XRPC requests over the shared HTTP client.
+#[derive(Debug, Clone)]
+pub struct Xrpc {
+    http: reqwest::Client,
+}
+
+impl Xrpc {
+    /// Wraps the shared HTTP client (see [`crate::http::client`]).
+    pub fn new(http: reqwest::Client) -> Self {
+        Self { http }
+    }
+
+    /// The underlying HTTP client, for non-XRPC requests such as well-known lookups.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Calls `req` on the service at `base`, with `bearer` as the Authorization token if given.
+    pub async fn send<R>(
+        &self,
+        base: &Url,
+        req: &R,
+        bearer: Option<&str>,
+    ) -> Result<Output<R>, XrpcError>
+    where
+        R: XrpcRequest + Serialize,
+        Output<R>: DeserializeOwned,
+    {
+        let nsid = R::NSID;
+        let encode = |detail: String| XrpcError::Encode {
+            nsid: nsid.to_owned(),
+            detail,
+        };
+        let root = base.as_str().trim_end_matches('/');
+        let uri = Uri::parse(root).map_err(|e| encode(e.to_string()))?;
+        let request = build_http_request(&uri, req, &CallOptions::default())
+            .map_err(|e| encode(e.to_string()))?;
+        let mut request = reqwest::Request::try_from(request).map_err(|e| encode(e.to_string()))?;
+        // Input-less procedures (refreshSession, deleteSession...) are unit structs that encode as
+        // `null`; servers expect no body at all for them.
+        if request.body().and_then(|b| b.as_bytes()) == Some(b"null") {
+            *request.body_mut() = None;
+            request.headers_mut().remove(http::header::CONTENT_TYPE);
+        }
+        if let Some(token) = bearer {
+            let value = http::HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|e| encode(e.to_string()))?;
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, value);
+        }
+        log::debug!("xrpc {} {}", nsid, service_name(base));
+        let (status, body) = self.execute(base, nsid, request).await?;
+        if (200..300).contains(&status) {
+            // Output-less methods answer with an empty body, which decodes as `()` only as `null`.
+            let body: &[u8] = if body.is_empty() { b"null" } else { &body };
+            return <R::Response as XrpcResp>::decode_output::<SmolStr>(body).map_err(|e| {
+                XrpcError::BadResponse {
+                    service: service_name(base),
+                    nsid: nsid.to_owned(),
+                    status,
+                    detail: e.to_string(),
+                }
+            });
+        }
+        Err(decode_error(base, nsid, status, &body))
+    }
+
+    /// Calls a method with no typed lexicon in jacquard-api, returning raw JSON; used only for
+    /// endpoints outside `com.atproto`.
+    pub async fn get_json(
+        &self,
+        base: &Url,
+        nsid: &str,
+        query: &[(&str, &str)],
+    ) -> Result<serde_json::Value, XrpcError> {
+        let mut url = base
+            .join(&format!("xrpc/{nsid}"))
+            .map_err(|e| XrpcError::Encode {
+                nsid: nsid.to_owned(),
+                detail: e.to_string(),
+            })?;
+        url.query_pairs_mut().extend_pairs(query);
+        let request = self.http.get(url).build().map_err(|e| XrpcError::Encode {
+            nsid: nsid.to_owned(),
+            detail: e.to_string(),
+        })?;
+        let (status, body) = self.execute(base, nsid, request).await?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&body).map_err(|e| XrpcError::BadResponse {
+                service: service_name(base),
+                nsid: nsid.to_owned(),
+                status,
+                detail: e.to_string(),
+            });
+        }
+        Err(decode_error(base, nsid, status, &body))
+    }
+
+    async fn execute(
+        &self,
+        base: &Url,
+        nsid: &str,
+        request: reqwest::Request,
+    ) -> Result<(u16, Vec<u8>), XrpcError> {
+        let transport = |e: reqwest::Error| {
+            if e.is_timeout() {
+                XrpcError::Timeout {
+                    service: service_name(base),
+                    nsid: nsid.to_owned(),
+                }
+            } else {
+                XrpcError::Unreachable {
+                    service: service_name(base),
+                    detail: root_cause(&e),
+                }
+            }
+        };
+        let response = self.http.execute(request).await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(transport)?;
+        Ok((status, body.to_vec()))
+    }
+}
+
+/// Turns a non-2xx answer into [`XrpcError::Server`] when it is XRPC, or `BadResponse` when not.
+fn decode_error(base: &Url, nsid: &str, status: u16, body: &[u8]) -> XrpcError {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        error: String,
+        message: Option<String>,
+    }
+    match serde_json::from_slice::<Body>(body) {
+        Ok(b) => XrpcError::Server {
+            service: service_name(base),
+            nsid: nsid.to_owned(),
+            status,
+            error: b.error,
+            message: b.message,
+        },
+        Err(_) => XrpcError::BadResponse {
+            service: service_name(base),
+            nsid: nsid.to_owned(),
+            status,
+            detail: snippet(body),
+        },
+    }
+}
+
+/// The first bytes of an unexpected body, printable, for an error message.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.is_empty() {
+        "empty body".to_owned()
+    } else if one_line.chars().count() > 120 {
+        format!("{}…", one_line.chars().take(120).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+/// The innermost cause of a transport error: "connection refused" rather than "error sending request".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_xrpc_and_non_xrpc_errors() {
+        let base = Url::parse("http://localhost:2583").unwrap();
+        let e = decode_error(
+            &base,
+            "x.y.z",
+            401,
+            br#"{"error":"AuthFactorTokenRequired","message":"A sign in code has been sent"}"#,
+        );
+        assert_eq!(e.error_name(), Some("AuthFactorTokenRequired"));
+        assert!(e.to_string().contains("localhost:2583"), "{e}");
+        let e = decode_error(
+            &base,
+            "x.y.z",
+            502,
+            b"<html><body>Bad gateway</body></html>",
+        );
+        assert!(matches!(e, XrpcError::BadResponse { status: 502, .. }));
+        assert!(e.to_string().contains("Bad gateway"), "{e}");
+        let e = decode_error(&base, "x.y.z", 500, b"");
+        assert!(e.to_string().contains("empty body"), "{e}");
+    }
+
+    #[test]
+    fn snippets_are_bounded() {
+        let long = "a".repeat(500);
+        assert!(snippet(long.as_bytes()).chars().count() <= 121);
+    }
+}
