@@ -1,0 +1,52 @@
+// The only module that talks to the Rust side.
+// Every command rejects with {code, message, hint}; anything else is normalised to that shape.
+
+function tauri() {
+  return window.__TAURI__;
+}
+
+function toError(err) {
+  if (err && typeof err === 'object' && typeof err.message === 'string') {
+    return { code: err.code || 'error', message: err.message, hint: err.hint ?? null };
+  }
+  if (typeof err === 'string' && err) {
+    return { code: 'error', message: err, hint: null };
+  }
+  return { code: 'error', message: 'Something went wrong.', hint: null };
+}
+
+async function invoke(cmd, args) {
+  const t = tauri();
+  if (!t || !t.core || typeof t.core.invoke !== 'function') {
+    throw {
+      code: 'no_backend',
+      message: 'The Stratos backend is not available.',
+      hint: 'Open Stratos as a desktop app rather than in a web browser.',
+    };
+  }
+  try {
+    return await t.core.invoke(cmd, args);
+  } catch (err) {
+    throw toError(err);
+  }
+}
+
+export const listAccounts = () => invoke('list_accounts');
+export const refreshAccounts = () => invoke('refresh_accounts');
+export const accountOverview = (did) => invoke('account_overview', { did });
+export const lookupStatus = (identifier) => invoke('lookup_status', { identifier });
+export const selectAccount = (did) => invoke('select_account', { did });
+export const logout = (did) => invoke('logout', { did });
+export const getSettings = () => invoke('get_settings');
+export const setSettings = (settings) => invoke('set_settings', { settings });
+
+export function loginPassword({ identifier, password, authFactorToken = null, pdsHost = null }) {
+  return invoke('login_password', { identifier, password, authFactorToken, pdsHost });
+}
+
+/** Subscribe to a backend event; resolves to an unlisten function (a no-op without a backend). */
+export async function on(event, handler) {
+  const t = tauri();
+  if (!t || !t.event || typeof t.event.listen !== 'function') return () => {};
+  return t.event.listen(event, (e) => handler(e.payload));
+}

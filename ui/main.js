@@ -1,0 +1,158 @@
+// Boot, app state and routing between screens.
+import * as api from './api.js';
+import { h, button, errorBox } from './dom.js';
+import { createSidebar } from './screens/accounts.js';
+import * as overview from './screens/overview.js';
+import * as addAccount from './screens/add-account.js';
+import * as lookup from './screens/lookup.js';
+import * as settings from './screens/settings.js';
+import * as welcome from './screens/welcome.js';
+
+const SCREENS = { overview, 'add-account': addAccount, lookup, settings, welcome };
+
+const state = {
+  accounts: [],
+  selected: null, // DID shown in the overview
+  loaded: false,
+  refreshing: false,
+  screen: null,
+};
+
+const main = document.getElementById('main');
+let current = null; // {screen, params, controller, instance}
+
+const exists = (did) => !!did && state.accounts.some((a) => a.did === did);
+
+const sidebar = createSidebar(document.getElementById('sidebar'), {
+  onSelect: (did) => go('overview', { did }, { focus: false }),
+  onNavigate: (screen) => go(screen),
+  onRefreshAll: refreshAll,
+});
+
+/* ---------- State ---------- */
+
+function setAccounts(payload) {
+  state.accounts = Array.isArray(payload?.accounts) ? payload.accounts : [];
+  // Keep the account being viewed; otherwise follow the backend's selection.
+  if (!(state.screen === 'overview' && exists(state.selected))) state.selected = payload?.selected ?? state.selected;
+  if (!exists(state.selected)) state.selected = state.accounts[0]?.did ?? null;
+  state.loaded = true;
+  sidebar.render(state);
+
+  if (state.screen === 'overview' && !exists(current?.params.did)) {
+    go(state.accounts.length ? 'overview' : 'welcome', {}, { focus: false });
+  } else if (state.screen === 'welcome' && state.accounts.length) {
+    go('overview', {}, { focus: false });
+  } else {
+    current?.instance?.accountsChanged?.(state);
+  }
+}
+
+async function reloadAccounts() {
+  setAccounts(await api.listAccounts());
+}
+
+async function refreshAll() {
+  if (state.refreshing) return;
+  state.refreshing = true;
+  sidebar.showError(null);
+  sidebar.render(state);
+  try {
+    setAccounts(await api.refreshAccounts());
+  } catch (err) {
+    sidebar.showError(err);
+  } finally {
+    state.refreshing = false;
+    sidebar.render(state);
+  }
+}
+
+const actions = {
+  reloadAccounts,
+
+  async accountAdded(account) {
+    try {
+      await reloadAccounts();
+    } catch {
+      if (!exists(account.did)) state.accounts = [...state.accounts, account];
+    }
+    go('overview', { did: account.did });
+  },
+
+  async loggedOut(did) {
+    try {
+      await reloadAccounts();
+    } catch {
+      setAccounts({ accounts: state.accounts.filter((a) => a.did !== did), selected: null });
+    }
+    if (state.screen === 'overview' && current?.params.did === did) {
+      go(state.accounts.length ? 'overview' : 'welcome');
+    }
+  },
+};
+
+/* ---------- Routing ---------- */
+
+function go(screen, params = {}, { focus = true } = {}) {
+  if (!SCREENS[screen]) return;
+  if (screen === 'welcome' && state.accounts.length) screen = 'overview';
+  if (screen === 'overview') {
+    const did = exists(params.did) ? params.did : exists(state.selected) ? state.selected : state.accounts[0]?.did;
+    if (!did) {
+      screen = 'welcome';
+      params = {};
+    } else {
+      if (current?.screen === 'overview' && current.params.did === did && !params.force) return;
+      params = { did };
+      if (did !== state.selected || current?.screen !== 'overview') {
+        api.selectAccount(did).catch((err) => sidebar.showError(err));
+      }
+      state.selected = did;
+    }
+  }
+
+  current?.controller.abort();
+  const controller = new AbortController();
+  state.screen = screen;
+  current = { screen, params, controller, instance: null };
+  main.scrollTop = 0;
+  current.instance = SCREENS[screen].mount(main, { state, go, actions, signal: controller.signal }, params) || {};
+  sidebar.render(state);
+
+  // Move focus into the new screen unless the screen already placed it (e.g. on a form field).
+  if (focus && !main.contains(document.activeElement)) {
+    main.querySelector('h1[tabindex="-1"]')?.focus({ preventScroll: true });
+  }
+}
+
+/* ---------- Boot ---------- */
+
+async function boot() {
+  main.setAttribute('aria-busy', 'true');
+  try {
+    const result = await api.listAccounts();
+    setAccounts(result);
+    if (!state.screen) go(state.accounts.length ? 'overview' : 'welcome', {}, { focus: false });
+  } catch (err) {
+    state.loaded = true;
+    sidebar.render(state);
+    main.replaceChildren(h('section', { class: 'screen screen--center', 'data-testid': 'boot-error' },
+      h('h1', {}, 'Stratos couldn’t load your accounts'),
+      errorBox(err, { action: button('Try again', { variant: 'primary', iconName: 'refresh', onclick: boot }) })));
+  } finally {
+    main.removeAttribute('aria-busy');
+  }
+}
+
+api.on('accounts-changed', (payload) => {
+  setAccounts(payload);
+  if (!state.screen) go(state.accounts.length ? 'overview' : 'welcome', {}, { focus: false });
+}).catch(() => {});
+
+api.on('navigate', (payload) => {
+  const screen = payload?.screen;
+  if (!SCREENS[screen]) return;
+  go(screen, screen === 'overview' && payload.did ? { did: payload.did } : {});
+}).catch(() => {});
+
+boot();
