@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Stratos needs. Usage: scripts/deps.sh build|test
+# "build" is enough to compile and run the app; "test" adds the headless desktop, the keychain
+# daemon and the WebDriver used by the tests. Installs only what is missing.
+set -euo pipefail
+
+build=(build-essential pkg-config libwebkit2gtk-4.1-dev libdbus-1-dev libayatana-appindicator3-1 gnome-keyring)
+test=(xvfb xauth dbus dbus-x11 libglib2.0-bin webkit2gtk-driver imagemagick)
+
+want=("${build[@]}")
+[[ "${1:-build}" == "test" ]] && want+=("${test[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+sudo=""
+[[ $(id -u) -ne 0 ]] && sudo="sudo"
+echo "Installing: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,645 @@
+#!/usr/bin/env node
+// Stratos local test network: a PLC directory and two reference PDSes in ONE
+// Node process, bound to 127.0.0.1 only, plus a handle resolver and a control
+// server for tests.
+//
+// Usage:  node network.mjs [--info <file>] [--ignore-stdin]
+//   Needs Node >= 22 (run ./setup.sh first; it prints the node binary to use).
+//
+// Once everything listens, ONE line of JSON goes to stdout (and, atomically, to
+// --info <file>):
+//   {"plc":"http://localhost:P","resolver":"http://127.0.0.1:R","control":"http://127.0.0.1:C",
+//    "pds":[{"url":"http://localhost:P1","did":"did:web:localhost%3AP1","domain":".test","adminPassword":"…"},
+//           {"url":"http://localhost:P2","did":"did:web:localhost%3AP2","domain":".pds2.test","adminPassword":"…"}]}
+// Everything else goes to stderr. STRATOS_TESTNET_VERBOSE=1 turns the PDS logs on.
+//
+// Resolver (for STRATOS_HANDLE_RESOLVER):
+//   GET  /xrpc/com.atproto.identity.resolveHandle?handle=h -> 200 {did} | 400 {error:"HandleNotFound"}
+// Control server (JSON):
+//   GET    /health
+//   GET    /mail[?to=<email>]                 captured mail, oldest first
+//   GET    /mail/wait?to=&subject=&after=&timeout_ms=
+//          long-poll for the (after+1)-th matching mail; 408 on timeout (max 30000 ms)
+//   GET    /handle-override                   {handle: did, ...}
+//   PUT    /handle-override  {handle, did}    make a custom-domain handle resolve
+//   DELETE /handle-override?handle=h
+//
+// Email 2FA EMULATION: the reference PDS (0.5.35) ignores `emailAuthFactor` in
+// com.atproto.server.updateEmail and never answers createSession with
+// AuthFactorTokenRequired; only Bluesky's closed-source entryway does. Stratos
+// must handle that flow, so this network emulates it in front of each PDS:
+//   - updateEmail {email, emailAuthFactor, token} stores the flag per account
+//     (and, when the address is unchanged, keeps the email confirmed);
+//   - createSession with the account password for such an account and no valid
+//     authFactorToken revokes the new session, mails a code (subject
+//     "Sign-in Code Requested") and answers 401 AuthFactorTokenRequired; with the
+//     mailed code it succeeds. App-password logins skip the second factor;
+//   - createSession / getSession / refreshSession report `emailAuthFactor`.
+//
+// The process exits cleanly (servers closed, temp dir removed) on SIGTERM,
+// SIGINT, and when stdin is a pipe or socket that reaches EOF, so a parent
+// that dies takes the network down. When starting it in the background from a
+// script whose stdin might be an already-closed pipe, pass --ignore-stdin.
+
+import { randomBytes, randomInt } from 'node:crypto'
+import { EventEmitter, once } from 'node:events'
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import http from 'node:http'
+import module from 'node:module'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+
+const VERBOSE = process.env.STRATOS_TESTNET_VERBOSE === '1'
+// The atproto loggers read these at import time, so set them before importing.
+if (VERBOSE) {
+  process.env.LOG_ENABLED = 'true'
+  process.env.LOG_DESTINATION = '/dev/stderr' // never stdout: it carries the info line
+} else {
+  process.env.LOG_ENABLED = 'false'
+}
+
+const HOST = '127.0.0.1'
+const MAIL_CODE = /[A-Z2-7]{5}-[A-Z2-7]{5}/
+const MAX_WAIT_MS = 30_000
+const MAX_IMPORT_SIZE = 100 * 1024 * 1024
+const SIGN_IN_SUBJECT = 'Sign-in Code Requested'
+const SIGN_IN_CODE_TTL_MS = 15 * 60 * 1000
+// Marks requests the 2FA emulation forwards to its own PDS, so they pass through.
+const INNER_HEADER = 'x-stratos-testnet-inner'
+const INNER_SECRET = randomBytes(16).toString('hex')
+
+const log = (...args) => console.error('[stratos-testnet]', ...args)
+const debug = VERBOSE ? log : () => {}
+
+function parseArgs(argv) {
+  const opts = { info: null, ignoreStdin: false }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--info' && argv[i + 1]) opts.info = argv[++i]
+    else if (a.startsWith('--info=')) opts.info = a.slice('--info='.length)
+    else if (a === '--ignore-stdin') opts.ignoreStdin = true
+    else throw new Error(`unknown argument ${a} (usage: network.mjs [--info <file>] [--ignore-stdin])`)
+  }
+  return opts
+}
+
+// ---------------------------------------------------------------- shutdown --
+
+const cleanups = [] // run in reverse order on exit
+let shuttingDown = false
+let startup // the main() promise
+
+async function shutdown(code, why) {
+  if (shuttingDown) return
+  shuttingDown = true
+  if (why) log(why)
+  // Last resort if some close hangs; unref'd so it never delays a clean exit.
+  setTimeout(() => {
+    log('shutdown took too long; exiting')
+    process.exit(code || 1)
+  }, 10_000).unref()
+  // Let a startup in progress finish registering what it started, then undo all of it.
+  await startup?.catch(() => {})
+  for (const fn of cleanups.reverse()) {
+    try {
+      const t = performance.now()
+      await fn()
+      debug(`cleanup ${fn.name || fn.toString().slice(0, 40)} took ${Math.round(performance.now() - t)} ms`)
+    } catch (err) {
+      log('cleanup failed:', err?.message ?? err)
+    }
+  }
+  process.exit(code)
+}
+
+function watchStdin(ignore) {
+  if (ignore) return
+  let st
+  try {
+    st = fs.fstatSync(0)
+  } catch {
+    return // no stdin at all
+  }
+  // Only a pipe or socket tells us about a parent; /dev/null, a file or a TTY do not.
+  if (!st.isFIFO() && !st.isSocket()) return
+  process.stdin.on('data', () => {})
+  process.stdin.on('end', () => shutdown(0, 'stdin closed; shutting down'))
+  process.stdin.on('error', () => shutdown(0, 'stdin failed; shutting down'))
+}
+
+// ------------------------------------------------------------------ helpers --
+
+// Binds 127.0.0.1:0 and keeps the socket: the port is known before the PDS
+// config is built, and the real server later takes over this very socket, so
+// no other process can grab the port in between.
+async function reservePort() {
+  const srv = net.createServer()
+  srv.listen(0, HOST)
+  await once(srv, 'listening')
+  return { srv, port: srv.address().port }
+}
+
+// Makes app.listen(...) (called by pds.start()/plc.start()) serve on the
+// reserved socket. Wrapping app.listen keeps the xrpc websocket upgrade hook.
+function bindAppTo(app, reserved) {
+  const listen = app.listen
+  app.listen = () => listen.call(app, reserved.srv)
+}
+
+function sendJson(res, status, body, headers = {}) {
+  const data = Buffer.from(JSON.stringify(body))
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': data.length,
+    ...headers,
+  })
+  res.end(data)
+}
+
+async function readBody(req, limit = 1024 * 1024) {
+  const chunks = []
+  let size = 0
+  for await (const chunk of req) {
+    size += chunk.length
+    if (size > limit) throw new Error('request body too large')
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
+function listenHttp(handler) {
+  const server = http.createServer((req, res) => {
+    Promise.resolve(handler(req, res)).catch((err) => {
+      log('request failed:', req.method, req.url, err?.stack ?? err)
+      if (!res.headersSent) sendJson(res, 500, { error: 'InternalServerError', message: String(err?.message ?? err) })
+      else res.destroy()
+    })
+  })
+  server.listen(0, HOST)
+  return once(server, 'listening').then(() => server)
+}
+
+function closeHttp(server) {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
+
+// One HTTP request to 127.0.0.1:port with explicit headers (incl. Host).
+function rawRequest(port, { method = 'GET', path: p, headers = {}, body }) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: HOST, port, method, path: p, headers }, (res) => {
+      const chunks = []
+      res.on('data', (c) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }))
+      res.on('error', reject)
+    })
+    req.setTimeout(30_000, () => req.destroy(new Error(`request to port ${port} timed out`)))
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+function jwtPayload(jwt) {
+  try {
+    return JSON.parse(Buffer.from(String(jwt).split('.')[1], 'base64url').toString('utf8'))
+  } catch {
+    return null
+  }
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+function mailCode() {
+  const part = () => Array.from({ length: 5 }, () => BASE32[randomInt(32)]).join('')
+  return `${part()}-${part()}`
+}
+
+function addressOf(to) {
+  if (Array.isArray(to)) return to.map(addressOf).join(', ')
+  if (to && typeof to === 'object') return String(to.address ?? '')
+  return String(to ?? '')
+}
+
+// -------------------------------------------------------------------- mail --
+
+const mails = []
+const mailEvents = new EventEmitter()
+mailEvents.setMaxListeners(0)
+
+function mailMatches(m, to, subject) {
+  if (to && m.to !== to) return false
+  if (subject && !m.subject.toLowerCase().includes(subject)) return false
+  return true
+}
+
+// Keeps every message a PDS sends; the PDS still "sends" it to its jsonTransport.
+function captureMail(pds, pdsUrl) {
+  const transporter = pds.ctx.mailer.transporter
+  const sendMail = transporter.sendMail.bind(transporter)
+  transporter.sendMail = async (mail, ...rest) => {
+    const res = await sendMail(mail, ...rest)
+    let text = typeof mail.text === 'string' ? mail.text : ''
+    try {
+      const sent = JSON.parse(res.message) // jsonTransport: includes the compiled text part
+      if (typeof sent.text === 'string') text = sent.text
+    } catch {
+      // not a jsonTransport result: keep what we have
+    }
+    if (!text && typeof mail.html === 'string') text = mail.html.replace(/<[^>]*>/g, ' ')
+    const record = {
+      pds: pdsUrl,
+      to: addressOf(mail.to).toLowerCase(),
+      subject: String(mail.subject ?? ''),
+      text,
+      code: text.match(MAIL_CODE)?.[0] ?? null,
+      at: new Date().toISOString(),
+    }
+    mails.push(record)
+    debug('mail', record.to, record.subject, record.code)
+    mailEvents.emit('mail', record)
+    return res
+  }
+}
+
+// ----------------------------------------------------------------- handles --
+
+const overrides = new Map() // handle -> did
+
+// pdsList entries: { domain, port, pds }; longest domain first so '.pds2.test' wins over '.test'.
+async function resolveHandle(pdsList, rawHandle) {
+  const handle = String(rawHandle ?? '').trim().toLowerCase().replace(/\.$/, '')
+  if (!handle) return undefined
+  if (overrides.has(handle)) return overrides.get(handle)
+  const owner = pdsList.find((p) => handle.endsWith(p.domain))
+  if (!owner) return undefined // an unknown custom domain: "DNS" has nothing for it
+  // What DNS-less resolution via https://<handle>/.well-known/atproto-did would give.
+  try {
+    const res = await rawRequest(owner.port, { path: '/.well-known/atproto-did', headers: { host: handle } })
+    const did = res.body.toString('utf8').split('\n')[0].trim()
+    if (res.status === 200 && did.startsWith('did:')) return did
+  } catch (err) {
+    debug('well-known lookup failed for', handle, err?.message)
+  }
+  // A service-domain handle that moved with its account to the other PDS (migration)
+  // keeps resolving, as its domain's DNS would be pointed at the new host.
+  for (const p of pdsList) {
+    const acct = await p.pds.ctx.accountManager.getAccount(handle).catch(() => null)
+    if (acct?.did) return acct.did
+  }
+  return undefined
+}
+
+// ------------------------------------------------------------ 2FA emulation --
+
+function emulateEmail2fa(pdsEntry) {
+  const { pds, port } = pdsEntry
+  const enabled = new Set() // dids with email 2FA on
+  const pending = new Map() // did -> { code, expires }
+  const accounts = pds.ctx.accountManager
+
+  // Forward the request, unchanged (same Host, same auth), to this PDS itself.
+  const inner = (req, body) => {
+    const headers = { ...req.headers, 'accept-encoding': 'identity', [INNER_HEADER]: INNER_SECRET }
+    delete headers['transfer-encoding']
+    delete headers.connection
+    if (body) headers['content-length'] = String(body.length)
+    return rawRequest(port, { method: req.method, path: req.url, headers, body })
+  }
+  const relay = (res, r, json) => {
+    const headers = { ...r.headers }
+    for (const h of ['content-length', 'transfer-encoding', 'connection', 'content-encoding', 'keep-alive']) delete headers[h]
+    if (json !== undefined) delete headers.etag // it described the body before we added to it
+    const data = json === undefined ? r.body : Buffer.from(JSON.stringify(json))
+    headers['content-length'] = String(data.length)
+    res.writeHead(r.status, headers)
+    res.end(data)
+  }
+  const parse = (buf) => {
+    try {
+      return JSON.parse(buf.toString('utf8'))
+    } catch {
+      return null
+    }
+  }
+  // Adds emailAuthFactor where the PDS shows the email (not to scoped OAuth views).
+  const withFactor = (out) => (out && typeof out.did === 'string' && 'email' in out ? { ...out, emailAuthFactor: enabled.has(out.did) } : undefined)
+  const tokenOf = (req) => String(req.headers.authorization ?? '').split(' ')[1]
+
+  const routes = {
+    'POST /xrpc/com.atproto.server.createSession': async (req, res) => {
+      const body = await readBody(req)
+      const input = parse(body)
+      const r = await inner(req, body)
+      const out = r.status === 200 ? parse(r.body) : null
+      if (!out) return relay(res, r)
+      const isFullSession = jwtPayload(out.accessJwt)?.scope === 'com.atproto.access'
+      if (!enabled.has(out.did) || !isFullSession) return relay(res, r, withFactor(out))
+      const given = typeof input?.authFactorToken === 'string' ? input.authFactorToken.trim().toUpperCase() : ''
+      const want = pending.get(out.did)
+      if (given && want && want.code === given && want.expires > Date.now()) {
+        pending.delete(out.did)
+        return relay(res, r, withFactor(out))
+      }
+      // Second factor missing or wrong: the session just made must not survive.
+      await rawRequest(port, {
+        method: 'POST',
+        path: '/xrpc/com.atproto.server.deleteSession',
+        headers: { host: req.headers.host ?? `localhost:${port}`, authorization: `Bearer ${out.refreshJwt}`, [INNER_HEADER]: INNER_SECRET },
+      })
+      if (given) {
+        const expired = want && want.code === given
+        return sendJson(res, 400, expired ? { error: 'ExpiredToken', message: 'Token is expired' } : { error: 'InvalidToken', message: 'Token is invalid' })
+      }
+      const code = mailCode()
+      pending.set(out.did, { code, expires: Date.now() + SIGN_IN_CODE_TTL_MS })
+      await pds.ctx.mailer.transporter.sendMail({
+        to: out.email,
+        subject: SIGN_IN_SUBJECT,
+        text: `Your sign-in code is ${code}. It expires in 15 minutes.`,
+        html: `<p>Your sign-in code is <b>${code}</b>. It expires in 15 minutes.</p>`,
+      })
+      return sendJson(res, 401, { error: 'AuthFactorTokenRequired', message: 'A sign in code has been sent to your email address' })
+    },
+
+    'POST /xrpc/com.atproto.server.updateEmail': async (req, res) => {
+      const body = await readBody(req)
+      const input = parse(body)
+      const did = jwtPayload(tokenOf(req))?.sub
+      const before = did ? await accounts.getAccount(did, { includeDeactivated: true, includeTakenDown: true }).catch(() => null) : null
+      const r = await inner(req, body)
+      if (r.status === 200 && before) {
+        if (input?.emailAuthFactor === true) enabled.add(did)
+        if (input?.emailAuthFactor === false) enabled.delete(did)
+        // The PDS un-confirms the address even when it did not change; the entryway does not.
+        const same = typeof input?.email === 'string' && input.email.toLowerCase() === before.email
+        if (same && before.emailConfirmedAt) {
+          await accounts.db.executeWithRetry(
+            accounts.db.db.updateTable('account').set({ emailConfirmedAt: before.emailConfirmedAt }).where('did', '=', did),
+          )
+        }
+      }
+      return relay(res, r)
+    },
+
+    'GET /xrpc/com.atproto.server.getSession': async (req, res) => {
+      const r = await inner(req)
+      return relay(res, r, r.status === 200 ? withFactor(parse(r.body)) : undefined)
+    },
+
+    'POST /xrpc/com.atproto.server.refreshSession': async (req, res) => {
+      const r = await inner(req, await readBody(req))
+      return relay(res, r, r.status === 200 ? withFactor(parse(r.body)) : undefined)
+    },
+  }
+
+  const handle = pds.app.handle.bind(pds.app)
+  pds.app.handle = (req, res, next) => {
+    const route = routes[`${req.method} ${req.url.split('?')[0]}`]
+    // Only legacy (Bearer) sessions: OAuth/DPoP requests go straight to the PDS.
+    const legacy = !/^dpop /i.test(String(req.headers.authorization ?? ''))
+    if (!route || !legacy || req.headers[INNER_HEADER] === INNER_SECRET) return handle(req, res, next)
+    route(req, res).catch((err) => {
+      log('2FA emulation failed:', req.url, err?.stack ?? err)
+      if (!res.headersSent) sendJson(res, 500, { error: 'InternalServerError', message: String(err?.message ?? err) })
+      else res.destroy()
+    })
+  }
+}
+
+// --------------------------------------------------------- request counter --
+
+// Counts XRPC requests per (method, account) as the outside world sends them, so
+// tests can prove effects such as "20 concurrent calls made exactly 1 refreshSession".
+// The account is the `sub` of the bearer token (unverified: this only counts).
+const requestCounts = new Map() // `${nsid} ${sub}` -> n
+
+function countRequests({ pds }) {
+  const handle = pds.app.handle.bind(pds.app)
+  pds.app.handle = (req, res, next) => {
+    if (req.headers[INNER_HEADER] !== INNER_SECRET && req.url.startsWith('/xrpc/')) {
+      const nsid = req.url.slice('/xrpc/'.length).split('?')[0]
+      const token = String(req.headers.authorization ?? '').split(' ')[1]
+      const sub = (token && jwtPayload(token)?.sub) || '-'
+      const key = `${nsid} ${sub}`
+      requestCounts.set(key, (requestCounts.get(key) ?? 0) + 1)
+    }
+    return handle(req, res, next)
+  }
+}
+
+// ------------------------------------------------------------------ servers --
+
+function resolverHandler(pdsList) {
+  return async (req, res) => {
+    const url = new URL(req.url, 'http://resolver')
+    if (req.method === 'GET' && url.pathname === '/xrpc/com.atproto.identity.resolveHandle') {
+      const handle = url.searchParams.get('handle')
+      if (!handle) return sendJson(res, 400, { error: 'InvalidRequest', message: 'Error: Params must have the property "handle"' })
+      const did = await resolveHandle(pdsList, handle)
+      if (!did) return sendJson(res, 400, { error: 'HandleNotFound', message: `Unable to resolve handle: ${handle}` })
+      return sendJson(res, 200, { did })
+    }
+    if (req.method === 'GET' && url.pathname === '/xrpc/_health') return sendJson(res, 200, { version: 'stratos-testnet' })
+    return sendJson(res, 404, { error: 'MethodNotImplemented', message: 'Method Not Implemented' })
+  }
+}
+
+function controlHandler({ createDidWithoutPds }) {
+  return async (req, res) => {
+    const url = new URL(req.url, 'http://control')
+    const q = url.searchParams
+    const route = `${req.method} ${url.pathname}`
+    const to = (q.get('to') ?? '').trim().toLowerCase()
+    const subject = (q.get('subject') ?? '').toLowerCase()
+
+    if (route === 'GET /health') return sendJson(res, 200, { ok: true, mails: mails.length })
+
+    if (route === 'GET /mail') return sendJson(res, 200, mails.filter((m) => mailMatches(m, to, subject)))
+
+    if (route === 'GET /mail/wait') {
+      const after = Number.parseInt(q.get('after') ?? '0', 10)
+      const timeout = Math.min(Number.parseInt(q.get('timeout_ms') ?? '10000', 10) || 0, MAX_WAIT_MS)
+      if (!Number.isInteger(after) || after < 0) return sendJson(res, 400, { error: 'BadRequest', message: 'after must be a non-negative integer' })
+      const seen = mails.filter((m) => mailMatches(m, to, subject))
+      if (seen.length > after) return sendJson(res, 200, seen[after])
+      let count = seen.length
+      const done = (status, body) => {
+        clearTimeout(timer)
+        mailEvents.off('mail', onMail)
+        res.off('close', onClose)
+        if (!res.writableEnded && !res.destroyed) sendJson(res, status, body)
+      }
+      const onMail = (m) => {
+        if (!mailMatches(m, to, subject)) return
+        if (count++ === after) done(200, m)
+      }
+      const onClose = () => done()
+      const timer = setTimeout(
+        () => done(408, { error: 'Timeout', message: `no mail #${after + 1} for to=${to || '*'} subject~${subject || '*'} within ${timeout} ms` }),
+        timeout,
+      )
+      mailEvents.on('mail', onMail)
+      res.on('close', onClose)
+      return
+    }
+
+    if (route === 'POST /did-without-pds') return sendJson(res, 200, { did: await createDidWithoutPds() })
+
+    if (route === 'GET /requests') {
+      const nsid = q.get('nsid') ?? ''
+      const did = q.get('did') ?? '-'
+      return sendJson(res, 200, { nsid, did, count: requestCounts.get(`${nsid} ${did}`) ?? 0 })
+    }
+
+    if (route === 'GET /handle-override') return sendJson(res, 200, Object.fromEntries(overrides))
+
+    if (route === 'PUT /handle-override') {
+      let body
+      try {
+        body = JSON.parse((await readBody(req)).toString('utf8'))
+      } catch {
+        return sendJson(res, 400, { error: 'BadRequest', message: 'body must be JSON {handle, did}' })
+      }
+      const handle = String(body?.handle ?? '').trim().toLowerCase()
+      const did = String(body?.did ?? '').trim()
+      if (!handle || !did.startsWith('did:')) return sendJson(res, 400, { error: 'BadRequest', message: 'body must be JSON {handle, did}' })
+      overrides.set(handle, did)
+      return sendJson(res, 200, { handle, did })
+    }
+
+    if (route === 'DELETE /handle-override') {
+      const handle = (q.get('handle') ?? '').trim().toLowerCase()
+      if (!handle) return sendJson(res, 400, { error: 'BadRequest', message: 'handle is required' })
+      return sendJson(res, 200, { handle, removed: overrides.delete(handle) })
+    }
+
+    return sendJson(res, 404, { error: 'NotFound', message: `no route ${route}` })
+  }
+}
+
+// ------------------------------------------------------------------ startup --
+
+async function writeInfoAtomically(file, line) {
+  const tmp = `${file}.${process.pid}.tmp`
+  await fsp.writeFile(tmp, line + '\n')
+  await fsp.rename(tmp, file)
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2))
+  const major = Number(process.versions.node.split('.')[0])
+  if (major < 22) throw new Error(`Node >= 22 is required (this is ${process.version}); run tests/network/setup.sh and use the node it prints`)
+
+  const started = performance.now()
+  // Caches compiled PDS code between runs (kept beside the modules it caches): ~25% faster start.
+  module.enableCompileCache?.(path.join(import.meta.dirname, 'node_modules', '.cache', 'node-compile-cache'))
+  const [{ PDS, envToCfg, envToSecrets }, plcModule, { Secp256k1Keypair }, plcLib] = await Promise.all([
+    import('@atproto/pds'),
+    import('@did-plc/server'),
+    import('@atproto/crypto'),
+    import('@did-plc/lib'),
+  ])
+  const { PlcServer, Database } = plcModule.default ?? plcModule
+
+  const tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'stratos-testnet-'))
+  cleanups.push(() => fsp.rm(tmpDir, { recursive: true, force: true }))
+  watchStdin(opts.ignoreStdin)
+
+  // PLC directory (in memory).
+  const plcPort = await reservePort()
+  debug(`imports done at ${Math.round(performance.now() - started)} ms`)
+  const plc = PlcServer.create({ db: Database.mock(), port: plcPort.port })
+  bindAppTo(plc.app, plcPort)
+  await plc.start()
+  cleanups.push(() => plc.destroy())
+  const plcUrl = `http://localhost:${plcPort.port}` // a hostname: the PDS rejects IP hosts for DID fetches
+
+  const startPds = async (name, domain) => {
+    const reserved = await reservePort()
+    const port = reserved.port
+    const dir = path.join(tmpDir, name)
+    await fsp.mkdir(dir, { recursive: true })
+    const keypair = await Secp256k1Keypair.create({ exportable: true })
+    const env = {
+      port,
+      hostname: 'localhost',
+      serviceDid: `did:web:localhost%3A${port}`,
+      serviceName: `Stratos Test ${name.toUpperCase()}`,
+      devMode: true,
+      inviteRequired: false,
+      didPlcUrl: plcUrl,
+      serviceHandleDomains: [domain],
+      dataDirectory: dir,
+      blobstoreDiskLocation: path.join(dir, 'blobs'),
+      maxImportSize: MAX_IMPORT_SIZE,
+      enableDidDocWithSession: true,
+      // Dummies: with an app view configured the PDS serves app.bsky.actor.{get,put}Preferences.
+      bskyAppViewUrl: 'http://localhost:1',
+      bskyAppViewDid: 'did:web:appview.invalid',
+      adminPassword: randomBytes(16).toString('hex'),
+      jwtSecret: randomBytes(32).toString('hex'),
+      plcRotationKeyK256PrivateKeyHex: Buffer.from(await keypair.export()).toString('hex'),
+    }
+    const pds = await PDS.create(envToCfg(env), envToSecrets(env))
+    debug(`${name} created at ${Math.round(performance.now() - started)} ms`)
+    bindAppTo(pds.app, reserved)
+    await pds.start()
+    debug(`${name} started at ${Math.round(performance.now() - started)} ms`)
+    cleanups.push(() => pds.destroy())
+    return { name, domain, port, pds, url: `http://localhost:${port}`, did: env.serviceDid, adminPassword: env.adminPassword }
+  }
+
+  // Sequential: both share the CPU anyway, and errors stay readable.
+  const pds1 = await startPds('pds1', '.test')
+  const pds2 = await startPds('pds2', '.pds2.test')
+  const pdsList = [pds1, pds2].sort((a, b) => b.domain.length - a.domain.length)
+
+  for (const p of [pds1, pds2]) {
+    captureMail(p.pds, p.url)
+    p.pds.ctx.idResolver.handle.resolve = (handle) => resolveHandle(pdsList, handle)
+    emulateEmail2fa(p)
+    countRequests(p)
+  }
+
+  const resolver = await listenHttp(resolverHandler(pdsList))
+  cleanups.push(() => closeHttp(resolver))
+  // A real did:plc whose document names no PDS, for the "DID without a PDS" error path.
+  const createDidWithoutPds = async () => {
+    const key = await Secp256k1Keypair.create()
+    const op = await plcLib.signOperation(
+      { type: 'plc_operation', rotationKeys: [key.did()], verificationMethods: { atproto: key.did() }, alsoKnownAs: [], services: {}, prev: null },
+      key,
+    )
+    const did = await plcLib.didForCreateOp(op)
+    const r = await fetch(`${plcUrl}/${did}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(op) })
+    if (!r.ok) throw new Error(`PLC refused the operation: ${r.status} ${await r.text()}`)
+    return did
+  }
+  const control = await listenHttp(controlHandler({ createDidWithoutPds }))
+  cleanups.push(() => closeHttp(control))
+
+  const info = {
+    plc: plcUrl,
+    resolver: `http://${HOST}:${resolver.address().port}`,
+    control: `http://${HOST}:${control.address().port}`,
+    pds: [pds1, pds2].map((p) => ({ url: p.url, did: p.did, domain: p.domain, adminPassword: p.adminPassword })),
+  }
+  if (shuttingDown) return // told to stop while starting: announce nothing
+  const line = JSON.stringify(info)
+  if (opts.info) await writeInfoAtomically(path.resolve(opts.info), line)
+  process.stdout.write(line + '\n')
+  log(`ready in ${Math.round(performance.now() - started)} ms: plc ${info.plc}, pds1 ${pds1.url}, pds2 ${pds2.url}, resolver ${info.resolver}, control ${info.control}`)
+}
+
+process.on('SIGTERM', () => shutdown(0, 'SIGTERM; shutting down'))
+process.on('SIGINT', () => shutdown(0, 'SIGINT; shutting down'))
+process.on('uncaughtException', (err) => shutdown(1, `uncaught exception: ${err?.stack ?? err}`))
+// Logged, not fatal: a stray background rejection inside a PDS should not take the
+// whole test run down (Node's default would exit).
+process.on('unhandledRejection', (err) => log('unhandled rejection:', err?.stack ?? err))
+
+startup = main()
+startup.catch((err) => shutdown(1, `startup failed: ${err?.stack ?? err}`))
