@@ -1,1 +1,84 @@
-fn main() {}
+//! The Stratos desktop shell: a window, a tray icon and the commands the UI calls.
+//!
+//! All protocol and account logic lives in `stratos-core`; this crate only wires it to Tauri.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod refresher;
+mod shell;
+mod tray;
+mod views;
+
+use std::sync::Arc;
+
+use stratos_core::{Accounts, Config, Explain, Problem};
+use tauri::{Manager, WindowEvent};
+
+/// What every command can reach: the accounts, or why they could not be opened.
+pub struct AppState {
+    /// The account store; an error when the keychain or configuration is unusable, so the window
+    /// can still open and say why.
+    pub accounts: Result<Arc<Accounts>, Problem>,
+    /// Wakes the background refresher for an immediate check.
+    pub refresh_now: Arc<tokio::sync::Notify>,
+}
+
+fn open_accounts() -> Result<Arc<Accounts>, Problem> {
+    let config = Config::from_env().map_err(|e| Problem {
+        code: "config",
+        message: e.to_string(),
+        hint: None,
+    })?;
+    Accounts::open(config)
+        .map(Arc::new)
+        .map_err(|e| e.explain())
+}
+
+fn main() {
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("stratos_app=info,stratos_core=info"),
+    )
+    .init();
+    let accounts = open_accounts();
+    if let Err(p) = &accounts {
+        log::error!("accounts unavailable: {} ({})", p.message, p.code);
+    }
+    let state = AppState {
+        accounts,
+        refresh_now: Arc::new(tokio::sync::Notify::new()),
+    };
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            shell::show_main_window(app)
+        }))
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::list_accounts,
+            commands::refresh_accounts,
+            commands::account_overview,
+            commands::lookup_status,
+            commands::login_password,
+            commands::select_account,
+            commands::logout,
+            commands::get_settings,
+            commands::set_settings,
+        ])
+        .setup(|app| {
+            tray::install(app.handle())?;
+            refresher::spawn(app.handle().clone());
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps Stratos running in the tray; "Quit" in the tray exits.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == "main" && tray::available(window.app_handle()) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .run(tauri::generate_context!("../tauri.conf.json"))
+        .expect("the Tauri runtime starts");
+}

@@ -1,1 +1,72 @@
-fn main() {}
+//! `stratos`: goat-style account commands over the Stratos core.
+//!
+//! Every command prints human text by default and exactly one JSON document with `--json`.
+//! Failures print a message (and hint) on stderr and exit non-zero.
+
+mod account;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use stratos_core::{Accounts, Config, Explain, Problem};
+
+/// Manage AT Protocol accounts on any PDS.
+#[derive(Parser)]
+#[command(name = "stratos", version, about)]
+struct Cli {
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Log progress on stderr (repeat for more detail).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Account sign-in, status and management.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    env_logger::Builder::from_env(
+        env_logger::Env::default()
+            .default_filter_or(format!("stratos={level},stratos_core={level}")),
+    )
+    .format_target(false)
+    .init();
+    let out = render::Output { json: cli.json };
+    let result = match Config::from_env() {
+        Ok(config) => match cli.command {
+            Command::Account(cmd) => account::run(cmd, config, &out).await,
+        },
+        Err(e) => Err(Problem {
+            code: "config",
+            message: e.to_string(),
+            hint: None,
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(problem) => {
+            out.problem(&problem);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the account store, explaining failures (locked keychain, bad state file).
+fn open(config: Config) -> Result<Accounts, Problem> {
+    Accounts::open(config).map_err(|e| e.explain())
+}

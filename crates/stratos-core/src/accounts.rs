@@ -274,13 +274,13 @@ impl Accounts {
         )
         .await
         .map_err(|e| login_error(e, token.is_some()))?;
-        if let Some(expected) = expected_did {
-            if expected != login.did {
-                return Err(AccountsError::AccountMismatch {
-                    expected,
-                    got: login.did,
-                });
-            }
+        if let Some(expected) = expected_did
+            && expected != login.did
+        {
+            return Err(AccountsError::AccountMismatch {
+                expected,
+                got: login.did,
+            });
         }
         self.remember(login, pds).await
     }
@@ -437,16 +437,16 @@ impl Accounts {
         match result {
             Ok(report) => {
                 self.record_health(&record.did, report.health()).await;
-                if let Some(h) = &report.handle {
-                    if *h != record.handle {
-                        let (did, h) = (record.did.clone(), h.clone());
-                        self.state.update(move |s| {
-                            s.accounts
-                                .iter_mut()
-                                .filter(|a| a.did == did)
-                                .for_each(|a| a.handle = h.clone())
-                        })?;
-                    }
+                if let Some(h) = &report.handle
+                    && *h != record.handle
+                {
+                    let (did, h) = (record.did.clone(), h.clone());
+                    self.state.update(move |s| {
+                        s.accounts
+                            .iter_mut()
+                            .filter(|a| a.did == did)
+                            .for_each(|a| a.handle = h.clone())
+                    })?;
                 }
                 Ok(report)
             }

@@ -67,10 +67,12 @@ impl FromStr for Identifier {
                 });
         }
         let bare = trimmed.strip_prefix('@').unwrap_or(trimmed);
-        if let Some((local, domain)) = bare.split_once('@') {
-            if !local.is_empty() && domain.contains('.') && !domain.contains('@') {
-                return Ok(Identifier::Email(bare.to_owned()));
-            }
+        if let Some((local, domain)) = bare.split_once('@')
+            && !local.is_empty()
+            && domain.contains('.')
+            && !domain.contains('@')
+        {
+            return Ok(Identifier::Email(bare.to_owned()));
         }
         Handle::new_owned(bare.to_ascii_lowercase())
             .map(Identifier::Handle)

@@ -162,7 +162,7 @@ impl Xrpc {
                     service: service_name(base),
                     nsid: nsid.to_owned(),
                     status,
-                    detail: e.to_string(),
+                    detail: not_json_or(body, e),
                 }
             });
         }
@@ -194,7 +194,7 @@ impl Xrpc {
                 service: service_name(base),
                 nsid: nsid.to_owned(),
                 status,
-                detail: e.to_string(),
+                detail: not_json_or(&body, e),
             });
         }
         Err(decode_error(base, nsid, status, &body))
@@ -247,6 +247,16 @@ fn decode_error(base: &Url, nsid: &str, status: u16, body: &[u8]) -> XrpcError {
             status,
             detail: snippet(body),
         },
+    }
+}
+
+/// Why a 2xx body could not be decoded: its start when it is not JSON at all (an HTML page says
+/// more than a parser position), else the decoder's complaint.
+fn not_json_or(body: &[u8], e: impl std::fmt::Display) -> String {
+    if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err() {
+        format!("expected JSON, got: {}", snippet(body))
+    } else {
+        format!("unexpected JSON: {e}")
     }
 }
 

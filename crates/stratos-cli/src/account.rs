@@ -1,0 +1,165 @@
+//! `stratos account …`: the verbs of `goat account`, on Stratos's shared keychain and state.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::Subcommand;
+use stratos_core::{AccountsError, Config, Explain, LoginRequest, Problem};
+
+use crate::render::{self, Output};
+
+/// Account verbs, named as goat names them.
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Public status of any account (no sign-in needed): identity, handle check, PDS, repository.
+    Status {
+        /// Handle or DID.
+        id: String,
+    },
+    /// Sign in with the account password (asks for the emailed code when the server wants one).
+    Login {
+        /// Handle, DID or email.
+        #[arg(short = 'u', long = "username", env = "ATP_AUTH_USERNAME")]
+        username: String,
+        /// Account password; asked for when omitted.
+        #[arg(
+            short = 'p',
+            long = "password",
+            env = "ATP_AUTH_PASSWORD",
+            hide_env_values = true
+        )]
+        password: Option<String>,
+        /// The code from the sign-in email, when email 2FA is on.
+        #[arg(long)]
+        auth_factor_token: Option<String>,
+        /// Use this PDS instead of the one in the DID document.
+        #[arg(long)]
+        pds_host: Option<String>,
+    },
+    /// Sign out: revoke the session on its server and delete the local secrets.
+    Logout {
+        /// Handle or DID; the selected account when omitted.
+        id: Option<String>,
+    },
+    /// Prove the saved session works (getSession + checkAccountStatus).
+    CheckAuth {
+        /// Handle or DID; the selected account when omitted.
+        id: Option<String>,
+    },
+    /// List signed-in accounts with their last known state.
+    List,
+}
+
+/// Runs one account verb.
+pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<(), Problem> {
+    match cmd {
+        AccountCommand::Status { id } => {
+            let accounts = crate::open(config)?;
+            let report = accounts.lookup(&id).await.map_err(|e| e.explain())?;
+            out.emit(&report, || render::status(&report));
+            if !report.pds.reachable {
+                return Err(Problem {
+                    code: "pds_unreachable",
+                    message: format!(
+                        "the PDS of {} could not be reached: {}",
+                        report.did,
+                        report.pds.error.as_deref().unwrap_or("no answer")
+                    ),
+                    hint: Some("The report above is incomplete.".into()),
+                });
+            }
+            Ok(())
+        }
+        AccountCommand::Login {
+            username,
+            password,
+            auth_factor_token,
+            pds_host,
+        } => {
+            let accounts = crate::open(config)?;
+            let password = match password {
+                Some(p) => p,
+                None => rpassword::prompt_password("Password: ").map_err(|e| Problem {
+                    code: "empty_field",
+                    message: format!("no password given and none could be read: {e}"),
+                    hint: Some("Pass -p or set ATP_AUTH_PASSWORD.".into()),
+                })?,
+            };
+            let mut req = LoginRequest {
+                identifier: username,
+                password,
+                auth_factor_token,
+                pds_host,
+            };
+            let record = match accounts.login_password(req.clone()).await {
+                Err(AccountsError::AuthFactorRequired) if req.auth_factor_token.is_none() => {
+                    let code =
+                        ask_code().map_err(|()| AccountsError::AuthFactorRequired.explain())?;
+                    req.auth_factor_token = Some(code);
+                    accounts.login_password(req).await
+                }
+                other => other,
+            }
+            .map_err(|e| e.explain())?;
+            out.emit(&record, || {
+                format!(
+                    "Signed in as {} ({}) on {}",
+                    record.handle, record.did, record.pds_url
+                )
+            });
+            Ok(())
+        }
+        AccountCommand::Logout { id } => {
+            let accounts = crate::open(config)?;
+            let outcome = accounts
+                .logout(id.as_deref())
+                .await
+                .map_err(|e| e.explain())?;
+            out.emit(&outcome, || match &outcome.server_error {
+                None => format!(
+                    "Signed out {}; the session was revoked on its server.",
+                    outcome.did
+                ),
+                Some(e) => format!(
+                    "Signed out {} locally; the server could not be told: {e}",
+                    outcome.did
+                ),
+            });
+            Ok(())
+        }
+        AccountCommand::CheckAuth { id } => {
+            let accounts = crate::open(config)?;
+            let check = accounts
+                .check_auth(id.as_deref())
+                .await
+                .map_err(|e| e.explain())?;
+            out.emit(&check, || render::auth_check(&check));
+            Ok(())
+        }
+        AccountCommand::List => {
+            let accounts = crate::open(config)?;
+            let state = accounts.state().map_err(|e| e.explain())?;
+            out.emit(&state.accounts, || render::account_list(&state));
+            Ok(())
+        }
+    }
+}
+
+/// Asks for the emailed sign-in code on stderr and reads one line from stdin.
+///
+/// Reading a plain line (not a hidden prompt) lets scripts and tests pipe the code in.
+fn ask_code() -> Result<String, ()> {
+    let stdin = std::io::stdin();
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "The server emailed you a sign-in code. Enter it: ");
+    let _ = stderr.flush();
+    let mut line = String::new();
+    match stdin.lock().read_line(&mut line) {
+        Ok(n) if n > 0 && !line.trim().is_empty() => Ok(line.trim().to_owned()),
+        _ => {
+            if !std::io::stdin().is_terminal() {
+                let _ = writeln!(stderr);
+            }
+            Err(())
+        }
+    }
+}

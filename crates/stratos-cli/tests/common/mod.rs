@@ -1,0 +1,213 @@
+//! Running the `stratos` binary against the local test network, one isolated home per test.
+
+use std::process::{ExitStatus, Stdio};
+
+use serde_json::Value;
+use stratos_core::keychain::{OsKeychain, SecretStore};
+use stratos_core::session::{PasswordSecrets, StoredSecrets, load_secrets};
+use stratos_testkit::Network;
+use tempfile::TempDir;
+use tokio::process::Command;
+
+/// What one run of the CLI produced.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit status.
+    pub status: ExitStatus,
+    /// Everything printed on stdout.
+    pub stdout: String,
+    /// Everything printed on stderr.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the command succeeded and returns its stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert!(self.status.success(), "expected success, got {self:#?}");
+        &self.stdout
+    }
+
+    /// Asserts the command succeeded and returns its stdout as the one JSON document it must be.
+    #[track_caller]
+    pub fn ok_json(&self) -> Value {
+        self.ok();
+        json(&self.stdout)
+    }
+
+    /// Asserts the command failed and returns its stderr.
+    #[track_caller]
+    pub fn failed(&self) -> &str {
+        assert!(!self.status.success(), "expected a failure, got {self:#?}");
+        assert!(
+            self.stderr.contains("error: "),
+            "a failure explains itself on stderr: {self:#?}"
+        );
+        &self.stderr
+    }
+
+    /// Asserts a `--json` run failed with `{"error": {"code": code, "message": …}}` on stdout.
+    #[track_caller]
+    pub fn assert_error_code(&self, code: &str) -> Value {
+        self.failed();
+        let doc = json(&self.stdout);
+        let error = &doc["error"];
+        assert_eq!(error["code"], code, "wrong error code in {self:#?}");
+        let message = error["message"].as_str().expect("the error has a message");
+        assert_eq!(
+            self.stderr.matches(message).count(),
+            1,
+            "stderr states the message {message:?} exactly once: {self:#?}"
+        );
+        error.clone()
+    }
+}
+
+/// Parses `text` as exactly one JSON document (trailing output would be an error).
+#[track_caller]
+pub fn json(text: &str) -> Value {
+    serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("stdout is not exactly one JSON document ({e}): {text:?}"))
+}
+
+/// One user's Stratos: a private data folder and keychain service, on the shared test network.
+pub struct Home {
+    data: TempDir,
+    service: String,
+}
+
+impl Home {
+    /// A fresh, empty Stratos home.
+    pub fn new() -> Self {
+        let data = tempfile::Builder::new()
+            .prefix("stratos-cli-test")
+            .tempdir()
+            .expect("a temp dir can be created");
+        let name = data
+            .path()
+            .file_name()
+            .expect("temp dirs have a name")
+            .to_string_lossy()
+            .to_ascii_lowercase();
+        Self {
+            service: format!("stratos-test-cli-{name}"),
+            data,
+        }
+    }
+
+    /// `stratos <args>` with this home's environment, ready to spawn; stdin is empty.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stratos"));
+        cmd.args(args)
+            .envs(Network::shared().env())
+            .env("STRATOS_DATA_DIR", self.data.path())
+            .env("STRATOS_KEYRING_SERVICE", &self.service)
+            .env_remove("ATP_AUTH_USERNAME")
+            .env_remove("ATP_AUTH_PASSWORD")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    /// Runs `stratos <args>` to completion.
+    pub async fn run(&self, args: &[&str]) -> Run {
+        let output = self
+            .command(args)
+            .output()
+            .await
+            .expect("the stratos binary runs");
+        Run::from(output)
+    }
+
+    /// The password-session tokens this home's keychain holds for `did`, if any.
+    pub async fn stored_tokens(&self, did: &str) -> Option<PasswordSecrets> {
+        let (service, did) = (self.service.clone(), did.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let keychain = OsKeychain::open(&service).expect("the test keychain opens");
+            load_secrets(&keychain, &did).expect("the test keychain can be read")
+        })
+        .await
+        .expect("the keychain reader does not panic")
+        .map(|StoredSecrets::Password(p)| p)
+    }
+}
+
+impl From<std::process::Output> for Run {
+    fn from(o: std::process::Output) -> Self {
+        Self {
+            status: o.status,
+            stdout: String::from_utf8(o.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
+// Signed-in accounts leave entries in the (test) keychain; remove them with the home.
+impl Drop for Home {
+    fn drop(&mut self) {
+        let Ok(text) = std::fs::read_to_string(self.data.path().join("state.json")) else {
+            return;
+        };
+        let Ok(keychain) = OsKeychain::open(&self.service) else {
+            return;
+        };
+        let state: Value = serde_json::from_str(&text).unwrap_or_default();
+        for did in state["accounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["did"].as_str())
+        {
+            let _ = keychain.delete(did);
+        }
+    }
+}
+
+/// A TCP relay on loopback in front of a server, which a test can cut to make it unreachable.
+pub struct Relay {
+    /// `http://127.0.0.1:<port>`, to use as a PDS host.
+    pub url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    /// Starts relaying connections to `target` (an `http://host:port` URL).
+    pub async fn start(target: &str) -> Self {
+        let target = target
+            .strip_prefix("http://")
+            .expect("the test network serves plain http")
+            .trim_end_matches('/')
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port can be bound");
+        let url = format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .expect("a bound socket has an address")
+        );
+        let task = tokio::spawn(async move {
+            // Dropping the set when this task is aborted aborts every open connection too.
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                connections.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Self { url, task }
+    }
+
+    /// Closes the port and every open connection; returns once nothing is listening.
+    pub async fn cut(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}

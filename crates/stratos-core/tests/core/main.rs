@@ -1,0 +1,62 @@
+//! Integration tests of the core against the real local PDS network (tests/network) and a real
+//! Secret Service. Run them through scripts/test.sh, which starts both.
+
+mod bad_input;
+mod login;
+mod refresh;
+mod status;
+
+use std::sync::Arc;
+
+use stratos_core::Accounts;
+use stratos_core::config::Config;
+use stratos_core::keychain::{OsKeychain, SecretStore};
+use stratos_testkit::Network;
+
+/// One test's private world: its own data folder and keychain service on the shared network.
+pub struct World {
+    pub net: &'static Network,
+    pub accounts: Accounts,
+    pub config: Config,
+    pub keychain: Arc<OsKeychain>,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    pub fn start() -> World {
+        let net = Network::shared();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let service = format!(
+            "stratos-test-core-{}",
+            dir.path().file_name().unwrap().to_string_lossy()
+        );
+        let env = net.env();
+        let data_dir = dir.path().display().to_string();
+        let config = Config::from_lookup(|k| match k {
+            "STRATOS_DATA_DIR" => Some(data_dir.clone()),
+            "STRATOS_KEYRING_SERVICE" => Some(service.clone()),
+            _ => env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+        })
+        .expect("test config is valid");
+        let accounts = Accounts::open(config.clone())
+            .expect("the Secret Service is running (scripts/test.sh starts it)");
+        let keychain = Arc::new(OsKeychain::open(&config.keyring_service).expect("keychain"));
+        World {
+            net,
+            accounts,
+            config,
+            keychain,
+            _dir: dir,
+        }
+    }
+
+    /// A second `Accounts` on the same data folder and keychain, as another process would see it.
+    pub fn reopen(&self) -> Accounts {
+        Accounts::open(self.config.clone()).expect("reopen")
+    }
+
+    /// The raw keychain entry of an account, to prove where secrets live.
+    pub fn secret(&self, did: &str) -> Option<String> {
+        self.keychain.get(did).expect("keychain readable")
+    }
+}

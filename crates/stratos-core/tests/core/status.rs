@@ -1,0 +1,51 @@
+//! `account status` against the real PDS: identity, handle check, PDS, repository.
+
+use crate::World;
+
+/// Looking up a PDS1 account by handle and by DID reports its identity, PDS and active repo.
+#[tokio::test]
+async fn status_of_a_pds1_account() {
+    let w = World::start();
+    let acct = w.net.create_account(w.net.pds1()).await;
+    for id in [acct.handle.as_str(), acct.did.as_str()] {
+        let s = w.accounts.lookup(id).await.expect("status");
+        assert_eq!(s.did, acct.did);
+        assert_eq!(s.handle.as_deref(), Some(acct.handle.as_str()));
+        assert!(
+            s.handle_check.verified,
+            "handle verifies both ways: {:?}",
+            s.handle_check
+        );
+        assert_eq!(
+            s.handle_check.service.as_deref(),
+            Some(acct.did.as_str()),
+            "the resolver answered"
+        );
+        assert!(s.handle_check.problem.is_none());
+        assert_eq!(s.pds.url.as_deref(), Some(w.net.pds1().url.as_str()));
+        assert!(s.pds.reachable, "{:?}", s.pds.error);
+        assert_eq!(s.pds.server_did.as_deref(), Some(w.net.pds1().did.as_str()));
+        assert!(s.pds.available_user_domains.contains(&".test".to_owned()));
+        assert_eq!(s.repo.active, Some(true));
+        assert!(
+            s.repo.rev.as_deref().is_some_and(|r| !r.is_empty()),
+            "repo has a rev"
+        );
+        assert!(s.session.is_none(), "no login needed, none used");
+    }
+}
+
+/// A handle that another DID's document claims does not verify, and the report says why.
+#[tokio::test]
+async fn handle_claimed_by_another_did_does_not_verify() {
+    let w = World::start();
+    let a = w.net.create_account(w.net.pds1()).await;
+    let b = w.net.create_account(w.net.pds2()).await;
+    // Make A's handle resolve to B: A's document still claims it, so A no longer verifies.
+    w.net.set_handle_override(&a.handle, &b.did).await;
+    let s = w.accounts.lookup(&a.did).await.expect("status");
+    w.net.clear_handle_override(&a.handle).await;
+    assert!(!s.handle_check.verified);
+    let problem = s.handle_check.problem.expect("a problem is reported");
+    assert!(problem.contains(&b.did), "{problem}");
+}

@@ -1,0 +1,22 @@
+//! Builds the Tauri context from the root `tauri.conf.json` and declares the app's commands so
+//! the capability file can grant exactly those.
+
+fn main() {
+    println!("cargo:rerun-if-changed=../tauri.conf.json");
+    println!("cargo:rerun-if-changed=../ui");
+    println!("cargo:rerun-if-changed=../icons");
+    let attrs = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(&[
+            "list_accounts",
+            "refresh_accounts",
+            "account_overview",
+            "lookup_status",
+            "login_password",
+            "select_account",
+            "logout",
+            "get_settings",
+            "set_settings",
+        ]));
+    tauri_build::try_build(attrs).expect("tauri build configuration is valid");
+}

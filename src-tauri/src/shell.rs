@@ -1,0 +1,41 @@
+//! Window and broadcast helpers shared by commands, the tray and the refresher.
+
+use serde::Serialize;
+use stratos_core::state::State;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::tray;
+use crate::views::AccountList;
+
+/// Brings the main window to the front (tray click, second launch).
+pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// Tells the window and the tray that the account list or a state changed.
+pub fn accounts_changed(app: &AppHandle, state: &State) {
+    let list = AccountList::from(state);
+    if let Err(e) = app.emit("accounts-changed", &list) {
+        log::warn!("could not notify the window: {e}");
+    }
+    tray::update(app, state);
+}
+
+#[derive(Serialize, Clone)]
+struct Navigate<'a> {
+    screen: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    did: Option<&'a str>,
+}
+
+/// Shows the window on a given screen (tray menu actions).
+pub fn navigate<R: Runtime>(app: &AppHandle<R>, screen: &str, did: Option<&str>) {
+    show_main_window(app);
+    if let Err(e) = app.emit("navigate", Navigate { screen, did }) {
+        log::warn!("could not navigate the window: {e}");
+    }
+}

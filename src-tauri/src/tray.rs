@@ -1,0 +1,180 @@
+//! The tray icon: every account's state at a glance, the worst one in the icon, quick actions.
+
+use std::sync::OnceLock;
+
+use stratos_core::health::{self, Severity};
+use stratos_core::state::State;
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::{AppState, shell};
+
+const TRAY_ID: &str = "stratos";
+
+static TRAY_HOST: OnceLock<bool> = OnceLock::new();
+
+/// Whether a tray host shows our icon; without one, closing the window must quit.
+pub fn available<R: Runtime>(_app: &AppHandle<R>) -> bool {
+    *TRAY_HOST.get_or_init(detect_tray_host)
+}
+
+/// Linux trays are StatusNotifier hosts found on the session bus; without a watcher (plain Xvfb,
+/// some window managers) the icon cannot appear, so say so once in the log.
+#[cfg(target_os = "linux")]
+fn detect_tray_host() -> bool {
+    use std::time::Duration;
+    let found = dbus::blocking::Connection::new_session()
+        .ok()
+        .and_then(|c| {
+            let proxy = c.with_proxy(
+                "org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                Duration::from_secs(2),
+            );
+            let (has,): (bool,) = proxy
+                .method_call(
+                    "org.freedesktop.DBus",
+                    "NameHasOwner",
+                    ("org.kde.StatusNotifierWatcher",),
+                )
+                .ok()?;
+            Some(has)
+        })
+        .unwrap_or(false);
+    if !found {
+        log::warn!(
+            "no system tray host found (no StatusNotifierWatcher on the session bus); Stratos runs without a visible tray icon and closing the window quits"
+        );
+    }
+    found
+}
+
+#[cfg(not(target_os = "linux"))]
+fn detect_tray_host() -> bool {
+    true
+}
+
+fn icon(severity: Severity) -> Image<'static> {
+    let bytes: &[u8] = match severity {
+        Severity::Ok => include_bytes!("../../icons/tray.png"),
+        Severity::Warning => include_bytes!("../../icons/tray-warning.png"),
+        Severity::Error => include_bytes!("../../icons/tray-error.png"),
+    };
+    Image::from_bytes(bytes).expect("tray icons are valid PNGs")
+}
+
+fn tooltip(state: &State) -> String {
+    let attention = state
+        .accounts
+        .iter()
+        .filter(|a| a.health.is_some_and(|h| h.severity() != Severity::Ok))
+        .count();
+    match (state.accounts.len(), attention) {
+        (0, _) => "Stratos: no accounts".to_owned(),
+        (n, 0) => format!("Stratos: {n} account{} OK", if n == 1 { "" } else { "s" }),
+        (n, k) => format!("Stratos: {k} of {n} accounts need attention"),
+    }
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>, state: &State) -> tauri::Result<Menu<R>> {
+    let mut builder = MenuBuilder::new(app);
+    if state.accounts.is_empty() {
+        builder = builder.item(
+            &MenuItemBuilder::with_id("none", "No accounts yet")
+                .enabled(false)
+                .build(app)?,
+        );
+    }
+    for a in &state.accounts {
+        let h = a.health.unwrap_or(stratos_core::health::Health::Unknown);
+        let dot = match h.severity() {
+            Severity::Ok => "●",
+            Severity::Warning => "◐",
+            Severity::Error => "○",
+        };
+        let label = format!("{dot} {} — {}", a.handle, h.label());
+        builder =
+            builder.item(&MenuItemBuilder::with_id(format!("acct:{}", a.did), label).build(app)?);
+    }
+    builder
+        .separator()
+        .item(&MenuItemBuilder::with_id("open", "Open Stratos").build(app)?)
+        .item(&MenuItemBuilder::with_id("refresh", "Refresh now").build(app)?)
+        .item(&MenuItemBuilder::with_id("add", "Add account…").build(app)?)
+        .separator()
+        .item(&MenuItemBuilder::with_id("quit", "Quit Stratos").build(app)?)
+        .build()
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
+    let id = event.id().as_ref();
+    log::info!("tray menu: {id}");
+    let app = app.app_handle();
+    match id {
+        "open" => shell::show_main_window(app),
+        "refresh" => app.state::<AppState>().refresh_now.notify_one(),
+        "add" => shell::navigate(app, "add-account", None),
+        "quit" => app.exit(0),
+        other => {
+            if let Some(did) = other.strip_prefix("acct:") {
+                if let Ok(accounts) = &app.state::<AppState>().accounts {
+                    if let Err(e) = accounts.select(did) {
+                        log::warn!("could not select {did}: {e}");
+                    }
+                }
+                shell::navigate(app, "overview", Some(did));
+            }
+        }
+    }
+}
+
+/// Creates the tray icon with the current account list.
+pub fn install(app: &AppHandle) -> tauri::Result<()> {
+    available(app);
+    let state = app
+        .state::<AppState>()
+        .accounts
+        .as_ref()
+        .ok()
+        .and_then(|a| a.state().ok())
+        .unwrap_or_default();
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon(health::worst(
+            state.accounts.iter().filter_map(|a| a.health),
+        )))
+        .tooltip(tooltip(&state))
+        .menu(&menu(app, &state)?)
+        .show_menu_on_left_click(false)
+        .on_menu_event(on_menu)
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                shell::show_main_window(tray.app_handle());
+            }
+        })
+        .build(app)?;
+    Ok(())
+}
+
+/// Rebuilds the menu, icon and tooltip after any change of accounts or states.
+pub fn update(app: &AppHandle, state: &State) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let result = menu(app, state).and_then(|m| {
+        tray.set_menu(Some(m))?;
+        tray.set_icon(Some(icon(health::worst(
+            state.accounts.iter().filter_map(|a| a.health),
+        ))))?;
+        tray.set_tooltip(Some(tooltip(state)))
+    });
+    if let Err(e) = result {
+        log::warn!("could not update the tray: {e}");
+    }
+}

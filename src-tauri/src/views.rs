@@ -1,0 +1,83 @@
+//! What the UI is shown: display data only, never a token or password.
+
+use serde::{Deserialize, Serialize};
+use stratos_core::health::Health;
+use stratos_core::state::{AccountRecord, AuthKind, State};
+
+/// One row of the account list and the tray.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountSummary {
+    /// The account's DID.
+    pub did: String,
+    /// Its handle.
+    pub handle: String,
+    /// Its PDS.
+    pub pds_url: String,
+    /// How it is signed in.
+    pub auth_kind: AuthKind,
+    /// The one-word state.
+    pub health: Health,
+    /// The state in words.
+    pub health_label: &'static str,
+    /// When the state was determined (RFC 3339).
+    pub checked_at: Option<String>,
+}
+
+impl From<&AccountRecord> for AccountSummary {
+    fn from(a: &AccountRecord) -> Self {
+        let health = a.health.unwrap_or(Health::Unknown);
+        Self {
+            did: a.did.clone(),
+            handle: a.handle.clone(),
+            pds_url: a.pds_url.clone(),
+            auth_kind: a.auth_kind,
+            health,
+            health_label: health.label(),
+            checked_at: a.checked_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}
+
+/// The account list with the selection, for the sidebar and the `accounts-changed` event.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountList {
+    /// All signed-in accounts.
+    pub accounts: Vec<AccountSummary>,
+    /// The DID shown in the window.
+    pub selected: Option<String>,
+}
+
+impl From<&State> for AccountList {
+    fn from(s: &State) -> Self {
+        Self {
+            accounts: s.accounts.iter().map(AccountSummary::from).collect(),
+            selected: s.selected.clone(),
+        }
+    }
+}
+
+/// The settings screen's content.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    /// Minutes between background checks.
+    pub refresh_interval_minutes: u32,
+    /// Whether new devices and apps are notified.
+    pub notify_on_new_devices: bool,
+    /// Where non-secret state lives.
+    pub data_dir: String,
+    /// The keychain service name holding secrets.
+    pub keyring_service: String,
+}
+
+/// What the settings screen may change.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsInput {
+    /// Minutes between background checks (1–1440).
+    pub refresh_interval_minutes: u32,
+    /// Whether new devices and apps are notified.
+    pub notify_on_new_devices: bool,
+}
