@@ -72,11 +72,12 @@ fn main() {
         })
         .on_window_event(|window, event| {
             // Closing the window keeps Stratos running in the tray; "Quit" in the tray exits.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.label() == "main" && tray::available(window.app_handle()) {
-                    api.prevent_close();
-                    let _ = window.hide();
-                }
+            if let WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == "main"
+                && tray::available(window.app_handle())
+            {
+                api.prevent_close();
+                let _ = window.hide();
             }
         })
         .run(tauri::generate_context!("../tauri.conf.json"))

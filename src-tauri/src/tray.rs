@@ -119,10 +119,10 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         "quit" => app.exit(0),
         other => {
             if let Some(did) = other.strip_prefix("acct:") {
-                if let Ok(accounts) = &app.state::<AppState>().accounts {
-                    if let Err(e) = accounts.select(did) {
-                        log::warn!("could not select {did}: {e}");
-                    }
+                if let Ok(accounts) = &app.state::<AppState>().accounts
+                    && let Err(e) = accounts.select(did)
+                {
+                    log::warn!("could not select {did}: {e}");
                 }
                 shell::navigate(app, "overview", Some(did));
             }
