@@ -91,7 +91,12 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
                 pds_host,
             };
             let record = match accounts.login_password(req.clone()).await {
-                Err(AccountsError::AuthFactorRequired) if req.auth_factor_token.is_none() => {
+                Err(AccountsError::AuthFactorRequired)
+                    if req
+                        .auth_factor_token
+                        .as_deref()
+                        .is_none_or(|t| t.trim().is_empty()) =>
+                {
                     let code =
                         ask_code().map_err(|()| AccountsError::AuthFactorRequired.explain())?;
                     req.auth_factor_token = Some(code);
@@ -138,7 +143,9 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
         AccountCommand::List => {
             let accounts = crate::open(config)?;
             let state = accounts.state().map_err(|e| e.explain())?;
-            out.emit(&state.accounts, || render::account_list(&state));
+            let listing =
+                serde_json::json!({ "accounts": state.accounts, "selected": state.selected });
+            out.emit(&listing, || render::account_list(&state));
             Ok(())
         }
     }

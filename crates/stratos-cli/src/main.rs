@@ -46,7 +46,7 @@ async fn main() -> ExitCode {
     )
     .format_target(false)
     .init();
-    let out = render::Output { json: cli.json };
+    let out = render::Output::new(cli.json);
     let result = match Config::from_env() {
         Ok(config) => match cli.command {
             Command::Account(cmd) => account::run(cmd, config, &out).await,

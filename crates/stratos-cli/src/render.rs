@@ -10,9 +10,19 @@ use stratos_core::status::AccountStatus;
 pub struct Output {
     /// One JSON document on stdout instead of text.
     pub json: bool,
+    /// Whether a result document was already printed, so a later failure does not add a second.
+    emitted: std::cell::Cell<bool>,
 }
 
 impl Output {
+    /// Output in text or JSON mode.
+    pub fn new(json: bool) -> Self {
+        Self {
+            json,
+            emitted: std::cell::Cell::new(false),
+        }
+    }
+
     /// Prints a result: JSON of `value`, or the text `human` builds.
     pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
         if self.json {
@@ -25,14 +35,15 @@ impl Output {
         }
     }
 
-    /// Reports a failure on stderr, and as `{"error": …}` on stdout in JSON mode.
+    /// Reports a failure on stderr, and as `{"error": …}` on stdout in JSON mode unless a result
+    /// document was already printed (stdout always holds exactly one document).
     pub fn problem(&self, p: &Problem) {
         log::debug!("{} ({})", p.message, p.code);
         eprintln!("error: {}", p.message);
         if let Some(h) = &p.hint {
             eprintln!("hint: {h}");
         }
-        if self.json {
+        if self.json && !self.emitted.get() {
             println!("{}", serde_json::json!({ "error": p }));
         }
     }

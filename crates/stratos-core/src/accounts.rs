@@ -88,6 +88,12 @@ pub enum AccountsError {
         /// What was asked for.
         id: String,
     },
+    /// No account was named and there is no single obvious one.
+    #[error("{}", if *signed_in == 0 { "no account is signed in to Stratos".to_owned() } else { format!("{signed_in} accounts are signed in and none is selected; say which one") })]
+    NoAccountChosen {
+        /// How many accounts are signed in.
+        signed_in: usize,
+    },
     /// A session-level failure (expired, revoked, transport).
     #[error(transparent)]
     Session(#[from] SessionError),
@@ -219,8 +225,11 @@ impl Accounts {
                 },
             ),
         };
-        found.cloned().ok_or_else(|| AccountsError::NotSignedIn {
-            id: id.unwrap_or("no account").to_owned(),
+        found.cloned().ok_or_else(|| match id {
+            Some(id) => AccountsError::NotSignedIn { id: id.to_owned() },
+            None => AccountsError::NoAccountChosen {
+                signed_in: state.accounts.len(),
+            },
         })
     }
 

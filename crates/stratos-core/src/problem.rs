@@ -200,6 +200,13 @@ impl Explain for AccountsError {
                 self,
                 Some("Run `stratos account list` to see signed-in accounts, or sign in first."),
             ),
+            AccountsError::NoAccountChosen { .. } => Problem::new(
+                "not_signed_in",
+                self,
+                Some(
+                    "Name the account (handle or DID), or sign in first with `stratos account login`.",
+                ),
+            ),
             AccountsError::Session(e) => e.explain(),
             AccountsError::Xrpc(e) => e.explain(),
             AccountsError::Keychain(e) => e.explain(),

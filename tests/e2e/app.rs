@@ -1,0 +1,250 @@
+//! The real Stratos binary driven through WebKitWebDriver inside a private [`Desktop`].
+
+use std::cell::Cell;
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use stratos_testkit::Network;
+
+use crate::desktop::Desktop;
+
+/// How long a UI step may take before the test fails (network calls included).
+const STEP: Duration = Duration::from_secs(30);
+
+/// A running app with a WebDriver session attached.
+pub struct App {
+    pub client: Client,
+    pub desktop: Desktop,
+    pub data_dir: PathBuf,
+    pub artifacts: PathBuf,
+    shots: Cell<usize>,
+}
+
+/// Polls `ready` every 50 ms until it holds or `limit` passes; for services that announce
+/// nothing when they are up. Returns whether it became ready.
+pub async fn poll_until<F, Fut>(limit: Duration, mut ready: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + limit;
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    while Instant::now() < deadline {
+        tick.tick().await;
+        if ready().await {
+            return true;
+        }
+    }
+    false
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+impl App {
+    /// Starts a private desktop, then the app under WebKitWebDriver with its own data folder and
+    /// keychain service, pointed at the shared test network.
+    pub async fn launch(test: &str) -> App {
+        // Two rustls providers are compiled in (ring via reqwest, aws-lc via fantoccini): pick one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut desktop = Desktop::start();
+        let artifacts = Desktop::artifacts(test);
+        let data_dir = desktop.root.path().join("stratos-data");
+        let port = free_port();
+        let log = std::fs::File::create(artifacts.join("app.log")).expect("log file");
+        let mut cmd = desktop.command("WebKitWebDriver");
+        cmd.arg(format!("--port={port}"))
+            .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            .env("STRATOS_DATA_DIR", &data_dir)
+            .env("STRATOS_KEYRING_SERVICE", format!("stratos-e2e-{test}"))
+            .env("RUST_LOG", "stratos_app=info,stratos_core=info")
+            .stdout(Stdio::null())
+            .stderr(log);
+        for (k, v) in Network::shared().env() {
+            cmd.env(k, v);
+        }
+        desktop.adopt(
+            cmd.spawn()
+                .expect("WebKitWebDriver is installed (webkit2gtk-driver)"),
+        );
+
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "webkitgtk:browserOptions".into(),
+            serde_json::json!({ "binary": env!("CARGO_BIN_EXE_stratos-app"), "args": [] }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        // The driver announces nothing when it is ready: poll its port within a deadline.
+        let ready = poll_until(STEP, || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+        })
+        .await;
+        assert!(
+            ready,
+            "WebKitWebDriver did not listen on port {port} (see {})",
+            artifacts.display()
+        );
+        let client = ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "no WebDriver session with the app: {e} (see {})",
+                    artifacts.display()
+                )
+            });
+        App {
+            client,
+            desktop,
+            data_dir,
+            artifacts,
+            shots: Cell::new(0),
+        }
+    }
+
+    /// Waits for an element matching `css`.
+    pub async fn el(&self, css: &str) -> Element {
+        match self
+            .client
+            .wait()
+            .at_most(STEP)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => {
+                self.shot("failure").await;
+                let html = self.client.source().await.unwrap_or_default();
+                std::fs::write(self.artifacts.join("failure.html"), html).ok();
+                panic!(
+                    "waited {STEP:?} for `{css}`: {e} (see {})",
+                    self.artifacts.display()
+                );
+            }
+        }
+    }
+
+    /// Clicks the element matching `css` once it exists.
+    pub async fn click(&self, css: &str) {
+        self.el(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Replaces the text of the input matching `css`.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self.el(css).await;
+        input
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+        // WebDriver refuses an empty key sequence; clearing already did the job.
+        if !text.is_empty() {
+            input
+                .send_keys(text)
+                .await
+                .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        }
+    }
+
+    /// The trimmed text of the element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.el(css)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of {css}: {e}"))
+            .trim()
+            .to_owned()
+    }
+
+    /// Saves a numbered screenshot of the window under target/e2e-artifacts/<test>/.
+    pub async fn shot(&self, name: &str) {
+        let count = self.shots.get() + 1;
+        self.shots.set(count);
+        match self.client.screenshot().await {
+            Ok(png) => std::fs::write(self.artifacts.join(format!("{count:02}-{name}.png")), png)
+                .expect("write screenshot"),
+            Err(e) => eprintln!("screenshot {name} failed: {e}"),
+        }
+    }
+
+    /// Ends the WebDriver session (which stops the app); the desktop stops on drop.
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+
+    /// The tray menu as the app publishes it on the session bus (dbusmenu layout), or `None`
+    /// when no menu is exported yet.
+    pub fn tray_menu(&self) -> Option<String> {
+        let names = self.gdbus(&[
+            "call",
+            "--session",
+            "--dest",
+            "org.freedesktop.DBus",
+            "--object-path",
+            "/org/freedesktop/DBus",
+            "--method",
+            "org.freedesktop.DBus.ListNames",
+        ])?;
+        for name in names.split('\'').filter(|n| n.starts_with(":1.")) {
+            let Some(tree) = self.gdbus(&[
+                "introspect",
+                "--session",
+                "--dest",
+                name,
+                "--object-path",
+                "/org/ayatana/NotificationItem",
+                "--recurse",
+            ]) else {
+                continue;
+            };
+            let Some(path) = tree
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("node "))
+                .map(|p| p.trim_end_matches(" {").trim())
+                .find(|p| p.ends_with("/Menu"))
+            else {
+                continue;
+            };
+            return self.gdbus(&[
+                "call",
+                "--session",
+                "--dest",
+                name,
+                "--object-path",
+                path,
+                "--method",
+                "com.canonical.dbusmenu.GetLayout",
+                "--",
+                "0",
+                "-1",
+                "[]",
+            ]);
+        }
+        None
+    }
+
+    fn gdbus(&self, args: &[&str]) -> Option<String> {
+        let out = self.desktop.command("gdbus").args(args).output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}

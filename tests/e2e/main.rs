@@ -1,0 +1,198 @@
+//! WebDriver end-to-end tests of the real Stratos window against the real local PDS network.
+//!
+//! Each test gets a private desktop (Xvfb, session bus, gnome-keyring); screenshots and the app
+//! log land in target/e2e-artifacts/<test>/. Run through scripts/test.sh.
+
+mod app;
+mod desktop;
+
+use std::time::Duration;
+
+use app::{App, poll_until};
+use stratos_testkit::{Network, subjects};
+
+const FORM: &str = "[data-testid=add-account-form]";
+
+async fn sign_in(app: &App, id: &str, password: &str) {
+    app.fill(&format!("{FORM} input[name=identifier]"), id)
+        .await;
+    app.fill(&format!("{FORM} input[name=password]"), password)
+        .await;
+    app.click("[data-testid=login-submit]").await;
+}
+
+fn overview_of(did: &str) -> String {
+    format!("[data-testid=overview][data-did='{did}']")
+}
+
+/// Add an account with a password, see its status, add a 2FA account on PDS2 (wrong code, then
+/// the mailed one), switch between them, see both in the tray, sign one out.
+#[tokio::test(flavor = "multi_thread")]
+async fn password_accounts_on_two_pdses() {
+    let net = Network::shared();
+    let a = net.create_account(net.pds1()).await;
+    let b = net.create_account(net.pds2()).await;
+    net.enable_email_2fa(&b).await;
+    let app = App::launch("password_accounts").await;
+
+    app.el("[data-testid=welcome]").await;
+    app.shot("welcome").await;
+    app.click("[data-testid=add-first-account]").await;
+    app.el(FORM).await;
+    app.shot("add-account").await;
+    sign_in(&app, &a.handle, &a.password).await;
+    app.el(&overview_of(&a.did)).await;
+    assert_eq!(app.text("[data-testid=overview-handle]").await, a.handle);
+    assert_eq!(app.text("[data-testid=overview-did]").await, a.did);
+    app.el("[data-testid=overview-repo-status][data-status=active]")
+        .await;
+    app.el("[data-testid=handle-verified][data-verified=true]")
+        .await;
+    app.el("[data-testid=pds-reachable][data-reachable=true]")
+        .await;
+    app.el("[data-testid=overview-health][data-health=active]")
+        .await;
+    app.shot("overview-first-account").await;
+
+    // Second account, on PDS2, with email 2FA.
+    let seen = net
+        .mails(&b.email)
+        .await
+        .iter()
+        .filter(|m| m.subject.contains(subjects::SIGN_IN_CODE))
+        .count();
+    app.click("[data-testid=add-account]").await;
+    sign_in(&app, &b.handle, &b.password).await;
+    app.el("[data-testid=auth-factor-form]").await;
+    app.shot("two-factor-step").await;
+    let code = net
+        .wait_mail(&b.email, subjects::SIGN_IN_CODE, seen)
+        .await
+        .code
+        .expect("mailed code");
+    app.fill(
+        "[data-testid=auth-factor-form] input[name=authFactorToken]",
+        "AAAAA-BBBBB",
+    )
+    .await;
+    app.click("[data-testid=auth-factor-submit]").await;
+    app.el("[data-testid=form-error][data-code=wrong_auth_factor]")
+        .await;
+    app.shot("two-factor-wrong-code").await;
+    app.fill(
+        "[data-testid=auth-factor-form] input[name=authFactorToken]",
+        &code,
+    )
+    .await;
+    app.click("[data-testid=auth-factor-submit]").await;
+    app.el(&overview_of(&b.did)).await;
+    app.el("[data-testid=overview-repo-status][data-status=active]")
+        .await;
+    assert_eq!(app.text("[data-testid=overview-handle]").await, b.handle);
+    assert_eq!(
+        app.client
+            .find_all(fantoccini::Locator::Css("[data-testid=account-row]"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    app.shot("overview-second-account").await;
+    app.desktop.screenshot(&app.artifacts.join("desktop.png"));
+
+    // Switch back to the first account.
+    app.click(&format!("[data-testid=account-row][data-did='{}']", a.did))
+        .await;
+    app.el(&overview_of(&a.did)).await;
+    assert_eq!(app.text("[data-testid=overview-handle]").await, a.handle);
+
+    // The tray menu lists both accounts with their state.
+    let mut menu = String::new();
+    let listed = poll_until(Duration::from_secs(30), || {
+        menu = app.tray_menu().unwrap_or_default();
+        let ok = menu.contains(&format!("{} — Active", a.handle))
+            && menu.contains(&format!("{} — Active", b.handle));
+        async move { ok }
+    })
+    .await;
+    assert!(listed, "tray menu lists both accounts as active:\n{menu}");
+    assert!(
+        menu.contains("Refresh now") && menu.contains("Quit Stratos"),
+        "{menu}"
+    );
+
+    // Sign the first account out: gone from the list, the state file and the server.
+    app.click("[data-testid=logout]").await;
+    app.el("[data-testid=logout-confirmation]").await;
+    app.shot("sign-out-confirmation").await;
+    app.click("[data-testid=logout-confirm]").await;
+    app.el(&format!(
+        "[data-testid=account-list]:not(:has([data-did='{}']))",
+        a.did
+    ))
+    .await;
+    app.el(&format!("[data-testid=account-row][data-did='{}']", b.did))
+        .await;
+    let state = std::fs::read_to_string(app.data_dir.join("state.json")).expect("state file");
+    assert!(!state.contains(&a.did) && state.contains(&b.did), "{state}");
+    app.shot("after-sign-out").await;
+    app.close().await;
+}
+
+/// Mistakes and failures show a specific error in the window, and nothing is added.
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_shows_specific_errors() {
+    let net = Network::shared();
+    let a = net.create_account(net.pds1()).await;
+    let app = App::launch("bad_input").await;
+    app.click("[data-testid=add-first-account]").await;
+
+    app.click("[data-testid=login-submit]").await;
+    let empty = app.text("[data-testid=form-error]").await;
+    assert!(
+        empty.contains("handle"),
+        "empty identifier is explained: {empty}"
+    );
+
+    sign_in(&app, "nobody-at-all.test", "whatever").await;
+    app.el("[data-testid=form-error][data-code=handle_not_found]")
+        .await;
+    assert!(
+        app.text("[data-testid=form-error]")
+            .await
+            .contains("nobody-at-all.test")
+    );
+    app.shot("unknown-handle").await;
+
+    sign_in(&app, &a.handle, "not-the-password").await;
+    app.el("[data-testid=form-error][data-code=wrong_password]")
+        .await;
+    app.shot("wrong-password").await;
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    app.click(&format!("{FORM} details.advanced summary")).await;
+    app.fill(&format!("{FORM} input[name=pdsHost]"), &dead)
+        .await;
+    sign_in(&app, &a.handle, &a.password).await;
+    app.el("[data-testid=form-error][data-code=pds_unreachable]")
+        .await;
+    app.shot("unreachable-pds").await;
+
+    let did = net.did_without_pds().await;
+    app.fill(&format!("{FORM} input[name=pdsHost]"), "").await;
+    sign_in(&app, &did, "whatever").await;
+    app.el("[data-testid=form-error][data-code=no_pds]").await;
+    app.shot("did-without-pds").await;
+
+    assert_eq!(
+        app.client
+            .find_all(fantoccini::Locator::Css("[data-testid=account-row]"))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    app.close().await;
+}
