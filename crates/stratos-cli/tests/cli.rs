@@ -62,12 +62,19 @@ async fn assert_fails(home: &Home, args: &[&str], code: &str, message_part: &str
     home.run(&with_json).await.assert_error_code(code);
 }
 
-/// The `account list --json` array, asserting success.
+/// The `account list --json` accounts, asserting success.
 async fn list_json(home: &Home) -> Vec<Value> {
     let list = home.run(&["--json", "account", "list"]).await.ok_json();
-    list.as_array()
-        .unwrap_or_else(|| panic!("account list --json is an array: {list}"))
+    list["accounts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("account list --json has an accounts array: {list}"))
         .clone()
+}
+
+/// The DID `account list --json` reports as selected.
+async fn selected_json(home: &Home) -> Option<String> {
+    let list = home.run(&["--json", "account", "list"]).await.ok_json();
+    list["selected"].as_str().map(str::to_owned)
 }
 
 /// `account status <handle>` prints the DID, the verified handle, the reachable PDS with its
@@ -210,7 +217,7 @@ async fn login_by_handle_list_check_auth_logout_in_text_mode() {
         &home,
         &["account", "logout"],
         "not_signed_in",
-        "not signed in",
+        "no account is signed in",
     )
     .await;
 }
@@ -379,6 +386,11 @@ async fn two_accounts_on_two_pdses_are_managed_independently() {
     let list = list_json(&home).await;
     let dids: Vec<&str> = list.iter().filter_map(|r| r["did"].as_str()).collect();
     assert_eq!(dids, [a.did.as_str(), b.did.as_str()], "in sign-in order");
+    assert_eq!(
+        selected_json(&home).await.as_deref(),
+        Some(b.did.as_str()),
+        "the latest sign-in is selected"
+    );
     let text = home.run(&["account", "list"]).await;
     let lines: Vec<&str> = text.ok().lines().collect();
     assert_eq!(lines.len(), 2, "{text:#?}");
@@ -411,6 +423,11 @@ async fn two_accounts_on_two_pdses_are_managed_independently() {
     assert!(home.stored_tokens(&a.did).await.is_some(), "a is untouched");
 
     let list = list_json(&home).await;
+    assert_eq!(
+        selected_json(&home).await.as_deref(),
+        Some(a.did.as_str()),
+        "the other account is selected"
+    );
     assert_eq!(list.len(), 1, "{list:?}");
     assert_eq!(list[0]["did"], a.did.as_str());
     let text = home.run(&["account", "list"]).await;
