@@ -58,11 +58,14 @@ function card({ title, iconName, badge = null, testid, children }) {
     ...children);
 }
 
-function resolvesTo(value, did) {
-  if (!value) return mark('none', 'No record');
-  if (value === did) return mark('ok', 'Points to this DID');
-  return mark('bad', 'Points to ', mono(value));
+// One handle-resolution method's answer: {outcome: "found", did} | {outcome: "notFound", reason} | {outcome: "skipped"}.
+function resolvesTo(answer, did) {
+  if (!answer || answer.outcome === 'notFound') return mark('none', answer?.reason || 'No record');
+  if (answer.did === did) return mark('ok', 'Points to this DID');
+  return mark('bad', 'Points to ', mono(answer.did));
 }
+
+const asked = (answer) => answer && answer.outcome !== 'skipped';
 
 function identityCard(ov) {
   const c = ov.handleCheck || {};
@@ -85,8 +88,9 @@ function identityCard(ov) {
         row('DID', mono(ov.did))),
       h('h3', { class: 'rows-heading' }, 'Handle → DID'),
       h('dl', { class: 'rows' },
-        row('DNS TXT record', resolvesTo(c.dns, ov.did), { title: ov.handle ? `_atproto.${ov.handle}` : null }),
-        row('HTTPS well-known', resolvesTo(c.https, ov.did), { title: ov.handle ? `https://${ov.handle}/.well-known/atproto-did` : null })),
+        asked(c.dns) ? row('DNS TXT record', resolvesTo(c.dns, ov.did), { title: ov.handle ? `_atproto.${ov.handle}` : null }) : null,
+        asked(c.https) ? row('HTTPS well-known', resolvesTo(c.https, ov.did), { title: ov.handle ? `https://${ov.handle}/.well-known/atproto-did` : null }) : null,
+        asked(c.service) ? row('Resolver service', resolvesTo(c.service, ov.did), { 'data-testid': 'handle-resolver-row' }) : null),
       h('h3', { class: 'rows-heading' }, 'DID → handle'),
       h('dl', { class: 'rows' }, row('DID document', docValue)),
       c.problem ? callout('warning', null, c.problem, { 'data-testid': 'handle-problem' }) : null,

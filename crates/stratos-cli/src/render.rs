@@ -3,6 +3,7 @@
 use serde::Serialize;
 use stratos_core::Problem;
 use stratos_core::accounts::AuthCheck;
+use stratos_core::identity::MethodAnswer;
 use stratos_core::state::State;
 use stratos_core::status::AccountStatus;
 
@@ -69,8 +70,12 @@ pub fn status(r: &AccountStatus) -> String {
         ("  HTTPS", &r.handle_check.https),
         ("  Resolver", &r.handle_check.service),
     ] {
-        if let Some(a) = answer {
-            out.push(format!("{label:<13}{a}"));
+        match answer {
+            MethodAnswer::Found { did } => out.push(format!("{label:<13}{did}")),
+            MethodAnswer::NotFound { reason } => {
+                out.push(format!("{label:<13}not found: {reason}"))
+            }
+            MethodAnswer::Skipped => {}
         }
     }
     if let Some(p) = &r.handle_check.problem {

@@ -126,6 +126,12 @@ async fn status_json_by_handle_and_did_describes_the_account() {
             assert_eq!(r["handleCheck"]["verified"], true, "{r:#}");
             assert_eq!(r["handleCheck"]["docHandle"], acct.handle.as_str(), "{r:#}");
             assert_eq!(r["handleCheck"]["problem"], Value::Null, "{r:#}");
+            assert_eq!(r["handleCheck"]["service"]["outcome"], "found", "{r:#}");
+            assert_eq!(
+                r["handleCheck"]["service"]["did"],
+                acct.did.as_str(),
+                "{r:#}"
+            );
             assert_eq!(r["pds"]["url"], pds.url.as_str(), "{r:#}");
             assert_eq!(r["pds"]["reachable"], true, "{r:#}");
             assert_eq!(r["pds"]["serverDid"], pds.did.as_str(), "{r:#}");

@@ -22,12 +22,12 @@ use crate::xrpc::Xrpc;
 pub struct HandleCheck {
     /// True when the DID document's handle resolves back to the DID.
     pub verified: bool,
-    /// What DNS TXT said: a DID, or "not found: why"; `None` when not consulted.
-    pub dns: Option<String>,
-    /// What HTTPS well-known said, same format.
-    pub https: Option<String>,
-    /// What the configured resolver service said, same format.
-    pub service: Option<String>,
+    /// What DNS TXT said (`skipped` when a resolver service is configured).
+    pub dns: MethodAnswer,
+    /// What HTTPS well-known said.
+    pub https: MethodAnswer,
+    /// What the configured resolver service said (`skipped` without one).
+    pub service: MethodAnswer,
     /// The handle the DID document claims.
     pub doc_handle: Option<String>,
     /// Why verification failed, if it did.
@@ -128,14 +128,6 @@ impl AccountStatus {
     }
 }
 
-fn answer_text(a: &MethodAnswer) -> Option<String> {
-    match a {
-        MethodAnswer::Found { did } => Some(did.clone()),
-        MethodAnswer::NotFound { reason } => Some(format!("not found: {reason}")),
-        MethodAnswer::Skipped => None,
-    }
-}
-
 fn handle_check(identity: &ResolvedIdentity, typed: Option<&HandleLookup>) -> HandleCheck {
     let lookup = identity.handle_lookup.as_ref().or(typed);
     let problem = match (&identity.doc_handle, identity.handle_verified) {
@@ -152,9 +144,9 @@ fn handle_check(identity: &ResolvedIdentity, typed: Option<&HandleLookup>) -> Ha
     };
     HandleCheck {
         verified: identity.handle_verified,
-        dns: lookup.and_then(|l| answer_text(&l.dns)),
-        https: lookup.and_then(|l| answer_text(&l.https)),
-        service: lookup.and_then(|l| answer_text(&l.service)),
+        dns: lookup.map_or(MethodAnswer::Skipped, |l| l.dns.clone()),
+        https: lookup.map_or(MethodAnswer::Skipped, |l| l.https.clone()),
+        service: lookup.map_or(MethodAnswer::Skipped, |l| l.service.clone()),
         doc_handle: identity.doc_handle.as_ref().map(|h| h.as_str().to_owned()),
         problem,
     }
@@ -219,9 +211,9 @@ pub async fn for_session(
                 handle: None,
                 handle_check: HandleCheck {
                     verified: false,
-                    dns: None,
-                    https: None,
-                    service: None,
+                    dns: MethodAnswer::Skipped,
+                    https: MethodAnswer::Skipped,
+                    service: MethodAnswer::Skipped,
                     doc_handle: None,
                     problem: Some(e.to_string()),
                 },

@@ -1,5 +1,7 @@
 //! `account status` against the real PDS: identity, handle check, PDS, repository.
 
+use stratos_core::identity::MethodAnswer;
+
 use crate::World;
 
 /// Looking up a PDS1 account by handle and by DID reports its identity, PDS and active repo.
@@ -17,9 +19,16 @@ async fn status_of_a_pds1_account() {
             s.handle_check
         );
         assert_eq!(
-            s.handle_check.service.as_deref(),
-            Some(acct.did.as_str()),
+            s.handle_check.service,
+            MethodAnswer::Found {
+                did: acct.did.clone()
+            },
             "the resolver answered"
+        );
+        assert_eq!(
+            s.handle_check.dns,
+            MethodAnswer::Skipped,
+            "DNS is not asked with a resolver service"
         );
         assert!(s.handle_check.problem.is_none());
         assert_eq!(s.pds.url.as_deref(), Some(w.net.pds1().url.as_str()));
