@@ -59,6 +59,14 @@ impl App {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut desktop = Desktop::start();
         let artifacts = Desktop::artifacts(test);
+        // Start from an empty folder so no screenshot from an earlier run is mistaken for this one's.
+        for old in std::fs::read_dir(&artifacts)
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let _ = std::fs::remove_file(old.path());
+        }
         let data_dir = desktop.root.path().join("stratos-data");
         let port = free_port();
         let log = std::fs::File::create(artifacts.join("app.log")).expect("log file");
@@ -176,6 +184,15 @@ impl App {
 
     /// Saves a numbered screenshot of the window under target/e2e-artifacts/<test>/.
     pub async fn shot(&self, name: &str) {
+        // WebKit snapshots the last painted frame: let two frames paint first so the picture
+        // shows the state the test just waited for.
+        let _ = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await;
         let count = self.shots.get() + 1;
         self.shots.set(count);
         match self.client.screenshot().await {

@@ -223,7 +223,7 @@ async fn login_by_handle_list_check_auth_logout_in_text_mode() {
         &home,
         &["account", "logout"],
         "not_signed_in",
-        "no account is signed in",
+        "No account is signed in",
     )
     .await;
 }
@@ -348,7 +348,7 @@ async fn login_by_email_requires_and_uses_the_pds_host() {
         &home,
         &["account", "login", "-u", &acct.email, "-p", &acct.password],
         "email_needs_pds",
-        "an email address can only be used together with the PDS address",
+        "An email address can only be used together with the PDS address",
     )
     .await;
     let rec = home
@@ -492,7 +492,7 @@ async fn an_unreachable_pds_is_reported_and_logout_still_signs_out_locally() {
         &home,
         &["account", "check-auth", &acct.handle],
         "pds_unreachable",
-        "could not reach 127.0.0.1",
+        "Could not reach 127.0.0.1",
     )
     .await;
     let list = list_json(&home).await;
@@ -543,7 +543,7 @@ async fn email_2fa_without_a_code_fails_and_the_mailed_code_signs_in() {
         "the code is asked for: {run:#?}"
     );
     assert!(
-        stderr.contains("the server emailed a sign-in code"),
+        stderr.contains("The server emailed a sign-in code"),
         "{run:#?}"
     );
     let err = home
@@ -658,7 +658,7 @@ async fn email_2fa_wrong_code_is_refused() {
             "AAAAA-BBBBB",
         ],
         "wrong_auth_factor",
-        "the sign-in code is wrong or has expired",
+        "The sign-in code is wrong or has expired",
     )
     .await;
     assert!(list_json(&home).await.is_empty());
@@ -673,7 +673,7 @@ async fn status_of_an_unknown_handle_is_handle_not_found() {
         &home,
         &["account", "status", "nobody-xyz.test"],
         "handle_not_found",
-        "the handle nobody-xyz.test does not resolve to any account",
+        "The handle nobody-xyz.test does not resolve to any account",
     )
     .await;
 }
@@ -686,14 +686,14 @@ async fn login_with_an_empty_username_is_empty_field() {
         &home,
         &["account", "login", "-u", "", "-p", "secret"],
         "empty_field",
-        "the handle, DID or email is empty",
+        "The handle, DID or email is empty",
     )
     .await;
     assert_fails(
         &home,
         &["account", "login", "-u", "   ", "-p", "secret"],
         "empty_field",
-        "the handle, DID or email is empty",
+        "The handle, DID or email is empty",
     )
     .await;
 }
@@ -709,7 +709,7 @@ async fn login_with_a_wrong_password_is_wrong_password() {
         &home,
         &["account", "login", "-u", &acct.handle, "-p", &wrong],
         "wrong_password",
-        "wrong handle or password",
+        "Wrong handle or password",
     )
     .await;
     assert!(list_json(&home).await.is_empty());
@@ -735,7 +735,7 @@ async fn login_through_an_unreachable_pds_host_is_pds_unreachable() {
             "http://127.0.0.1:9",
         ],
         "pds_unreachable",
-        "could not reach",
+        "Could not reach",
     )
     .await;
     assert!(list_json(&home).await.is_empty());
@@ -747,7 +747,7 @@ async fn a_did_without_a_pds_is_no_pds() {
     let net = Network::shared();
     let did = net.did_without_pds().await;
     let home = Home::new();
-    let message = format!("the DID document of {did} does not name a PDS");
+    let message = format!("The DID document of {did} does not name a PDS");
     assert_fails(&home, &["account", "status", &did], "no_pds", &message).await;
     assert_fails(
         &home,
