@@ -23,6 +23,7 @@ pub struct App {
     pub data_dir: PathBuf,
     pub artifacts: PathBuf,
     shots: Cell<usize>,
+    tray: std::sync::OnceLock<(String, String)>,
 }
 
 /// Polls `ready` every 50 ms until it holds or `limit` passes; for services that announce
@@ -121,6 +122,7 @@ impl App {
             data_dir,
             artifacts,
             shots: Cell::new(0),
+            tray: std::sync::OnceLock::new(),
         }
     }
 
@@ -210,7 +212,52 @@ impl App {
     /// The tray menu as the app publishes it on the session bus (dbusmenu layout), or `None`
     /// when no menu is exported yet.
     pub fn tray_menu(&self) -> Option<String> {
-        let names = self.gdbus(&[
+        let (name, path) = self.tray_menu_object()?;
+        self.gdbus(&[
+            "call",
+            "--session",
+            "--dest",
+            &name,
+            "--object-path",
+            &path,
+            "--method",
+            "com.canonical.dbusmenu.GetLayout",
+            "--",
+            "0",
+            "-1",
+            "[]",
+        ])
+    }
+
+    /// Clicks the tray menu item labelled `label`, as a tray host would.
+    pub fn click_tray_item(&self, label: &str) {
+        let (name, path) = self
+            .tray_menu_object()
+            .expect("the tray menu is on the bus");
+        let layout = self.tray_menu().expect("the tray menu has a layout");
+        let id =
+            item_id(&layout, label).unwrap_or_else(|| panic!("no tray item {label:?} in {layout}"));
+        let done = self.gdbus(&[
+            "call",
+            "--session",
+            "--dest",
+            &name,
+            "--object-path",
+            &path,
+            "--method",
+            "com.canonical.dbusmenu.Event",
+            "--",
+            &id.to_string(),
+            "clicked",
+            "<int32 0>",
+            "0",
+        ]);
+        assert!(done.is_some(), "clicking tray item {label:?} failed");
+    }
+
+    /// Whether the app still holds its single-instance name on the session bus.
+    pub fn app_is_running(&self) -> bool {
+        self.gdbus(&[
             "call",
             "--session",
             "--dest",
@@ -218,44 +265,56 @@ impl App {
             "--object-path",
             "/org/freedesktop/DBus",
             "--method",
+            "org.freedesktop.DBus.NameHasOwner",
+            "social.stratos.desktop.SingleInstance",
+        ])
+        .is_some_and(|out| out.contains("true"))
+    }
+
+    /// The bus name and object path of the app's exported tray menu, found once and remembered.
+    fn tray_menu_object(&self) -> Option<(String, String)> {
+        if let Some(found) = self.tray.get() {
+            return Some(found.clone());
+        }
+        let names = self.gdbus(&[
+            "call",
+            "--session",
+            "--timeout",
+            "2",
+            "--dest",
+            "org.freedesktop.DBus",
+            "--object-path",
+            "/org/freedesktop/DBus",
+            "--method",
             "org.freedesktop.DBus.ListNames",
         ])?;
-        for name in names.split('\'').filter(|n| n.starts_with(":1.")) {
-            let Some(tree) = self.gdbus(&[
-                "introspect",
-                "--session",
-                "--dest",
-                name,
-                "--object-path",
-                "/org/ayatana/NotificationItem",
-                "--recurse",
-            ]) else {
-                continue;
-            };
-            let Some(path) = tree
-                .lines()
-                .filter_map(|l| l.trim().strip_prefix("node "))
-                .map(|p| p.trim_end_matches(" {").trim())
-                .find(|p| p.ends_with("/Menu"))
-            else {
-                continue;
-            };
-            return self.gdbus(&[
-                "call",
-                "--session",
-                "--dest",
-                name,
-                "--object-path",
-                path,
-                "--method",
-                "com.canonical.dbusmenu.GetLayout",
-                "--",
-                "0",
-                "-1",
-                "[]",
-            ]);
-        }
-        None
+        // Ask each connection, with a short timeout (some peers never answer introspection), for
+        // the children of the indicator root.
+        let found = names
+            .split('\'')
+            .filter(|n| n.starts_with(":1."))
+            .find_map(|name| {
+                let xml = self.gdbus(&[
+                    "call",
+                    "--session",
+                    "--timeout",
+                    "1",
+                    "--dest",
+                    name,
+                    "--object-path",
+                    "/org/ayatana/NotificationItem",
+                    "--method",
+                    "org.freedesktop.DBus.Introspectable.Introspect",
+                ])?;
+                // gdbus prints the XML inside a single-quoted string: `<node name="CHILD"/>`.
+                let child = xml.split("<node name=\"").nth(1)?.split('"').next()?;
+                Some((
+                    name.to_owned(),
+                    format!("/org/ayatana/NotificationItem/{child}/Menu"),
+                ))
+            })?;
+        let _ = self.tray.set(found.clone());
+        Some(found)
     }
 
     fn gdbus(&self, args: &[&str]) -> Option<String> {
@@ -264,4 +323,16 @@ impl App {
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
+}
+
+/// The dbusmenu id of the item labelled `label` in a GetLayout answer, whose items read
+/// `<(ID, {..., 'label': <'LABEL'>, ...}, @av [])>`.
+fn item_id(layout: &str, label: &str) -> Option<i32> {
+    let at = layout.find(&format!("'label': <'{label}'>"))?;
+    let start = layout[..at].rfind("<(")? + 2;
+    let digits: String = layout[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
 }
