@@ -15,11 +15,27 @@ pub enum AccountCommand {
         /// Handle or DID.
         id: String,
     },
-    /// Sign in with the account password (asks for the emailed code when the server wants one).
+    /// Sign in: with `--oauth` through the browser (the recommended way), otherwise with the
+    /// account password (asks for the emailed code when the server wants one).
     Login {
+        /// Sign in through the browser with atproto OAuth instead of a password.
+        #[arg(long, conflicts_with_all = ["password", "auth_factor_token", "pds_host"])]
+        oauth: bool,
+        /// How the browser comes back: a local listener (default without a hosted client) or the
+        /// app's deep link (paste the callback address here when it cannot reach this terminal).
+        #[arg(long, value_enum, requires = "oauth")]
+        redirect: Option<RedirectArg>,
+        /// With `--oauth`: the handle, DID or PDS/entryway URL to sign in to.
+        #[arg(required_if_eq("oauth", "true"))]
+        account: Option<String>,
         /// Handle, DID or email.
-        #[arg(short = 'u', long = "username", env = "ATP_AUTH_USERNAME")]
-        username: String,
+        #[arg(
+            short = 'u',
+            long = "username",
+            env = "ATP_AUTH_USERNAME",
+            required_unless_present = "oauth"
+        )]
+        username: Option<String>,
         /// Account password; asked for when omitted.
         #[arg(
             short = 'p',
@@ -49,6 +65,15 @@ pub enum AccountCommand {
     List,
 }
 
+/// `--redirect` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum RedirectArg {
+    /// A one-shot listener on 127.0.0.1.
+    Loopback,
+    /// The app's custom URL scheme (needs a hosted client id).
+    DeepLink,
+}
+
 /// Runs one account verb.
 pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<(), Problem> {
     match cmd {
@@ -70,10 +95,29 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
             Ok(())
         }
         AccountCommand::Login {
+            oauth: true,
+            redirect,
+            account,
+            ..
+        } => {
+            let accounts = crate::open(config)?;
+            let record =
+                crate::oauth_login::run(&accounts, account.as_deref().unwrap_or(""), redirect)
+                    .await?;
+            out.emit(&record, || {
+                format!(
+                    "Signed in as {} ({}) on {} through the browser",
+                    record.handle, record.did, record.pds_url
+                )
+            });
+            Ok(())
+        }
+        AccountCommand::Login {
             username,
             password,
             auth_factor_token,
             pds_host,
+            ..
         } => {
             let accounts = crate::open(config)?;
             let password = match password {
@@ -85,7 +129,7 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
                 })?,
             };
             let mut req = LoginRequest {
-                identifier: username,
+                identifier: username.unwrap_or_default(),
                 password,
                 auth_factor_token,
                 pds_host,

@@ -18,8 +18,13 @@ use crate::health::Health;
 use crate::identifier::{Identifier, ParseError, parse_service_url};
 use crate::identity::{IdentityError, Resolver};
 use crate::keychain::{KeychainError, OsKeychain, SecretStore};
+use crate::oauth::callback::Callback;
+use crate::oauth::client::{ClientKind, Redirect};
+use crate::oauth::net::Net;
+use crate::oauth::{self, OAuthError, Pending, Started};
+use crate::session::oauth::OAuthSecrets;
 use crate::session::{AccountSession, PasswordLogin, SessionError, StoredSecrets, password};
-use crate::state::{AccountRecord, AuthKind, Settings, State, StateError, StateFile};
+use crate::state::{AccountRecord, AuthKind, OAuthInfo, Settings, State, StateError, StateFile};
 use crate::status::{self, AccountStatus};
 use crate::xrpc::{Xrpc, XrpcError};
 
@@ -109,6 +114,9 @@ pub enum AccountsError {
     /// The environment configuration is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// A browser sign-in failed.
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
 }
 
 /// The result of `check-auth`: the session works and this is what the server says.
@@ -163,6 +171,9 @@ pub struct Accounts {
     secrets: Arc<dyn SecretStore>,
     state: StateFile,
     sessions: Mutex<HashMap<String, Arc<AccountSession>>>,
+    net: Arc<Net>,
+    client: ClientKind,
+    pending: std::sync::Mutex<HashMap<String, Pending>>,
 }
 
 impl Accounts {
@@ -177,6 +188,8 @@ impl Accounts {
         let xrpc = Xrpc::new(crate::http::client(&config));
         let resolver = Resolver::new(&config, xrpc.clone());
         let state = StateFile::new(&config.data_dir);
+        let net = Arc::new(Net::new(xrpc.http().clone(), resolver.clone()));
+        let client = config.oauth_client.clone();
         Self {
             config,
             xrpc,
@@ -184,6 +197,9 @@ impl Accounts {
             secrets,
             state,
             sessions: Mutex::new(HashMap::new()),
+            net,
+            client,
+            pending: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -307,14 +323,6 @@ impl Accounts {
         login: PasswordLogin,
         pds: Url,
     ) -> Result<AccountRecord, AccountsError> {
-        let secrets = StoredSecrets::Password(login.secrets);
-        let store = self.secrets.clone();
-        let did = login.did.clone();
-        tokio::task::spawn_blocking(move || {
-            crate::session::save_secrets(store.as_ref(), &did, &secrets)
-        })
-        .await
-        .expect("keychain writer does not panic")?;
         let record = AccountRecord {
             did: login.did.clone(),
             handle: login.handle,
@@ -326,7 +334,25 @@ impl Accounts {
                 login.status.as_deref(),
             )),
             checked_at: Some(Utc::now()),
+            oauth: None,
         };
+        self.keep(record, StoredSecrets::Password(login.secrets))
+            .await
+    }
+
+    /// Saves secrets to the keychain, then the record to the state file, and selects it.
+    async fn keep(
+        &self,
+        record: AccountRecord,
+        secrets: StoredSecrets,
+    ) -> Result<AccountRecord, AccountsError> {
+        let store = self.secrets.clone();
+        let did = record.did.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::session::save_secrets(store.as_ref(), &did, &secrets)
+        })
+        .await
+        .expect("keychain writer does not panic")?;
         let kept = record.clone();
         self.state.update(move |s| {
             s.accounts.retain(|a| a.did != kept.did);
@@ -351,10 +377,12 @@ impl Accounts {
         let store = self.secrets.clone();
         let xrpc = self.xrpc.clone();
         let did = record.did.clone();
-        let session =
-            tokio::task::spawn_blocking(move || AccountSession::restore(&did, pds, xrpc, store))
-                .await
-                .expect("keychain reader does not panic")?;
+        let net = self.net.clone();
+        let session = tokio::task::spawn_blocking(move || {
+            AccountSession::restore(&did, pds, xrpc, store, net)
+        })
+        .await
+        .expect("keychain reader does not panic")?;
         let session = Arc::new(session);
         sessions.insert(record.did.clone(), session.clone());
         Ok(session)
@@ -492,6 +520,96 @@ impl Accounts {
             }
         }
         self.state()
+    }
+
+    /// The OAuth client identity in use (loopback development client or a hosted one).
+    pub fn oauth_client(&self) -> &ClientKind {
+        &self.client
+    }
+
+    /// Starts a browser sign-in for a handle, DID or server URL; the person opens the returned
+    /// address, and [`Accounts::oauth_finish`] takes the callback.
+    pub async fn oauth_start(
+        &self,
+        input: &str,
+        redirect: Redirect,
+    ) -> Result<Started, AccountsError> {
+        if input.trim().is_empty() {
+            return Err(AccountsError::EmptyField {
+                field: "handle, DID or server address",
+            });
+        }
+        let client = self.client.metadata(redirect).map_err(OAuthError::from)?;
+        let (started, pending) = oauth::start(&self.net, &self.resolver, input, client).await?;
+        let mut all = self.pending.lock().expect("pending lock");
+        all.retain(|_, p| !p.expired());
+        all.insert(pending.state().to_owned(), pending);
+        Ok(started)
+    }
+
+    /// Forgets a sign-in in progress (the person pressed Cancel); its callback will be refused.
+    pub fn oauth_cancel(&self, state: &str) {
+        self.pending.lock().expect("pending lock").remove(state);
+    }
+
+    /// Completes a browser sign-in from the callback URL (loopback, deep link, or pasted).
+    pub async fn oauth_finish(&self, callback_url: &str) -> Result<AccountRecord, AccountsError> {
+        let callback = Callback::parse(callback_url).map_err(OAuthError::from)?;
+        // Taking the pending sign-in out makes a replayed callback fail the state check.
+        let pending = self
+            .pending
+            .lock()
+            .expect("pending lock")
+            .remove(&callback.state);
+        let pending = match pending {
+            Some(p) if !p.expired() => p,
+            _ => return Err(OAuthError::StateMismatch.into()),
+        };
+        let finished = oauth::finish(&self.net, pending, &callback).await?;
+        let did = finished.session.account_did.as_str().to_owned();
+        let handle = match self
+            .resolver
+            .resolve(&Identifier::Did(finished.session.account_did.clone()))
+            .await
+        {
+            Ok(identity) => identity.doc_handle.map(|h| h.as_str().to_owned()),
+            Err(e) => {
+                log::warn!("signed in {did} but could not resolve its handle: {e}");
+                None
+            }
+        };
+        let expires_at = finished
+            .session
+            .token_set
+            .expires_at
+            .as_ref()
+            .map(|d| *d.as_ref());
+        let record = AccountRecord {
+            did: did.clone(),
+            handle: handle.unwrap_or_else(|| did.clone()),
+            pds_url: finished.pds.as_str().trim_end_matches('/').to_owned(),
+            auth_kind: AuthKind::Oauth,
+            added_at: Utc::now(),
+            health: Some(Health::Active),
+            checked_at: Some(Utc::now()),
+            oauth: Some(OAuthInfo {
+                scope: finished
+                    .session
+                    .token_set
+                    .scope
+                    .as_deref()
+                    .unwrap_or("")
+                    .to_owned(),
+                issuer: finished.session.authserver_url.to_string(),
+                signed_in_at: Utc::now(),
+                access_expires_at: expires_at.map(|t| t.with_timezone(&Utc)),
+            }),
+        };
+        let secrets = StoredSecrets::Oauth(Box::new(OAuthSecrets {
+            client: finished.client,
+            session: finished.session,
+        }));
+        self.keep(record, secrets).await
     }
 
     /// Makes an account the one shown in the window.

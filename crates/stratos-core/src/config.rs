@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::oauth::client::ClientKind;
+
 /// Where Stratos finds the services it depends on and keeps its state.
 ///
 /// Tests point these at the local network; users normally keep the defaults.
@@ -24,6 +26,10 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Upper bound for establishing a connection, kept short so an unreachable PDS fails fast.
     pub connect_timeout: Duration,
+    /// The OAuth client identity: a hosted client-metadata URL (`STRATOS_OAUTH_CLIENT_ID`, or the
+    /// one built in with `STRATOS_DEFAULT_OAUTH_CLIENT_ID` at compile time), else the loopback
+    /// development client.
+    pub oauth_client: ClientKind,
 }
 
 /// Why the environment could not be turned into a [`Config`].
@@ -37,6 +43,9 @@ pub enum ConfigError {
         /// What it contained.
         value: String,
     },
+    /// The OAuth client id is unusable.
+    #[error(transparent)]
+    OAuthClient(#[from] crate::oauth::client::ClientError),
     /// No data folder could be determined for this user.
     #[error("no data folder could be found for this user; set STRATOS_DATA_DIR")]
     NoDataDir,
@@ -79,6 +88,11 @@ impl Config {
             keyring_service: get("STRATOS_KEYRING_SERVICE").unwrap_or_else(|| "stratos".to_owned()),
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            oauth_client: ClientKind::from_client_id(
+                get("STRATOS_OAUTH_CLIENT_ID")
+                    .as_deref()
+                    .or(option_env!("STRATOS_DEFAULT_OAUTH_CLIENT_ID")),
+            )?,
         })
     }
 }

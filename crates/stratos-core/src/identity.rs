@@ -183,6 +183,11 @@ impl Resolver {
         }
     }
 
+    /// The DID-document resolver (PLC directory or did:web), shared with the OAuth layer.
+    pub fn documents(&self) -> &JacquardResolver<reqwest::Client> {
+        &self.docs
+    }
+
     /// Asks every configured method for the handle's DID, concurrently.
     pub async fn lookup_handle(&self, handle: &Handle) -> HandleLookup {
         let (dns, https, service) = tokio::join!(

@@ -5,12 +5,14 @@
 //! call the capability: [`identity`], [`status`], [`session`], [`accounts`], [`keychain`].
 
 pub mod accounts;
+pub mod browser;
 pub mod config;
 pub mod health;
 pub mod http;
 pub mod identifier;
 pub mod identity;
 pub mod keychain;
+pub mod oauth;
 pub mod problem;
 pub mod redact;
 pub mod session;

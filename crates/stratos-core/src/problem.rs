@@ -8,6 +8,7 @@ use crate::accounts::AccountsError;
 use crate::identifier::ParseError;
 use crate::identity::IdentityError;
 use crate::keychain::KeychainError;
+use crate::oauth::{OAuthError, callback};
 use crate::session::SessionError;
 use crate::xrpc::XrpcError;
 
@@ -177,6 +178,43 @@ impl Explain for SessionError {
     }
 }
 
+impl Explain for OAuthError {
+    fn explain(&self) -> Problem {
+        let again = Some("Please try again.");
+        match self {
+            OAuthError::Identity(e) => e.explain(),
+            OAuthError::Discovery { .. } => Problem::new(
+                "oauth_discovery",
+                self,
+                Some("This server may not support browser sign-in; use a password instead."),
+            ),
+            OAuthError::Par(_) => Problem::new("oauth_refused", self, again),
+            OAuthError::StateMismatch => Problem::new("oauth_state_mismatch", self, again),
+            OAuthError::IssuerMismatch { .. } => Problem::new("oauth_issuer_mismatch", self, again),
+            OAuthError::Cancelled => Problem::new("oauth_cancelled", self, None),
+            OAuthError::Refused { .. } => Problem::new("oauth_refused", self, again),
+            OAuthError::TokenExchange(_) => Problem::new(
+                "oauth_token_exchange",
+                self,
+                Some("The sign-in may have expired in the browser. Please try again."),
+            ),
+            OAuthError::SubjectMismatch { .. } => Problem::new(
+                "oauth_wrong_account",
+                self,
+                Some(
+                    "Sign in with the account you entered, or enter the account you signed in with.",
+                ),
+            ),
+            OAuthError::MissingAtprotoScope(_) => Problem::new("oauth_scope", self, None),
+            OAuthError::Client(_) => Problem::new("oauth_client", self, None),
+            OAuthError::Callback(callback::CallbackError::TimedOut(_)) => {
+                Problem::new("oauth_timeout", self, again)
+            }
+            OAuthError::Callback(_) => Problem::new("oauth_bad_callback", self, None),
+        }
+    }
+}
+
 impl Explain for AccountsError {
     fn explain(&self) -> Problem {
         match self {
@@ -223,6 +261,7 @@ impl Explain for AccountsError {
             AccountsError::Xrpc(e) => e.explain(),
             AccountsError::Keychain(e) => e.explain(),
             AccountsError::State(_) => Problem::new("state_file", self, None),
+            AccountsError::OAuth(e) => e.explain(),
             AccountsError::Config(_) => Problem::new("config", self, None),
         }
     }

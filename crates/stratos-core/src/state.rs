@@ -42,6 +42,30 @@ pub struct AccountRecord {
     /// When `health` was determined.
     #[serde(default)]
     pub checked_at: Option<DateTime<Utc>>,
+    /// For OAuth sessions: what was granted and when, for display (the tokens are in the keychain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuthInfo>,
+}
+
+/// What a person should know about an OAuth session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthInfo {
+    /// The granted scopes, space-separated.
+    pub scope: String,
+    /// The authorization server.
+    pub issuer: String,
+    /// When the person signed in: public clients' sessions end two weeks later at most.
+    pub signed_in_at: DateTime<Utc>,
+    /// When the current access token expires (it is refreshed automatically).
+    pub access_expires_at: Option<DateTime<Utc>>,
+}
+
+impl OAuthInfo {
+    /// The latest moment the session can last: the server caps public clients at two weeks.
+    pub fn session_ends_by(&self) -> DateTime<Utc> {
+        self.signed_in_at + chrono::Duration::days(14)
+    }
 }
 
 /// User preferences that both the app and CLI honour.
@@ -195,6 +219,7 @@ mod tests {
             added_at: Utc::now(),
             health: None,
             checked_at: None,
+            oauth: None,
         }
     }
 

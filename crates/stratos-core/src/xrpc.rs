@@ -9,6 +9,7 @@ use jacquard_common::deps::smol_str::SmolStr;
 use jacquard_common::xrpc::{CallOptions, XrpcRequest, XrpcResp, build_http_request};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sha2::Digest;
 use url::Url;
 
 /// The decoded success output of XRPC request `R`.
@@ -80,7 +81,10 @@ impl XrpcError {
 
     /// True when the answer means the access token is no longer good (expired or revoked).
     pub fn is_expired_token(&self) -> bool {
-        matches!(self.error_name(), Some("ExpiredToken" | "InvalidToken"))
+        matches!(
+            self.error_name(),
+            Some("ExpiredToken" | "InvalidToken" | "invalid_token")
+        )
     }
 
     /// True when the service itself could not be reached or did not answer.
@@ -129,44 +133,85 @@ impl Xrpc {
         R: XrpcRequest + Serialize,
         Output<R>: DeserializeOwned,
     {
+        let mut request = build(base, req)?;
+        if let Some(token) = bearer {
+            let value = http::HeaderValue::from_str(&format!("Bearer {token}")).map_err(|e| {
+                XrpcError::Encode {
+                    nsid: R::NSID.to_owned(),
+                    detail: e.to_string(),
+                }
+            })?;
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, value);
+        }
+        log::debug!("xrpc {} {}", R::NSID, service_name(base));
+        let (status, _, body) = self.execute(base, R::NSID, request).await?;
+        decode::<R>(base, status, &body)
+    }
+
+    /// Calls `req` with a DPoP-bound OAuth access token: a fresh proof per request, the server's
+    /// nonce remembered, and one retry when the server asks for a new nonce.
+    pub async fn send_dpop<R>(
+        &self,
+        base: &Url,
+        req: &R,
+        dpop: &DpopAuth<'_>,
+    ) -> Result<Output<R>, XrpcError>
+    where
+        R: XrpcRequest + Serialize,
+        Output<R>: DeserializeOwned,
+    {
         let nsid = R::NSID;
         let encode = |detail: String| XrpcError::Encode {
             nsid: nsid.to_owned(),
             detail,
         };
-        let root = base.as_str().trim_end_matches('/');
-        let uri = Uri::parse(root).map_err(|e| encode(e.to_string()))?;
-        let request = build_http_request(&uri, req, &CallOptions::default())
-            .map_err(|e| encode(e.to_string()))?;
-        let mut request = reqwest::Request::try_from(request).map_err(|e| encode(e.to_string()))?;
-        // Input-less procedures (refreshSession, deleteSession...) are unit structs that encode as
-        // `null`; servers expect no body at all for them.
-        if request.body().and_then(|b| b.as_bytes()) == Some(b"null") {
-            *request.body_mut() = None;
-            request.headers_mut().remove(http::header::CONTENT_TYPE);
+        let ath = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            sha2::Sha256::digest(dpop.token.as_bytes()),
+        );
+        for attempt in 0..2 {
+            let mut request = build(base, req)?;
+            let mut htu = request.url().clone();
+            htu.set_query(None);
+            let nonce = dpop.nonce.lock().expect("nonce lock").clone();
+            let proof = jacquard_oauth::dpop::build_dpop_proof(
+                dpop.key,
+                request.method().as_str(),
+                htu.as_str(),
+                nonce.as_deref(),
+                Some(&ath),
+            )
+            .map_err(|e| encode(format!("DPoP proof: {e}")))?;
+            let headers = request.headers_mut();
+            headers.insert(
+                http::header::AUTHORIZATION,
+                http::HeaderValue::from_str(&format!("DPoP {}", dpop.token))
+                    .map_err(|e| encode(e.to_string()))?,
+            );
+            headers.insert(
+                "DPoP",
+                http::HeaderValue::from_str(&proof).map_err(|e| encode(e.to_string()))?,
+            );
+            log::debug!("xrpc {} {} (DPoP)", nsid, service_name(base));
+            let (status, headers, body) = self.execute(base, nsid, request).await?;
+            if let Some(n) = headers.get("DPoP-Nonce").and_then(|v| v.to_str().ok()) {
+                *dpop.nonce.lock().expect("nonce lock") = Some(n.to_owned());
+            }
+            let wants_nonce = status == 401
+                && (headers
+                    .get(http::header::WWW_AUTHENTICATE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("use_dpop_nonce"))
+                    || decode_error(base, nsid, status, &body).error_name()
+                        == Some("use_dpop_nonce"));
+            if wants_nonce && attempt == 0 {
+                continue;
+            }
+            return decode::<R>(base, status, &body);
         }
-        if let Some(token) = bearer {
-            let value = http::HeaderValue::from_str(&format!("Bearer {token}"))
-                .map_err(|e| encode(e.to_string()))?;
-            request
-                .headers_mut()
-                .insert(http::header::AUTHORIZATION, value);
-        }
-        log::debug!("xrpc {} {}", nsid, service_name(base));
-        let (status, body) = self.execute(base, nsid, request).await?;
-        if (200..300).contains(&status) {
-            // Output-less methods answer with an empty body, which decodes as `()` only as `null`.
-            let body: &[u8] = if body.is_empty() { b"null" } else { &body };
-            return <R::Response as XrpcResp>::decode_output::<SmolStr>(body).map_err(|e| {
-                XrpcError::BadResponse {
-                    service: service_name(base),
-                    nsid: nsid.to_owned(),
-                    status,
-                    detail: not_json_or(body, e),
-                }
-            });
-        }
-        Err(decode_error(base, nsid, status, &body))
+        unreachable!("the loop returns on its second attempt")
     }
 
     /// Calls a method with no typed lexicon in jacquard-api, returning raw JSON; used only for
@@ -188,7 +233,7 @@ impl Xrpc {
             nsid: nsid.to_owned(),
             detail: e.to_string(),
         })?;
-        let (status, body) = self.execute(base, nsid, request).await?;
+        let (status, _, body) = self.execute(base, nsid, request).await?;
         if (200..300).contains(&status) {
             return serde_json::from_slice(&body).map_err(|e| XrpcError::BadResponse {
                 service: service_name(base),
@@ -205,7 +250,7 @@ impl Xrpc {
         base: &Url,
         nsid: &str,
         request: reqwest::Request,
-    ) -> Result<(u16, Vec<u8>), XrpcError> {
+    ) -> Result<(u16, http::HeaderMap, Vec<u8>), XrpcError> {
         let transport = |e: reqwest::Error| {
             if e.is_timeout() {
                 XrpcError::Timeout {
@@ -221,9 +266,62 @@ impl Xrpc {
         };
         let response = self.http.execute(request).await.map_err(transport)?;
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let body = response.bytes().await.map_err(transport)?;
-        Ok((status, body.to_vec()))
+        Ok((status, headers, body.to_vec()))
     }
+}
+
+/// A DPoP-bound access token with the key it is bound to and the server's latest nonce.
+pub struct DpopAuth<'a> {
+    /// The access token.
+    pub token: &'a str,
+    /// The session's private DPoP key.
+    pub key: &'a jose_jwk::Key,
+    /// The resource server's last `DPoP-Nonce`, updated from every answer.
+    pub nonce: &'a std::sync::Mutex<Option<String>>,
+}
+
+/// Encodes `req` as an HTTP request to `base` (no authorization yet).
+fn build<R: XrpcRequest + Serialize>(base: &Url, req: &R) -> Result<reqwest::Request, XrpcError> {
+    let nsid = R::NSID;
+    let encode = |detail: String| XrpcError::Encode {
+        nsid: nsid.to_owned(),
+        detail,
+    };
+    let root = base.as_str().trim_end_matches('/');
+    let uri = Uri::parse(root).map_err(|e| encode(e.to_string()))?;
+    let request = build_http_request(&uri, req, &CallOptions::default())
+        .map_err(|e| encode(e.to_string()))?;
+    let mut request = reqwest::Request::try_from(request).map_err(|e| encode(e.to_string()))?;
+    // Input-less procedures (refreshSession, deleteSession...) are unit structs that encode as
+    // `null`; servers expect no body at all for them.
+    if request.body().and_then(|b| b.as_bytes()) == Some(b"null") {
+        *request.body_mut() = None;
+        request.headers_mut().remove(http::header::CONTENT_TYPE);
+    }
+    Ok(request)
+}
+
+/// Decodes an answer to `R`: its output on 2xx, an error otherwise.
+fn decode<R>(base: &Url, status: u16, body: &[u8]) -> Result<Output<R>, XrpcError>
+where
+    R: XrpcRequest,
+    Output<R>: DeserializeOwned,
+{
+    if (200..300).contains(&status) {
+        // Output-less methods answer with an empty body, which decodes as `()` only as `null`.
+        let body: &[u8] = if body.is_empty() { b"null" } else { body };
+        return <R::Response as XrpcResp>::decode_output::<SmolStr>(body).map_err(|e| {
+            XrpcError::BadResponse {
+                service: service_name(base),
+                nsid: R::NSID.to_owned(),
+                status,
+                detail: not_json_or(body, e),
+            }
+        });
+    }
+    Err(decode_error(base, R::NSID, status, body))
 }
 
 /// Turns a non-2xx answer into [`XrpcError::Server`] when it is XRPC, or `BadResponse` when not.

@@ -131,7 +131,10 @@ impl Home {
         })
         .await
         .expect("the keychain reader does not panic")
-        .map(|StoredSecrets::Password(p)| p)
+        .and_then(|secrets| match secrets {
+            StoredSecrets::Password(p) => Some(p),
+            StoredSecrets::Oauth(_) => None,
+        })
     }
 }
 

@@ -5,6 +5,7 @@
 //! to the keychain. Password sessions live in [`password`]; OAuth sessions plug in beside them as
 //! another [`Credentials`] kind.
 
+pub mod oauth;
 pub mod password;
 
 use std::sync::Arc;
@@ -48,12 +49,15 @@ pub enum SessionError {
 pub enum StoredSecrets {
     /// A password session's tokens.
     Password(PasswordSecrets),
+    /// An OAuth session: tokens, DPoP key, client.
+    Oauth(Box<oauth::OAuthSecrets>),
 }
 
 impl std::fmt::Debug for StoredSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoredSecrets::Password(_) => f.write_str("StoredSecrets::Password(<redacted>)"),
+            StoredSecrets::Oauth(_) => f.write_str("StoredSecrets::Oauth(<redacted>)"),
         }
     }
 }
@@ -84,6 +88,7 @@ pub fn save_secrets(
 /// How a session authorises requests.
 enum Credentials {
     Password(password::PasswordAuth),
+    Oauth(Box<oauth::OAuthAuth>),
 }
 
 /// A signed-in account: its PDS and the credentials to call it.
@@ -101,6 +106,7 @@ impl AccountSession {
         pds: Url,
         xrpc: Xrpc,
         store: Arc<dyn SecretStore>,
+        net: Arc<crate::oauth::net::Net>,
     ) -> Result<Self, SessionError> {
         let secrets =
             load_secrets(store.as_ref(), did)?.ok_or_else(|| SessionError::NotSignedIn {
@@ -109,6 +115,9 @@ impl AccountSession {
         let credentials = match secrets {
             StoredSecrets::Password(p) => {
                 Credentials::Password(password::PasswordAuth::new(did, p, store))
+            }
+            StoredSecrets::Oauth(o) => {
+                Credentials::Oauth(Box::new(oauth::OAuthAuth::new(did, *o, store, net)))
             }
         };
         Ok(Self {
@@ -137,6 +146,7 @@ impl AccountSession {
     {
         match &self.credentials {
             Credentials::Password(auth) => auth.call(&self.xrpc, &self.pds, req).await,
+            Credentials::Oauth(auth) => auth.call(&self.xrpc, &self.pds, req).await,
         }
     }
 
@@ -144,6 +154,15 @@ impl AccountSession {
     pub async fn revoke(&self) -> Result<(), SessionError> {
         match &self.credentials {
             Credentials::Password(auth) => auth.revoke(&self.xrpc, &self.pds).await,
+            Credentials::Oauth(auth) => auth.revoke().await,
+        }
+    }
+
+    /// The OAuth scopes granted to this session; `None` for password sessions.
+    pub async fn granted_scope(&self) -> Option<String> {
+        match &self.credentials {
+            Credentials::Password(_) => None,
+            Credentials::Oauth(auth) => auth.scope().await,
         }
     }
 }

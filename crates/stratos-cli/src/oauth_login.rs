@@ -1,0 +1,87 @@
+//! `account login --oauth`: print and open the sign-in page, then take the callback from the
+//! local listener or from a pasted address, whichever comes first.
+
+use std::time::Duration;
+
+use stratos_core::oauth::OAuthError;
+use stratos_core::oauth::callback::LoopbackListener;
+use stratos_core::oauth::client::{Redirect, RedirectChoice};
+use stratos_core::state::AccountRecord;
+use stratos_core::{Accounts, Explain, Problem};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::account::RedirectArg;
+
+/// How long to wait for the browser before giving up.
+const WAIT: Duration = Duration::from_secs(10 * 60);
+
+/// Runs the browser sign-in and returns the new account.
+pub async fn run(
+    accounts: &Accounts,
+    account: &str,
+    redirect: Option<RedirectArg>,
+) -> Result<AccountRecord, Problem> {
+    let choice = match redirect {
+        Some(RedirectArg::Loopback) => RedirectChoice::Loopback,
+        Some(RedirectArg::DeepLink) => RedirectChoice::DeepLink,
+        None => accounts.oauth_client().default_redirect(),
+    };
+    let listener = match choice {
+        RedirectChoice::Loopback => Some(
+            LoopbackListener::bind()
+                .await
+                .map_err(|e| OAuthError::from(e).explain())?,
+        ),
+        RedirectChoice::DeepLink => None,
+    };
+    let redirect = match &listener {
+        Some(l) => Redirect::Loopback { port: l.port() },
+        None => Redirect::DeepLink,
+    };
+    let started = accounts
+        .oauth_start(account, redirect)
+        .await
+        .map_err(|e| e.explain())?;
+    eprintln!(
+        "Open this address to sign in (it was opened in your browser if possible):\n\n  {}\n",
+        started.authorize_url
+    );
+    eprintln!(
+        "If the browser runs on another machine, paste the address it ends on here and press Enter."
+    );
+    if let Err(e) = stratos_core::browser::open(&started.authorize_url) {
+        log::warn!("{e}");
+    }
+    let from_browser = async {
+        match listener {
+            Some(l) => l
+                .wait(WAIT)
+                .await
+                .map_err(|e| OAuthError::from(e).explain()),
+            None => std::future::pending().await,
+        }
+    };
+    let pasted = async {
+        let mut lines = BufReader::new(tokio::io::stdin()).lines();
+        loop {
+            match lines.next_line().await {
+                Ok(Some(line)) if !line.trim().is_empty() => return line.trim().to_owned(),
+                Ok(Some(_)) => continue,
+                // No terminal or closed input: only the browser can answer.
+                _ => std::future::pending::<()>().await,
+            }
+        }
+    };
+    let callback = tokio::select! {
+        url = from_browser => url?,
+        url = pasted => url,
+        _ = tokio::time::sleep(WAIT) => {
+            accounts.oauth_cancel(&started.state);
+            return Err(OAuthError::Callback(stratos_core::oauth::callback::CallbackError::TimedOut(WAIT.as_secs() / 60)).explain());
+        }
+    };
+    accounts
+        .oauth_finish(&callback)
+        .await
+        .map_err(|e| e.explain())
+}
