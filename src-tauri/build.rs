@@ -17,6 +17,9 @@ fn main() {
             "logout",
             "get_settings",
             "set_settings",
+            "oauth_info",
+            "oauth_start",
+            "oauth_cancel",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
 }

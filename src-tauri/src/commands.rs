@@ -129,6 +129,11 @@ fn settings_view(accounts: &Accounts, s: &Settings) -> SettingsView {
         notify_on_new_devices: s.notify_on_new_devices,
         data_dir: accounts.config().data_dir.display().to_string(),
         keyring_service: accounts.config().keyring_service.clone(),
+        oauth_redirect: crate::oauth::effective_redirect(accounts),
+        oauth_client_kind: match accounts.oauth_client() {
+            stratos_core::oauth::client::ClientKind::Loopback => "loopback",
+            stratos_core::oauth::client::ClientKind::Hosted { .. } => "hosted",
+        },
     }
 }
 
@@ -147,9 +152,11 @@ pub async fn set_settings(
     settings: SettingsInput,
 ) -> Result<SettingsView, CommandError> {
     let accounts = accounts(&state)?;
+    let current = accounts.state()?.settings;
     let saved = accounts.save_settings(Settings {
         refresh_interval_minutes: settings.refresh_interval_minutes,
         notify_on_new_devices: settings.notify_on_new_devices,
+        oauth_redirect: settings.oauth_redirect.or(current.oauth_redirect),
     })?;
     state.refresh_now.notify_one();
     Ok(settings_view(&accounts, &saved))

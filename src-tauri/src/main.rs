@@ -6,6 +6,7 @@
 
 mod commands;
 mod error;
+mod oauth;
 mod refresher;
 mod shell;
 mod tray;
@@ -64,10 +65,17 @@ fn main() {
             commands::logout,
             commands::get_settings,
             commands::set_settings,
+            oauth::oauth_info,
+            oauth::oauth_start,
+            oauth::oauth_cancel,
         ])
         .setup(|app| {
             tray::install(app.handle())?;
             refresher::spawn(app.handle().clone());
+            oauth::register_scheme(app.handle());
+            // Started by the OS with a deep-link callback as the argument.
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            oauth::handle_args(app.handle(), &args);
             Ok(())
         })
         .on_window_event(|window, event| {

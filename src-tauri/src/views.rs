@@ -22,6 +22,24 @@ pub struct AccountSummary {
     pub health_label: &'static str,
     /// When the state was determined (RFC 3339).
     pub checked_at: Option<String>,
+    /// For browser sign-ins: granted scopes and how long the session can last.
+    pub oauth: Option<OAuthView>,
+}
+
+/// An OAuth session's non-secret facts.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuthView {
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    /// The authorization server.
+    pub issuer: String,
+    /// When the person signed in (RFC 3339).
+    pub signed_in_at: String,
+    /// When the current access token expires; it refreshes by itself.
+    pub access_expires_at: Option<String>,
+    /// The latest end of the session (public clients: two weeks).
+    pub session_ends_by: String,
 }
 
 impl From<&AccountRecord> for AccountSummary {
@@ -35,6 +53,13 @@ impl From<&AccountRecord> for AccountSummary {
             health,
             health_label: health.label(),
             checked_at: a.checked_at.map(|t| t.to_rfc3339()),
+            oauth: a.oauth.as_ref().map(|o| OAuthView {
+                scope: o.scope.clone(),
+                issuer: o.issuer.clone(),
+                signed_in_at: o.signed_in_at.to_rfc3339(),
+                access_expires_at: o.access_expires_at.map(|t| t.to_rfc3339()),
+                session_ends_by: o.session_ends_by().to_rfc3339(),
+            }),
         }
     }
 }
@@ -70,6 +95,10 @@ pub struct SettingsView {
     pub data_dir: String,
     /// The keychain service name holding secrets.
     pub keyring_service: String,
+    /// How the browser returns after sign-in (effective choice).
+    pub oauth_redirect: stratos_core::oauth::client::RedirectChoice,
+    /// `loopback` (built-in development client) or `hosted`.
+    pub oauth_client_kind: &'static str,
 }
 
 /// What the settings screen may change.
@@ -80,4 +109,7 @@ pub struct SettingsInput {
     pub refresh_interval_minutes: u32,
     /// Whether new devices and apps are notified.
     pub notify_on_new_devices: bool,
+    /// How the browser returns after sign-in; absent keeps the current choice.
+    #[serde(default)]
+    pub oauth_redirect: Option<stratos_core::oauth::client::RedirectChoice>,
 }

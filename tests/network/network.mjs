@@ -409,6 +409,26 @@ function emulateEmail2fa(pdsEntry) {
   }
 }
 
+// ------------------------------------------------ hosted OAuth client metadata --
+
+// OAuth clients with a hosted client_id (an https URL) publish their metadata there. The
+// machines have no DNS for made-up hosts, so the PDS's fetch of a registered URL is answered here
+// with the registered document; every other URL goes to the real fetch.
+const clientMetadata = new Map() // url -> document
+
+function serveClientMetadata() {
+  const realFetch = globalThis.fetch
+  globalThis.fetch = async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input?.url
+    const doc = url && clientMetadata.get(url)
+    if (doc) {
+      debug('client metadata served for', url)
+      return new Response(JSON.stringify(doc), { status: 200, headers: { 'content-type': 'application/json' } })
+    }
+    return realFetch(input, init)
+  }
+}
+
 // --------------------------------------------------------- request counter --
 
 // Counts XRPC requests per (method, account) as the outside world sends them, so
@@ -419,6 +439,16 @@ const requestCounts = new Map() // `${nsid} ${sub}` -> n
 function countRequests({ pds }) {
   const handle = pds.app.handle.bind(pds.app)
   pds.app.handle = (req, res, next) => {
+    // OAuth token requests are counted per DPoP key (its public `x`), which identifies a session.
+    if (req.url.startsWith('/oauth/token') && req.method === 'POST') {
+      const proof = String(req.headers.dpop ?? '')
+      let x = '-'
+      try {
+        x = JSON.parse(Buffer.from(proof.split('.')[0], 'base64url').toString('utf8'))?.jwk?.x ?? '-'
+      } catch {}
+      const key = `oauth/token ${x}`
+      requestCounts.set(key, (requestCounts.get(key) ?? 0) + 1)
+    }
     if (req.headers[INNER_HEADER] !== INNER_SECRET && req.url.startsWith('/xrpc/')) {
       const nsid = req.url.slice('/xrpc/'.length).split('?')[0]
       const token = String(req.headers.authorization ?? '').split(' ')[1]
@@ -486,6 +516,21 @@ function controlHandler({ createDidWithoutPds }) {
       return
     }
 
+    if (route === 'PUT /client-metadata') {
+      const body = JSON.parse((await readBody(req)).toString('utf8') || '{}')
+      let url
+      try {
+        url = new URL(body.url)
+      } catch {
+        return sendJson(res, 400, { error: 'BadRequest', message: 'url must be an absolute URL' })
+      }
+      if (url.protocol !== 'https:' || typeof body.document !== 'object') {
+        return sendJson(res, 400, { error: 'BadRequest', message: 'need {url: https://…, document: {…}}' })
+      }
+      clientMetadata.set(url.href, body.document)
+      return sendJson(res, 200, { url: url.href })
+    }
+
     if (route === 'POST /did-without-pds') return sendJson(res, 200, { did: await createDidWithoutPds() })
 
     if (route === 'GET /requests') {
@@ -534,6 +579,7 @@ async function main() {
   if (major < 22) throw new Error(`Node >= 22 is required (this is ${process.version}); run tests/network/setup.sh and use the node it prints`)
 
   const started = performance.now()
+  serveClientMetadata()
   // Caches compiled PDS code between runs (kept beside the modules it caches): ~25% faster start.
   module.enableCompileCache?.(path.join(import.meta.dirname, 'node_modules', '.cache', 'node-compile-cache'))
   const [{ PDS, envToCfg, envToSecrets }, plcModule, { Secp256k1Keypair }, plcLib] = await Promise.all([

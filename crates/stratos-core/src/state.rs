@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::health::Health;
+use crate::oauth::client::RedirectChoice;
 
 /// How an account is signed in; decides which credential type its secrets hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +77,9 @@ pub struct Settings {
     pub refresh_interval_minutes: u32,
     /// Whether to notify about new devices and apps on an account.
     pub notify_on_new_devices: bool,
+    /// How the browser returns after OAuth sign-in; `None` follows the client (deep link with a
+    /// hosted client, loopback otherwise).
+    pub oauth_redirect: Option<RedirectChoice>,
 }
 
 impl Default for Settings {
@@ -83,6 +87,7 @@ impl Default for Settings {
         Self {
             refresh_interval_minutes: 5,
             notify_on_new_devices: true,
+            oauth_redirect: None,
         }
     }
 }

@@ -388,6 +388,18 @@ impl Network {
         let _: Value = json_of(response, "DELETE /handle-override").await;
     }
 
+    /// Makes the PDSes' fetch of the https `url` answer with `document`, as a hosted OAuth
+    /// client's metadata would be (the made-up host needs no DNS).
+    pub async fn register_client_metadata(&self, url: &str, document: &Value) {
+        let response = http()
+            .put(self.control_url("/client-metadata", &[]))
+            .json(&json!({ "url": url, "document": document }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        let _: Value = json_of(response, "PUT /client-metadata").await;
+    }
+
     /// A fresh did:plc in the network's PLC whose document names no PDS (an error path).
     pub async fn did_without_pds(&self) -> String {
         let response = http()
