@@ -17,7 +17,7 @@
 
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -398,6 +398,45 @@ impl Network {
             .await
             .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
         let _: Value = json_of(response, "PUT /client-metadata").await;
+    }
+
+    /// The browser robot (`tests/network/oauth-browser.sh`): what `$BROWSER` points at in OAuth
+    /// tests. It signs in on the PDS's own authorize page in headless Chromium.
+    pub fn browser_robot() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../network/oauth-browser.sh")
+    }
+
+    /// The environment that makes the browser robot sign in as `acct` and `action` the consent
+    /// screen (`approve` or `deny`).
+    pub fn robot_env(acct: &TestAccount, action: &str) -> Vec<(String, String)> {
+        vec![
+            ("STRATOS_TEST_OAUTH_USERNAME".into(), acct.handle.clone()),
+            ("STRATOS_TEST_OAUTH_PASSWORD".into(), acct.password.clone()),
+            ("STRATOS_TEST_OAUTH_ACTION".into(), action.into()),
+        ]
+    }
+
+    /// Runs the browser robot on `authorize_url` as `acct` and waits for it; returns its exit
+    /// success and stdout (a custom-scheme redirect is printed there when no handler is set).
+    pub async fn browse(
+        &self,
+        authorize_url: &str,
+        acct: &TestAccount,
+        action: &str,
+    ) -> (bool, String, String) {
+        let out = tokio::process::Command::new(Self::browser_robot())
+            .arg(authorize_url)
+            .envs(Self::robot_env(acct, action))
+            .env_remove("STRATOS_TEST_DEEP_LINK_HANDLER")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .expect("the browser robot runs (tests/network/setup.sh installs it)");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     /// A fresh did:plc in the network's PLC whose document names no PDS (an error path).

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod login;
+mod oauth;
 mod refresh;
 mod status;
 
