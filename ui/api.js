@@ -40,6 +40,15 @@ export const logout = (did) => invoke('logout', { did });
 export const getSettings = () => invoke('get_settings');
 export const setSettings = (settings) => invoke('set_settings', { settings });
 
+/** How browser sign-in is set up: client kind, effective redirect and the scopes asked for (each with a `why`). */
+export const oauthInfo = () => invoke('oauth_info');
+/**
+ * Start a browser (atproto OAuth) sign-in. The backend opens the system browser itself and later
+ * emits `oauth-finished` with the same `state`. `redirect` null means the saved choice.
+ */
+export const oauthStart = ({ account, redirect = null }) => invoke('oauth_start', { account, redirect });
+export const oauthCancel = (state) => invoke('oauth_cancel', { state });
+
 export function loginPassword({ identifier, password, authFactorToken = null, pdsHost = null }) {
   return invoke('login_password', { identifier, password, authFactorToken, pdsHost });
 }

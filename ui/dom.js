@@ -65,6 +65,9 @@ const ICONS = {
   eyeOff: ['M3 3l18 18', 'M10.6 5.1A9.7 9.7 0 0 1 12 5c6 0 9.5 7 9.5 7a16 16 0 0 1-2.6 3.5', 'M6.6 6.6A15.8 15.8 0 0 0 2.5 12s3.5 7 9.5 7a9.4 9.4 0 0 0 5.3-1.6', 'M9.9 9.9a3 3 0 0 0 4.2 4.2'],
   shield: ['M12 3l7.5 3v5.5c0 4.6-3.2 8.4-7.5 9.5-4.3-1.1-7.5-4.9-7.5-9.5V6z', 'M8.8 12.2l2.2 2.2 4.3-4.4'],
   globe: [{ c: [12, 12, 9] }, 'M3 12h18', 'M12 3c2.5 2.6 3.8 5.6 3.8 9s-1.3 6.4-3.8 9c-2.5-2.6-3.8-5.6-3.8-9S9.5 5.6 12 3z'],
+  browser: [{ r: [3, 4.5, 18, 15, 2.5] }, 'M3 9h18', 'M6.5 6.8h.01', 'M9.2 6.8h.01'],
+  external: ['M14 4h6v6', 'M20 4l-8.5 8.5', 'M18 13.5V18a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2h4.5'],
+  link: ['M10 14a4 4 0 0 0 5.7 0l3.1-3.1a4 4 0 0 0-5.7-5.7L11.6 6.7', 'M14 10a4 4 0 0 0-5.7 0l-3.1 3.1a4 4 0 0 0 5.7 5.7l1.5-1.5'],
 };
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -207,9 +210,9 @@ export function button(label, { variant = 'secondary', iconName = null, size = '
     h('span', { class: 'btn-label' }, label));
 }
 
-/** An error callout: message, hint, role="alert". */
-export function errorBox(err, { testid = 'form-error', action = null } = {}) {
-  return h('div', { class: 'callout callout--danger', role: 'alert', 'data-testid': testid, 'data-code': err.code || 'error' },
+/** An error callout: message, hint, role="alert". `tone: 'warning'` for softer outcomes (e.g. cancelled). */
+export function errorBox(err, { testid = 'form-error', action = null, tone = 'danger' } = {}) {
+  return h('div', { class: `callout callout--${tone}`, role: 'alert', 'data-testid': testid, 'data-code': err.code || 'error' },
     icon('alert', 'callout-icon'),
     h('div', { class: 'callout-body' },
       h('p', { class: 'callout-title' }, err.message || 'Something went wrong.'),

@@ -51,10 +51,14 @@ fn main() {
         refresh_now: Arc::new(tokio::sync::Notify::new()),
     };
     tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            shell::show_main_window(app)
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            shell::show_main_window(app);
+            oauth::handle_args(app, &args);
         }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(state)
+        .manage(oauth::Waiting::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::refresh_accounts,

@@ -22,6 +22,8 @@ pub struct App {
     pub desktop: Desktop,
     pub data_dir: PathBuf,
     pub artifacts: PathBuf,
+    test: String,
+    env: Vec<(String, String)>,
     shots: Cell<usize>,
     tray: std::sync::OnceLock<(String, String)>,
 }
@@ -56,9 +58,11 @@ impl App {
     /// Starts a private desktop, then the app under WebKitWebDriver with its own data folder and
     /// keychain service, pointed at the shared test network.
     pub async fn launch(test: &str) -> App {
-        // Two rustls providers are compiled in (ring via reqwest, aws-lc via fantoccini): pick one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut desktop = Desktop::start();
+        Self::launch_with(test, &[]).await
+    }
+
+    /// Like [`App::launch`], with extra environment for the app (OAuth client, `$BROWSER`...).
+    pub async fn launch_with(test: &str, env: &[(String, String)]) -> App {
         let artifacts = Desktop::artifacts(test);
         // Start from an empty folder so no screenshot from an earlier run is mistaken for this one's.
         for old in std::fs::read_dir(&artifacts)
@@ -68,9 +72,62 @@ impl App {
         {
             let _ = std::fs::remove_file(old.path());
         }
+        Self::start(Desktop::start(), test, env.to_vec(), artifacts, 0).await
+    }
+
+    /// Quits the app and starts it again in the same desktop: same keychain, same data folder.
+    pub async fn restart(self) -> App {
+        let App {
+            client,
+            desktop,
+            artifacts,
+            test,
+            env,
+            shots,
+            ..
+        } = self;
+        let _ = client.close().await;
+        let gone = poll_until(STEP, || {
+            let out = desktop
+                .command("gdbus")
+                .args([
+                    "call",
+                    "--session",
+                    "--timeout",
+                    "2",
+                    "--dest",
+                    "org.freedesktop.DBus",
+                    "--object-path",
+                    "/org/freedesktop/DBus",
+                    "--method",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "social.stratos.desktop.SingleInstance",
+                ])
+                .output();
+            let running = out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"));
+            async move { !running }
+        })
+        .await;
+        assert!(gone, "the app did not quit");
+        Self::start(desktop, &test, env, artifacts, shots.get()).await
+    }
+
+    async fn start(
+        mut desktop: Desktop,
+        test: &str,
+        env: Vec<(String, String)>,
+        artifacts: PathBuf,
+        shots: usize,
+    ) -> App {
+        // Two rustls providers are compiled in (ring via reqwest, aws-lc via fantoccini): pick one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let data_dir = desktop.root.path().join("stratos-data");
         let port = free_port();
-        let log = std::fs::File::create(artifacts.join("app.log")).expect("log file");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(artifacts.join("app.log"))
+            .expect("log file");
         let mut cmd = desktop.command("WebKitWebDriver");
         cmd.arg(format!("--port={port}"))
             .env("TAURI_WEBVIEW_AUTOMATION", "true")
@@ -79,7 +136,11 @@ impl App {
             .env("RUST_LOG", "stratos_app=info,stratos_core=info")
             .stdout(Stdio::null())
             .stderr(log);
-        for (k, v) in Network::shared().env() {
+        for (k, v) in Network::shared()
+            .env()
+            .into_iter()
+            .chain(env.iter().cloned())
+        {
             cmd.env(k, v);
         }
         desktop.adopt(
@@ -121,7 +182,9 @@ impl App {
             desktop,
             data_dir,
             artifacts,
-            shots: Cell::new(0),
+            test: test.to_owned(),
+            env,
+            shots: Cell::new(shots),
             tray: std::sync::OnceLock::new(),
         }
     }

@@ -13,6 +13,12 @@ use stratos_testkit::{Network, subjects};
 
 const FORM: &str = "[data-testid=add-account-form]";
 
+/// Reveals the password form under "Use a password instead" (browser sign-in comes first).
+async fn use_password(app: &App) {
+    app.click("[data-testid=use-password]").await;
+    app.el(FORM).await;
+}
+
 async fn sign_in(app: &App, id: &str, password: &str) {
     app.fill(&format!("{FORM} input[name=identifier]"), id)
         .await;
@@ -38,8 +44,9 @@ async fn password_accounts_on_two_pdses() {
     app.el("[data-testid=welcome]").await;
     app.shot("welcome").await;
     app.click("[data-testid=add-first-account]").await;
-    app.el(FORM).await;
+    app.el("[data-testid=oauth-form]").await;
     app.shot("add-account").await;
+    use_password(&app).await;
     sign_in(&app, &a.handle, &a.password).await;
     app.el(&overview_of(&a.did)).await;
     assert_eq!(app.text("[data-testid=overview-handle]").await, a.handle);
@@ -62,6 +69,7 @@ async fn password_accounts_on_two_pdses() {
         .filter(|m| m.subject.contains(subjects::SIGN_IN_CODE))
         .count();
     app.click("[data-testid=add-account]").await;
+    use_password(&app).await;
     sign_in(&app, &b.handle, &b.password).await;
     app.el("[data-testid=auth-factor-form]").await;
     app.shot("two-factor-step").await;
@@ -146,6 +154,7 @@ async fn bad_input_shows_specific_errors() {
     let a = net.create_account(net.pds1()).await;
     let app = App::launch("bad_input").await;
     app.click("[data-testid=add-first-account]").await;
+    use_password(&app).await;
 
     app.click("[data-testid=login-submit]").await;
     let empty = app.text("[data-testid=form-error]").await;
@@ -245,6 +254,7 @@ async fn lookup_settings_and_tray_actions() {
 
     // Sign in, then let the tray's "Refresh now" re-check the account.
     app.click("[data-testid=add-account]").await;
+    use_password(&app).await;
     sign_in(&app, &a.handle, &a.password).await;
     app.el(&overview_of(&a.did)).await;
     assert!(
@@ -282,4 +292,93 @@ async fn lookup_settings_and_tray_actions() {
     })
     .await;
     assert!(quit, "Quit in the tray ends the app");
+}
+
+/// The robot as `$BROWSER`, signing in as `acct`.
+fn browser_env(acct: &stratos_testkit::TestAccount) -> Vec<(String, String)> {
+    let mut env = vec![(
+        "BROWSER".to_owned(),
+        Network::browser_robot().display().to_string(),
+    )];
+    env.extend(Network::robot_env(acct, "approve"));
+    env
+}
+
+/// "Sign in with your browser" through the loopback callback: the real authorize page in
+/// Chromium, the account's overview with granted scopes, and the session kept across a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_sign_in_with_loopback_survives_restart() {
+    let net = Network::shared();
+    let a = net.create_account(net.pds1()).await;
+    let app = App::launch_with("browser_loopback", &browser_env(&a)).await;
+    app.click("[data-testid=add-first-account]").await;
+    app.fill(
+        "[data-testid=oauth-form] input[name=oauthAccount]",
+        &a.handle,
+    )
+    .await;
+    app.click("[data-testid=oauth-scopes] summary").await;
+    app.shot("browser-sign-in").await;
+    app.click("[data-testid=oauth-submit]").await;
+    app.el(&overview_of(&a.did)).await;
+    app.el("[data-testid=overview-repo-status][data-status=active]")
+        .await;
+    app.el("[data-testid=session-auth-kind][data-auth-kind=oauth]")
+        .await;
+    let scopes = app.text("[data-testid=session-scopes]").await;
+    assert!(!scopes.is_empty(), "granted scopes are shown");
+    app.el("[data-testid=session-ends]").await;
+    app.shot("browser-account-overview").await;
+
+    let app = app.restart().await;
+    app.el(&overview_of(&a.did)).await;
+    app.el("[data-testid=overview-repo-status][data-status=active]")
+        .await;
+    app.el("[data-testid=session-auth-kind][data-auth-kind=oauth]")
+        .await;
+    app.shot("after-restart").await;
+    app.close().await;
+}
+
+/// "Sign in with your browser" through the app's deep link: a hosted client-metadata document,
+/// the PDS redirecting to `<reversed host>:/oauth/callback`, the OS (here the robot) starting the
+/// app binary with that URL, and single-instance handing it to the running app.
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_sign_in_with_deep_link() {
+    let net = Network::shared();
+    let a = net.create_account(net.pds2()).await;
+    let client_id = "https://stratos.mytestapp.com/client-metadata.json";
+    let doc =
+        stratos_core::oauth::client::hosted_document(&url::Url::parse(client_id).unwrap()).unwrap();
+    net.register_client_metadata(client_id, &doc).await;
+    let mut env = browser_env(&a);
+    env.push(("STRATOS_OAUTH_CLIENT_ID".into(), client_id.into()));
+    env.push((
+        "STRATOS_TEST_DEEP_LINK_HANDLER".into(),
+        env!("CARGO_BIN_EXE_stratos-app").into(),
+    ));
+    let app = App::launch_with("browser_deep_link", &env).await;
+
+    app.click("[data-testid=add-first-account]").await;
+    app.fill(
+        "[data-testid=oauth-form] input[name=oauthAccount]",
+        &a.handle,
+    )
+    .await;
+    app.click("[data-testid=oauth-submit]").await;
+    app.el(&overview_of(&a.did)).await;
+    app.el("[data-testid=session-auth-kind][data-auth-kind=oauth]")
+        .await;
+    app.shot("deep-link-account-overview").await;
+    let log = std::fs::read_to_string(app.artifacts.join("app.log")).unwrap_or_default();
+    assert!(
+        log.contains("deep link received"),
+        "the callback came through the deep link:\n{log}"
+    );
+
+    app.click("[data-testid=settings]").await;
+    app.el("[data-testid=oauth-settings][data-client-kind=hosted]")
+        .await;
+    app.shot("settings-hosted-client").await;
+    app.close().await;
 }

@@ -148,7 +148,59 @@ function repoCard(ov) {
   });
 }
 
-function sessionCard(ov, { onSignInAgain }) {
+/* ---------- Browser sign-in (OAuth) scopes in plain words ---------- */
+
+// [test, words]: the first match wins. Anything else is shown as the raw scope.
+const SCOPE_WORDS = [
+  [(s) => s === 'atproto', 'Identify you'],
+  [(s) => s === 'transition:generic', 'Read and manage like an app password'],
+  [(s) => s === 'transition:email' || /^account:email([?#]|$)/.test(s), 'See and manage your email'],
+  [(s) => /^identity(:|$)/.test(s), 'Change handle and identity'],
+  [(s) => /^account:repo([?#]|$)/.test(s), 'Import your repository'],
+  [(s) => /^blob([:?#]|$)/.test(s), 'Upload files'],
+  [(s) => /^rpc:com\.atproto\.server\.createAccount([?#]|$)/.test(s), 'Create your account on another PDS'],
+];
+
+/** A granted scope string → [{words, scopes: [raw…]}] with known scopes merged by meaning, unknown ones raw. */
+export function describeScopes(scope) {
+  const out = [];
+  const byWords = new Map();
+  for (const raw of String(scope || '').split(/\s+/).filter(Boolean)) {
+    const words = SCOPE_WORDS.find(([test]) => test(raw))?.[1] || null;
+    if (words && byWords.has(words)) {
+      byWords.get(words).scopes.push(raw);
+      continue;
+    }
+    const item = { words, scopes: [raw] };
+    if (words) byWords.set(words, item);
+    out.push(item);
+  }
+  return out;
+}
+
+function scopeList(scope) {
+  const items = describeScopes(scope);
+  if (!items.length) return muted('None reported');
+  return h('ul', { class: 'granted-list', 'data-testid': 'session-scopes' },
+    items.map((item) => h('li', {
+      class: `granted-item${item.words ? '' : ' granted-item--raw'}`,
+      'data-scope': item.scopes.join(' '),
+      title: item.scopes.join('\n'),
+    },
+    icon(item.words ? 'check' : 'key', 'granted-icon'),
+    item.words ? h('span', {}, item.words) : mono(item.scopes.join(' ')))));
+}
+
+function sessionEnds(iso) {
+  const rel = relativeTime(iso);
+  const full = fullTime(iso);
+  if (!full) return muted('Unknown');
+  const soon = new Date(iso).getTime() - Date.now() < 2 * 86400 * 1000;
+  return h('span', { class: soon ? 'tone-text-warning' : null, 'data-testid': 'session-ends', 'data-ends': iso, title: rel || null },
+    full, rel ? h('span', { class: 'muted' }, ` (${rel})`) : null);
+}
+
+function sessionCard(ov, { onSignInAgain, account = null }) {
   const s = ov.session;
   if (!s) {
     return card({
@@ -162,6 +214,10 @@ function sessionCard(ov, { onSignInAgain }) {
       ],
     });
   }
+  const oauthKind = s.authKind === 'oauth' || (!s.authKind && account?.authKind === 'oauth');
+  const grant = oauthKind ? account?.oauth || null : null;
+  // Browser sign-in only shares the email when Stratos asked for it.
+  const emailHidden = oauthKind && !s.email;
   return card({
     title: 'Session',
     iconName: 'key',
@@ -169,22 +225,30 @@ function sessionCard(ov, { onSignInAgain }) {
     badge: s.active ? tonePill('success', 'Signed in') : tonePill('warning', statusText(s.status) || 'Inactive'),
     children: [
       h('dl', { class: 'rows' },
-        row('Email', s.email ? h('span', { class: 'selectable' }, s.email) : muted('Not available')),
-        row('Email confirmed', s.emailConfirmed ? mark('ok', 'Confirmed') : mark('warn', 'Not confirmed')),
-        row('Email sign-in codes', s.emailAuthFactor ? mark('ok', 'On') : mark('none', 'Off')),
-        row('Signed in with', s.authKind === 'oauth' ? 'Browser (OAuth)' : 'Password'),
+        row('Email', s.email ? h('span', { class: 'selectable' }, s.email)
+          : emailHidden ? muted('Not shared with Stratos') : muted('Not available')),
+        emailHidden ? null : row('Email confirmed', s.emailConfirmed ? mark('ok', 'Confirmed') : mark('warn', 'Not confirmed')),
+        emailHidden ? null : row('Email sign-in codes', s.emailAuthFactor ? mark('ok', 'On') : mark('none', 'Off')),
+        row('Signed in with', oauthKind ? 'your browser (OAuth)' : 'Password', { 'data-testid': 'session-auth-kind', 'data-auth-kind': oauthKind ? 'oauth' : 'password' }),
+        grant?.issuer ? row('Approved on', mono(hostOf(grant.issuer) || grant.issuer), { title: grant.issuer }) : null,
+        grant?.signedInAt ? row('Signed in', h('span', { title: fullTime(grant.signedInAt) }, relativeTime(grant.signedInAt) || fullTime(grant.signedInAt))) : null,
+        grant ? row('Session ends by', sessionEnds(grant.sessionEndsBy)) : null,
         row('Account state', s.active ? mark('ok', 'Active') : mark('warn', statusText(s.status) || 'Inactive'))),
+      grant ? h('h3', { class: 'rows-heading' }, 'What Stratos may do') : null,
+      grant ? h('div', { class: 'granted' }, scopeList(grant.scope)) : null,
+      grant ? h('p', { class: 'card-note' }, icon('clock'),
+        h('span', {}, 'Browser sign-ins last at most two weeks. Stratos will ask you to sign in again after that.')) : null,
     ],
   });
 }
 
 /** The grid of cards for an Overview. `session: false` omits the Session card (look-ups). */
-export function renderCards(ov, { session = true, onSignInAgain = null } = {}) {
+export function renderCards(ov, { session = true, onSignInAgain = null, account = null } = {}) {
   return h('div', { class: 'cards' },
     identityCard(ov),
     pdsCard(ov),
     repoCard(ov),
-    session ? sessionCard(ov, { onSignInAgain }) : null);
+    session ? sessionCard(ov, { onSignInAgain, account }) : null);
 }
 
 export function skeletonCards(count = 4) {
@@ -238,7 +302,7 @@ export function mount(main, ctx, { did }) {
   const summary = account();
   let overview = null;
 
-  const signInAgain = () => ctx.go('add-account', { identifier: account()?.handle || did });
+  const signInAgain = () => ctx.go('add-account', { identifier: account()?.handle || did, authKind: account()?.authKind || 'password' });
 
   const header = renderHeader({
     did,
@@ -291,7 +355,7 @@ export function mount(main, ctx, { did }) {
       overview = result;
       // When the "session expired" banner is showing, it already offers "Sign in again".
       const offerSignIn = account()?.health === 'expired' ? null : signInAgain;
-      body.replaceChildren(renderCards(result, { session: true, onSignInAgain: offerSignIn }));
+      body.replaceChildren(renderCards(result, { session: true, onSignInAgain: offerSignIn, account: account() }));
       header.setChecked(result.checkedAt);
       header.setHost(hostOf(result.pds?.url) || hostOf(account()?.pdsUrl));
       if (result.handle) header.el.querySelector('h1').textContent = result.handle;

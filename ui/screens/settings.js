@@ -1,4 +1,4 @@
-// Settings: background refresh interval, notifications, and where things are stored.
+// Settings: background refresh interval, notifications, browser sign-in, and where things are stored.
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, nextId, skeleton, copyButton } from '../dom.js';
 
@@ -12,7 +12,7 @@ export function mount(main, ctx) {
     h('header', { class: 'screen-header' },
       h('div', {},
         h('h1', { id: titleId, tabindex: '-1' }, 'Settings'),
-        h('p', { class: 'screen-subtitle' }, 'How Stratos watches your accounts in the background.'))),
+        h('p', { class: 'screen-subtitle' }, 'How Stratos watches your accounts and signs you in.'))),
     content);
   main.replaceChildren(screen);
 
@@ -20,9 +20,10 @@ export function mount(main, ctx) {
     content.setAttribute('aria-busy', 'true');
     content.replaceChildren(skeletonGroups());
     try {
-      const settings = await api.getSettings();
+      // The browser sign-in details are a bonus: settings still load without them.
+      const [settings, oauth] = await Promise.all([api.getSettings(), api.oauthInfo().catch(() => null)]);
       if (ctx.signal.aborted) return;
-      content.replaceChildren(form(settings));
+      content.replaceChildren(form(settings, oauth));
     } catch (err) {
       if (ctx.signal.aborted) return;
       content.replaceChildren(errorBox(err, { action: button('Try again', { iconName: 'refresh', onclick: load }) }));
@@ -31,7 +32,7 @@ export function mount(main, ctx) {
     }
   }
 
-  function form(settings) {
+  function form(settings, oauth) {
     const intervalId = nextId('interval');
     const interval = h('input', {
       id: intervalId, name: 'refreshIntervalMinutes', type: 'number', class: 'input input--number',
@@ -67,6 +68,8 @@ export function mount(main, ctx) {
           copyButton(() => value || '', { label: `Copy ${label.toLowerCase()}`, class: 'input-addon copy-btn' })));
     };
 
+    const browserSignIn = browserSignInGroup(settings, oauth);
+
     const el = h('form', { class: 'form settings-form', 'data-testid': 'settings-form', novalidate: true },
       h('h2', { class: 'group-title' }, 'Monitoring'),
       h('div', { class: 'group' },
@@ -81,6 +84,8 @@ export function mount(main, ctx) {
             h('label', { class: 'setting-label', for: notifyId }, 'Notify me about new devices'),
             h('p', { class: 'setting-help', id: `${notifyId}-help` }, 'Show a system notification when a new device signs in to one of your accounts.')),
           h('div', { class: 'setting-control' }, notify))),
+      h('h2', { class: 'group-title' }, 'Browser sign-in'),
+      browserSignIn.el,
       h('h2', { class: 'group-title' }, 'Storage'),
       h('div', { class: 'group' },
         readOnly('Data folder', settings.dataDir, 'dataDir'),
@@ -92,6 +97,7 @@ export function mount(main, ctx) {
     const clearSaved = () => { saved.replaceChildren(); };
     interval.addEventListener('input', () => { showIntervalError(null); clearSaved(); });
     notify.addEventListener('change', clearSaved);
+    browserSignIn.el.addEventListener('change', clearSaved);
 
     el.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -105,11 +111,16 @@ export function mount(main, ctx) {
       }
       setBusy(save, true, 'Saving…');
       try {
-        const result = await api.setSettings({ refreshIntervalMinutes: minutes, notifyOnNewDevices: notify.checked });
+        const result = await api.setSettings({
+          refreshIntervalMinutes: minutes,
+          notifyOnNewDevices: notify.checked,
+          oauthRedirect: browserSignIn.value(),
+        });
         if (ctx.signal.aborted) return;
         if (result) {
           interval.value = String(result.refreshIntervalMinutes);
           notify.checked = !!result.notifyOnNewDevices;
+          browserSignIn.update(result);
         }
         saved.replaceChildren(icon('check'), 'Settings saved');
       } catch (err) {
@@ -124,6 +135,81 @@ export function mount(main, ctx) {
 
   load();
   return {};
+}
+
+/**
+ * "Browser sign-in": which OAuth client Stratos uses, and how the browser hands the result back
+ * (a local callback on 127.0.0.1, or the app link; the app link needs the hosted client).
+ * Returns {el, value(), update(settings)}.
+ */
+function browserSignInGroup(settings, oauth) {
+  const kind = settings.oauthClientKind || oauth?.clientKind || 'loopback';
+  const hosted = kind === 'hosted';
+  const saved = settings.oauthRedirect === 'deep-link' ? 'deep-link' : 'loopback';
+  const scheme = oauth?.deepLinkScheme || null;
+  const appLink = scheme ? `${scheme}:/oauth/callback` : null;
+
+  const clientIdId = nextId('client');
+  const clientId = oauth?.clientId || '';
+  const client = hosted
+    ? h('div', { class: 'setting setting--stacked', 'data-testid': 'oauth-client', 'data-client-kind': 'hosted' },
+      h('div', { class: 'setting-text' },
+        h('label', { class: 'setting-label', for: clientIdId }, 'Hosted client'),
+        h('p', { class: 'setting-help', id: `${clientIdId}-help` }, 'Servers identify Stratos by this published client ID.')),
+      h('div', { class: 'input-group' },
+        h('input', {
+          id: clientIdId, name: 'oauthClientId', class: 'input input--mono', readOnly: true,
+          value: clientId || 'Not reported', 'aria-describedby': `${clientIdId}-help`,
+        }),
+        clientId ? copyButton(() => clientId, { label: 'Copy client ID', class: 'input-addon copy-btn' }) : null))
+    : h('div', { class: 'setting', 'data-testid': 'oauth-client', 'data-client-kind': 'loopback' },
+      h('div', { class: 'setting-text' },
+        h('p', { class: 'setting-label' }, 'Built-in development client'),
+        h('p', { class: 'setting-help' }, 'Needs no published client ID. Your browser always returns to a local callback on this computer.')),
+      h('div', { class: 'setting-control' }, h('span', { class: 'tag' }, 'Local')));
+
+  const legendId = nextId('redirect');
+  const option = (value, title, help, { disabled = false, note = null } = {}) => {
+    const id = nextId('redirect');
+    const input = h('input', {
+      id, type: 'radio', name: 'oauthRedirect', value, class: 'radio', disabled,
+      checked: !disabled && saved === value,
+      'aria-describedby': `${id}-help`,
+    });
+    return h('label', { class: `choice${disabled ? ' is-disabled' : ''}`, for: id, 'data-testid': `oauth-redirect-${value}` },
+      input,
+      h('span', { class: 'choice-text' },
+        h('span', { class: 'choice-title' }, title),
+        h('span', { class: 'setting-help', id: `${id}-help` }, help,
+          note ? h('span', { class: 'choice-note' }, icon('info'), note) : null)));
+  };
+
+  const loopback = option('loopback', 'Local callback (127.0.0.1)',
+    'Stratos listens on a private port on this computer until you approve.');
+  const deepLink = option('deep-link',
+    h('span', {}, 'App link', appLink ? h('span', { class: 'mono choice-code' }, ` (${appLink})`) : null),
+    'Your browser hands the result to Stratos through the link it registered with your system.',
+    hosted ? {} : { disabled: true, note: 'Only with the hosted client. The built-in development client can only return to 127.0.0.1.' });
+  // With the development client the local callback is what happens, whatever was saved.
+  if (!hosted) loopback.querySelector('input').checked = true;
+
+  const choices = h('div', { class: 'setting setting--stacked' },
+    h('div', { class: 'setting-text' },
+      h('p', { class: 'setting-label', id: legendId }, 'Return from the browser through'),
+      h('p', { class: 'setting-help' }, 'How your browser gives the approved sign-in back to Stratos.')),
+    h('div', { class: 'choice-list', role: 'radiogroup', 'aria-labelledby': legendId }, loopback, deepLink));
+
+  const el = h('div', { class: 'group', 'data-testid': 'oauth-settings', 'data-client-kind': kind }, client, choices);
+  const radios = () => [...el.querySelectorAll('input[name="oauthRedirect"]')];
+  return {
+    el,
+    // The saved preference is kept when the development client leaves no choice.
+    value: () => (hosted ? radios().find((r) => r.checked)?.value || saved : saved),
+    update(result) {
+      if (!hosted || !result?.oauthRedirect) return;
+      radios().forEach((r) => { r.checked = r.value === result.oauthRedirect; });
+    },
+  };
 }
 
 function skeletonGroups() {

@@ -6,30 +6,30 @@ use url::Url;
 
 /// The rights Stratos asks for, and why, in the order the sign-in screen explains them.
 pub const SCOPES: &[(&str, &str)] = &[
-    ("atproto", "know which account you are"),
+    ("atproto", "Know which account you are"),
     (
         "transition:generic",
-        "read and manage your account like an app password would",
+        "Read and manage your account, as an app password would",
     ),
     (
         "account:email?action=manage",
-        "see and confirm your email address",
+        "See and confirm your email address",
     ),
     (
         "identity:*",
-        "change your handle and identity (PLC) settings",
+        "Change your handle and identity (PLC) settings",
     ),
     (
         "account:repo?action=manage",
-        "import your repository when you move it to another PDS",
+        "Import your repository when you move it to another PDS",
     ),
     (
         "blob:*/*",
-        "upload your images and other files when repairing or moving them",
+        "Upload your images and other files when repairing or moving them",
     ),
     (
         "rpc:com.atproto.server.createAccount?aud=*",
-        "create your account on a new PDS when you move",
+        "Create your account on a new PDS when you move",
     ),
 ];
 
