@@ -5,6 +5,8 @@
 //! its own fresh accounts, so tests run in parallel without seeing each other.
 
 mod common;
+#[path = "cases/oauth.rs"]
+mod oauth;
 
 use std::process::Stdio;
 

@@ -95,6 +95,15 @@ impl Home {
         }
     }
 
+    /// This home's data folder, also a scratch folder for a test's own files.
+    #[allow(
+        dead_code,
+        reason = "each test binary uses a different subset of the helpers"
+    )]
+    pub fn path(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
     /// `stratos <args>` with this home's environment, ready to spawn; stdin is empty.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stratos"));
