@@ -248,8 +248,10 @@ mod template_tests {
     /// The template shipped in docs/ must stay what `hosted_document` produces for its client_id.
     #[test]
     fn shipped_template_matches_the_code() {
-        let shipped: serde_json::Value =
-            serde_json::from_str(include_str!("../../../../docs/client-metadata.example.json")).unwrap();
+        let shipped: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../../docs/client-metadata.example.json"
+        ))
+        .unwrap();
         let id = url::Url::parse(shipped["client_id"].as_str().unwrap()).unwrap();
         assert_eq!(super::hosted_document(&id).unwrap(), shipped);
     }
