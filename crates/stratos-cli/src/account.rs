@@ -63,6 +63,8 @@ pub enum AccountCommand {
     },
     /// List signed-in accounts with their last known state.
     List,
+    // == Group A verbs (activation, app passwords, handle, service auth) go below this line. ==
+    // == Group B verbs (email, password reset, deletion, missing blobs) go below this line. ==
 }
 
 /// `--redirect` values.
@@ -184,6 +186,8 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
             out.emit(&check, || render::auth_check(&check));
             Ok(())
         }
+        // == Group A dispatch goes below this line. ==
+        // == Group B dispatch goes below this line. ==
         AccountCommand::List => {
             let accounts = crate::open(config)?;
             let state = accounts.state().map_err(|e| e.explain())?;

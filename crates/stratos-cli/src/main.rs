@@ -4,6 +4,7 @@
 //! Failures print a message (and hint) on stderr and exit non-zero.
 
 mod account;
+mod manage;
 mod oauth_login;
 mod render;
 

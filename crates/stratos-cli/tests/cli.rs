@@ -5,6 +5,10 @@
 //! its own fresh accounts, so tests run in parallel without seeing each other.
 
 mod common;
+#[path = "cases/manage_a.rs"]
+mod manage_a;
+#[path = "cases/manage_b.rs"]
+mod manage_b;
 #[path = "cases/oauth.rs"]
 mod oauth;
 

@@ -114,6 +114,9 @@ pub enum AccountsError {
     /// The environment configuration is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The operation needs the account password (browser sign-in cannot do it on this PDS).
+    #[error("this needs your account password: browser sign-in cannot do it on this server")]
+    PasswordNeeded,
     /// A browser sign-in failed.
     #[error(transparent)]
     OAuth(#[from] OAuthError),
@@ -174,7 +177,11 @@ pub struct Accounts {
     net: Arc<Net>,
     client: ClientKind,
     pending: std::sync::Mutex<HashMap<String, Pending>>,
+    step_ups: Mutex<HashMap<String, (Arc<AccountSession>, std::time::Instant)>>,
 }
+
+/// How long a step-up password session (see [`Accounts::password_session`]) is kept in memory.
+pub const STEP_UP_LIFETIME: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 impl Accounts {
     /// Opens the keychain and the state file named by `config`.
@@ -200,6 +207,7 @@ impl Accounts {
             net,
             client,
             pending: std::sync::Mutex::new(HashMap::new()),
+            step_ups: Mutex::new(HashMap::new()),
         }
     }
 
@@ -416,6 +424,7 @@ impl Accounts {
             .await
             .expect("keychain does not panic")?;
         self.sessions.lock().await.remove(&record.did);
+        self.forget_password_session(&record.did).await;
         let did = record.did.clone();
         self.state.update(move |s| {
             s.accounts.retain(|a| a.did != did);
@@ -520,6 +529,63 @@ impl Accounts {
             }
         }
         self.state()
+    }
+
+    /// A session that can do what only a password session can (app passwords, activation, email
+    /// change, account deletion). Password accounts use their stored session. OAuth accounts sign
+    /// in with `password` (and the emailed code, if asked) for this purpose only: that session is
+    /// kept in memory for [`STEP_UP_LIFETIME`] and never written to the keychain.
+    pub async fn password_session(
+        &self,
+        did: &str,
+        password: Option<&str>,
+        auth_factor_token: Option<&str>,
+    ) -> Result<Arc<AccountSession>, AccountsError> {
+        let record = self.find(Some(did))?;
+        if record.auth_kind == AuthKind::Password {
+            return self.session(&record.did).await;
+        }
+        if let Some((session, at)) = self.step_ups.lock().await.get(&record.did)
+            && at.elapsed() < STEP_UP_LIFETIME
+        {
+            return Ok(session.clone());
+        }
+        let password = password
+            .filter(|p| !p.is_empty())
+            .ok_or(AccountsError::PasswordNeeded)?;
+        let pds = Url::parse(&record.pds_url).map_err(|_| ParseError::BadServerUrl {
+            input: record.pds_url.clone(),
+        })?;
+        let token = auth_factor_token.map(str::trim).filter(|t| !t.is_empty());
+        let login = password::create_session(&self.xrpc, &pds, &record.did, password, token)
+            .await
+            .map_err(|e| login_error(e, token.is_some()))?;
+        if login.did != record.did {
+            return Err(AccountsError::AccountMismatch {
+                expected: record.did,
+                got: login.did,
+            });
+        }
+        let session = Arc::new(AccountSession::in_memory(
+            &record.did,
+            pds,
+            self.xrpc.clone(),
+            login.secrets,
+        ));
+        self.step_ups.lock().await.insert(
+            record.did.clone(),
+            (session.clone(), std::time::Instant::now()),
+        );
+        Ok(session)
+    }
+
+    /// Ends a step-up password session early (sign-out, or the person asked).
+    pub async fn forget_password_session(&self, did: &str) {
+        if let Some((session, _)) = self.step_ups.lock().await.remove(did)
+            && let Err(e) = session.revoke().await
+        {
+            log::warn!("could not end the step-up session of {did}: {e}");
+        }
     }
 
     /// The OAuth client identity in use (loopback development client or a hosted one).

@@ -103,6 +103,22 @@ fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
     ))
 }
 
+/// A store that keeps nothing: for short-lived step-up sessions that must never be persisted
+/// (their refreshed tokens simply stay in memory with the session).
+pub struct NothingStored;
+
+impl SecretStore for NothingStored {
+    fn get(&self, _key: &str) -> Result<Option<String>, KeychainError> {
+        Ok(None)
+    }
+    fn set(&self, _key: &str, _secret: &str) -> Result<(), KeychainError> {
+        Ok(())
+    }
+    fn delete(&self, _key: &str) -> Result<(), KeychainError> {
+        Ok(())
+    }
+}
+
 /// An in-memory store for unit tests of pure logic only; never used by the app or the CLI.
 #[cfg(test)]
 pub(crate) mod memory {

@@ -5,16 +5,25 @@
 //! call the capability: [`identity`], [`status`], [`session`], [`accounts`], [`keychain`].
 
 pub mod accounts;
+pub mod activation;
+pub mod app_passwords;
+pub mod backup;
+pub mod blobs;
 pub mod browser;
 pub mod config;
+pub mod deletion;
+pub mod email;
+pub mod handle;
 pub mod health;
 pub mod http;
 pub mod identifier;
 pub mod identity;
 pub mod keychain;
 pub mod oauth;
+pub mod password_reset;
 pub mod problem;
 pub mod redact;
+pub mod service_auth;
 pub mod session;
 pub mod state;
 pub mod status;

@@ -262,6 +262,13 @@ impl Explain for AccountsError {
             AccountsError::Keychain(e) => e.explain(),
             AccountsError::State(_) => Problem::new("state_file", self, None),
             AccountsError::OAuth(e) => e.explain(),
+            AccountsError::PasswordNeeded => Problem::new(
+                "password_needed",
+                self,
+                Some(
+                    "Enter the account password (not an app password); it is used for this only and not saved.",
+                ),
+            ),
             AccountsError::Config(_) => Problem::new("config", self, None),
         }
     }

@@ -128,6 +128,25 @@ impl AccountSession {
         })
     }
 
+    /// A password session held only in memory (step-up for an OAuth account): never written to
+    /// the keychain, gone when dropped.
+    pub fn in_memory(did: &str, pds: Url, xrpc: Xrpc, secrets: PasswordSecrets) -> Self {
+        let store: Arc<dyn SecretStore> = Arc::new(crate::keychain::NothingStored);
+        let credentials = Credentials::Password(password::PasswordAuth::new(did, secrets, store));
+        Self {
+            did: did.to_owned(),
+            pds,
+            xrpc,
+            credentials,
+        }
+    }
+
+    /// Whether this session can do what only a full password session can (app passwords,
+    /// activation, email change, deletion).
+    pub fn is_password(&self) -> bool {
+        matches!(self.credentials, Credentials::Password(_))
+    }
+
     /// The account's DID.
     pub fn did(&self) -> &str {
         &self.did

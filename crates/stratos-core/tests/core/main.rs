@@ -1,10 +1,18 @@
 //! Integration tests of the core against the real local PDS network (tests/network) and a real
 //! Secret Service. Run them through scripts/test.sh, which starts both.
 
+mod activation;
+mod app_passwords;
 mod bad_input;
+mod blobs;
+mod deletion;
+mod email;
+mod handle;
 mod login;
 mod oauth;
+mod password_reset;
 mod refresh;
+mod service_auth;
 mod status;
 
 use std::sync::Arc;

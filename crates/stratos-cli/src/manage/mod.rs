@@ -1,0 +1,10 @@
+//! Account-management verbs beyond sign-in, one module per capability (goat's names).
+
+pub mod activation;
+pub mod app_password;
+pub mod blobs;
+pub mod deletion;
+pub mod email;
+pub mod handle;
+pub mod password_reset;
+pub mod service_auth;
