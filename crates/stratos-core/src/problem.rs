@@ -71,6 +71,17 @@ impl Explain for XrpcError {
                     "The server had an internal problem. Try again later, or contact its operator.",
                 ),
             ),
+            XrpcError::Server {
+                status: 403,
+                message: Some(m),
+                ..
+            } if m.contains("Missing required scope") => Problem::new(
+                "oauth_scope_missing",
+                self,
+                Some(
+                    "Sign in again with your browser and approve the permission Stratos asks for.",
+                ),
+            ),
             XrpcError::Server { .. } => Problem::new("pds_refused", self, None),
             XrpcError::BadResponse { .. } => Problem::new(
                 "pds_bad_response",
@@ -277,6 +288,19 @@ impl Explain for AccountsError {
 #[cfg(test)]
 mod tests {
     use super::sentence;
+
+    #[test]
+    fn missing_oauth_scope_asks_to_sign_in_again() {
+        use super::Explain;
+        let e = crate::xrpc::XrpcError::Server {
+            service: "localhost:1".into(),
+            nsid: "com.atproto.identity.updateHandle".into(),
+            status: 403,
+            error: "InvalidRequest".into(),
+            message: Some("Missing required scope \"identity:handle\"".into()),
+        };
+        assert_eq!(e.explain().code, "oauth_scope_missing");
+    }
 
     #[test]
     fn sentences_capitalise_words_but_not_identifiers() {

@@ -369,3 +369,37 @@ async fn authorization_server_with_a_foreign_issuer_is_refused() {
     assert_eq!(p.code, "oauth_discovery", "{}", p.message);
     assert!(p.message.to_lowercase().contains("issuer"), "{}", p.message);
 }
+
+/// Two browser sign-ins on two PDSes live side by side and both stay usable.
+#[tokio::test]
+async fn browser_sessions_on_two_pdses_at_once() {
+    let w = World::start();
+    let a = w.net.create_account(w.net.pds1()).await;
+    let b = w.net.create_account(w.net.pds2()).await;
+    for acct in [&a, &b] {
+        let callback = browser_callback(&w, &acct.handle, acct, "approve").await;
+        w.accounts
+            .oauth_finish(&callback)
+            .await
+            .expect("sign-in completes");
+    }
+    let state = w.accounts.state().unwrap();
+    assert_eq!(state.accounts.len(), 2);
+    assert!(
+        state
+            .accounts
+            .iter()
+            .all(|r| r.auth_kind == AuthKind::Oauth)
+    );
+    for acct in [&a, &b] {
+        let check = w
+            .accounts
+            .check_auth(Some(&acct.handle))
+            .await
+            .expect("check-auth");
+        assert_eq!(
+            (check.did.as_str(), check.pds_url.as_str()),
+            (acct.did.as_str(), acct.pds_url.as_str())
+        );
+    }
+}
