@@ -386,8 +386,9 @@ impl Accounts {
         let xrpc = self.xrpc.clone();
         let did = record.did.clone();
         let net = self.net.clone();
+        let lock = crate::session::RefreshLock::in_dir(&self.config.data_dir, &record.did);
         let session = tokio::task::spawn_blocking(move || {
-            AccountSession::restore(&did, pds, xrpc, store, net)
+            AccountSession::restore(&did, pds, xrpc, store, net, lock)
         })
         .await
         .expect("keychain reader does not panic")?;

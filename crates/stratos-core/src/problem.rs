@@ -24,7 +24,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(code: &'static str, message: impl ToString, hint: Option<&str>) -> Self {
+    /// A problem whose message is `message` as a sentence.
+    pub(crate) fn new(code: &'static str, message: impl ToString, hint: Option<&str>) -> Self {
         Self {
             code,
             message: sentence(message.to_string()),
@@ -185,6 +186,11 @@ impl Explain for SessionError {
             ),
             SessionError::Xrpc(e) => e.explain(),
             SessionError::Keychain(e) => e.explain(),
+            SessionError::Lock { .. } => Problem::new(
+                "state_file",
+                self,
+                Some("Check that the Stratos data folder is writable."),
+            ),
         }
     }
 }

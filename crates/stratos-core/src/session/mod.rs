@@ -41,6 +41,77 @@ pub enum SessionError {
     /// The keychain could not be read or written.
     #[error(transparent)]
     Keychain(#[from] KeychainError),
+    /// The refresh lock file could not be used.
+    #[error("could not lock {path} to refresh the session: {detail}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// The OS error.
+        detail: String,
+    },
+}
+
+/// Serialises token refreshes of one account across processes: the app and the CLI share the
+/// keychain, refresh tokens are single-use, and two processes refreshing at once would end the
+/// session. Whoever gets the lock second finds new tokens in the keychain and uses them.
+#[derive(Clone, Debug)]
+pub struct RefreshLock {
+    path: Option<std::path::PathBuf>,
+}
+
+impl RefreshLock {
+    /// A lock file for `did` under `dir/locks/`.
+    pub fn in_dir(dir: &std::path::Path, did: &str) -> Self {
+        let name: String = did
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        Self {
+            path: Some(dir.join("locks").join(format!("{name}.lock"))),
+        }
+    }
+
+    /// No cross-process lock (sessions that live only in memory).
+    pub fn none() -> Self {
+        Self { path: None }
+    }
+
+    /// Takes the lock (waiting for another process to finish its refresh); released on drop.
+    pub(crate) async fn acquire(&self) -> Result<Option<std::fs::File>, SessionError> {
+        let Some(path) = self.path.clone() else {
+            return Ok(None);
+        };
+        let failed = |e: std::io::Error, path: &std::path::Path| SessionError::Lock {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        };
+        tokio::task::spawn_blocking(move || {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| failed(e, &path))?;
+            }
+            let file = std::fs::File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|e| failed(e, &path))?;
+            file.lock().map_err(|e| failed(e, &path))?;
+            Ok(Some(file))
+        })
+        .await
+        .expect("the lock task does not panic")
+    }
+}
+
+/// Reads an account's secrets on a blocking thread (keychain calls block).
+pub(crate) async fn load_secrets_async(
+    store: Arc<dyn SecretStore>,
+    did: &str,
+) -> Result<Option<StoredSecrets>, KeychainError> {
+    let did = did.to_owned();
+    tokio::task::spawn_blocking(move || load_secrets(store.as_ref(), &did))
+        .await
+        .expect("keychain reader does not panic")
 }
 
 /// The secrets of one account, exactly as stored in the keychain.
@@ -107,6 +178,7 @@ impl AccountSession {
         xrpc: Xrpc,
         store: Arc<dyn SecretStore>,
         net: Arc<crate::oauth::net::Net>,
+        lock: RefreshLock,
     ) -> Result<Self, SessionError> {
         let secrets =
             load_secrets(store.as_ref(), did)?.ok_or_else(|| SessionError::NotSignedIn {
@@ -114,10 +186,10 @@ impl AccountSession {
             })?;
         let credentials = match secrets {
             StoredSecrets::Password(p) => {
-                Credentials::Password(password::PasswordAuth::new(did, p, store))
+                Credentials::Password(password::PasswordAuth::new(did, p, store, lock))
             }
             StoredSecrets::Oauth(o) => {
-                Credentials::Oauth(Box::new(oauth::OAuthAuth::new(did, *o, store, net)))
+                Credentials::Oauth(Box::new(oauth::OAuthAuth::new(did, *o, store, net, lock)))
             }
         };
         Ok(Self {
@@ -132,7 +204,12 @@ impl AccountSession {
     /// the keychain, gone when dropped.
     pub fn in_memory(did: &str, pds: Url, xrpc: Xrpc, secrets: PasswordSecrets) -> Self {
         let store: Arc<dyn SecretStore> = Arc::new(crate::keychain::NothingStored);
-        let credentials = Credentials::Password(password::PasswordAuth::new(did, secrets, store));
+        let credentials = Credentials::Password(password::PasswordAuth::new(
+            did,
+            secrets,
+            store,
+            RefreshLock::none(),
+        ));
         Self {
             did: did.to_owned(),
             pds,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::{SessionError, StoredSecrets, save_secrets};
+use super::{RefreshLock, SessionError, StoredSecrets, load_secrets_async, save_secrets};
 use crate::keychain::SecretStore;
 use crate::oauth::describe;
 use crate::oauth::net::Net;
@@ -45,6 +45,7 @@ pub(crate) struct OAuthAuth {
     host_nonce: std::sync::Mutex<Option<String>>,
     store: Arc<dyn SecretStore>,
     net: Arc<Net>,
+    lock: RefreshLock,
 }
 
 impl OAuthAuth {
@@ -53,6 +54,7 @@ impl OAuthAuth {
         secrets: OAuthSecrets,
         store: Arc<dyn SecretStore>,
         net: Arc<Net>,
+        lock: RefreshLock,
     ) -> Self {
         let nonce =
             Some(secrets.session.dpop_data.dpop_host_nonce.to_string()).filter(|n| !n.is_empty());
@@ -65,6 +67,7 @@ impl OAuthAuth {
             host_nonce: std::sync::Mutex::new(nonce),
             store,
             net,
+            lock,
         }
     }
 
@@ -184,6 +187,20 @@ impl OAuthAuth {
     }
 
     async fn refresh_locked(&self, state: &mut State) -> Result<(), SessionError> {
+        // Another process (the app, the CLI) may have refreshed already: use its tokens.
+        let _guard = self.lock.acquire().await?;
+        if let Some(StoredSecrets::Oauth(stored)) =
+            load_secrets_async(self.store.clone(), &self.did).await?
+            && stored.session.token_set.refresh_token
+                != state.secrets.session.token_set.refresh_token
+        {
+            log::info!(
+                "using the OAuth session of {} refreshed by another Stratos process",
+                self.did
+            );
+            state.secrets = *stored;
+            return Ok(());
+        }
         log::info!("refreshing the OAuth session of {}", self.did);
         let metadata = self.metadata(&state.secrets).await?;
         let refreshed = match jacquard_oauth::request::refresh(

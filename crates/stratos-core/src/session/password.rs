@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::{SessionError, StoredSecrets, save_secrets};
+use super::{RefreshLock, SessionError, StoredSecrets, load_secrets_async, save_secrets};
 use crate::keychain::SecretStore;
 use crate::redact;
 use crate::xrpc::{Output, Xrpc, XrpcError};
@@ -97,10 +97,16 @@ pub(crate) struct PasswordAuth {
     did: String,
     tokens: Mutex<Tokens>,
     store: Arc<dyn SecretStore>,
+    lock: RefreshLock,
 }
 
 impl PasswordAuth {
-    pub(crate) fn new(did: &str, secrets: PasswordSecrets, store: Arc<dyn SecretStore>) -> Self {
+    pub(crate) fn new(
+        did: &str,
+        secrets: PasswordSecrets,
+        store: Arc<dyn SecretStore>,
+        lock: RefreshLock,
+    ) -> Self {
         Self {
             did: did.to_owned(),
             tokens: Mutex::new(Tokens {
@@ -108,6 +114,7 @@ impl PasswordAuth {
                 dead: false,
             }),
             store,
+            lock,
         }
     }
 
@@ -183,6 +190,19 @@ impl PasswordAuth {
         xrpc: &Xrpc,
         pds: &Url,
     ) -> Result<(), SessionError> {
+        // Another process (the app, the CLI) may have refreshed already: use its tokens.
+        let _guard = self.lock.acquire().await?;
+        if let Some(StoredSecrets::Password(stored)) =
+            load_secrets_async(self.store.clone(), &self.did).await?
+            && stored.refresh_jwt != tokens.secrets.refresh_jwt
+        {
+            log::info!(
+                "using the session of {} refreshed by another Stratos process",
+                self.did
+            );
+            tokens.secrets = stored;
+            return Ok(());
+        }
         log::info!("refreshing the password session of {}", self.did);
         let out = match xrpc
             .send(pds, &RefreshSession, Some(&tokens.secrets.refresh_jwt))

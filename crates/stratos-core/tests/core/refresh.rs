@@ -174,3 +174,42 @@ async fn revoked_session_becomes_expired_without_looping() {
         Some(stratos_core::health::Health::Expired)
     );
 }
+
+/// The app and the CLI are separate processes sharing one keychain: when both find the access
+/// token expired at the same moment, only one refreshes and the other uses its new tokens
+/// (a second refresh with the same single-use token would end the session).
+#[tokio::test]
+async fn two_processes_share_one_refresh() {
+    let (w, did, secrets) = signed_in().await;
+    store_access(
+        &w,
+        &did,
+        &secrets,
+        &expired_copy(secrets["accessJwt"].as_str().unwrap()),
+    );
+    let before = w.net.request_count(REFRESH, &did).await;
+
+    // Two independent stores, as two processes would have, on the same data folder and keychain.
+    let (app, cli) = (w.reopen(), w.reopen());
+    let (from_app, from_cli) = (
+        app.session(&did).await.unwrap(),
+        cli.session(&did).await.unwrap(),
+    );
+    let (a, b) = tokio::join!(from_app.call(&GetSession), from_cli.call(&GetSession));
+    assert_eq!(
+        a.map(|s| s.did.as_str().to_owned())
+            .map_err(|e| e.to_string()),
+        Ok(did.clone())
+    );
+    assert_eq!(
+        b.map(|s| s.did.as_str().to_owned())
+            .map_err(|e| e.to_string()),
+        Ok(did.clone())
+    );
+    assert_eq!(
+        w.net.request_count(REFRESH, &did).await - before,
+        1,
+        "one refresh across both"
+    );
+    assert!(cli.check_auth(Some(&did)).await.is_ok() && app.check_auth(Some(&did)).await.is_ok());
+}
