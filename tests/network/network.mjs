@@ -477,7 +477,7 @@ function resolverHandler(pdsList) {
   }
 }
 
-function controlHandler({ createDidWithoutPds }) {
+function controlHandler({ createDidWithoutPds, createDidWithKey }) {
   return async (req, res) => {
     const url = new URL(req.url, 'http://control')
     const q = url.searchParams
@@ -533,6 +533,8 @@ function controlHandler({ createDidWithoutPds }) {
 
     if (route === 'POST /did-without-pds') return sendJson(res, 200, { did: await createDidWithoutPds() })
 
+    if (route === 'POST /did-with-key') return sendJson(res, 200, await createDidWithKey(q.get('pds') ?? ''))
+
     if (route === 'GET /requests') {
       const nsid = q.get('nsid') ?? ''
       const did = q.get('did') ?? '-'
@@ -582,7 +584,7 @@ async function main() {
   serveClientMetadata()
   // Caches compiled PDS code between runs (kept beside the modules it caches): ~25% faster start.
   module.enableCompileCache?.(path.join(import.meta.dirname, 'node_modules', '.cache', 'node-compile-cache'))
-  const [{ PDS, envToCfg, envToSecrets }, plcModule, { Secp256k1Keypair }, plcLib] = await Promise.all([
+  const [{ PDS, envToCfg, envToSecrets }, plcModule, { Secp256k1Keypair, bytesToMultibase }, plcLib] = await Promise.all([
     import('@atproto/pds'),
     import('@did-plc/server'),
     import('@atproto/crypto'),
@@ -664,7 +666,26 @@ async function main() {
     if (!r.ok) throw new Error(`PLC refused the operation: ${r.status} ${await r.text()}`)
     return did
   }
-  const control = await listenHttp(controlHandler({ createDidWithoutPds }))
+  // A real did:plc whose #atproto key the caller gets (multibase private key, as goat prints it),
+  // hosted on `pdsUrl`, for signing service auth offline (createAccount with an existing DID).
+  const createDidWithKey = async (pdsUrl) => {
+    const key = await Secp256k1Keypair.create({ exportable: true })
+    const services = pdsUrl ? { atproto_pds: { type: 'AtprotoPersonalDataServer', endpoint: pdsUrl } } : {}
+    const op = await plcLib.signOperation(
+      { type: 'plc_operation', rotationKeys: [key.did()], verificationMethods: { atproto: key.did() }, alsoKnownAs: [], services, prev: null },
+      key,
+    )
+    const did = await plcLib.didForCreateOp(op)
+    const r = await fetch(`${plcUrl}/${did}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(op) })
+    if (!r.ok) throw new Error(`PLC refused the operation: ${r.status} ${await r.text()}`)
+    // Multicodec secp256k1-priv (0x1301, varint 0x81 0x26) + the 32 raw bytes, base58btc.
+    const raw = await key.export()
+    const prefixed = new Uint8Array(2 + raw.length)
+    prefixed.set([0x81, 0x26])
+    prefixed.set(raw, 2)
+    return { did, signingKey: bytesToMultibase(prefixed, 'base58btc') }
+  }
+  const control = await listenHttp(controlHandler({ createDidWithoutPds, createDidWithKey }))
   cleanups.push(() => closeHttp(control))
 
   const info = {
