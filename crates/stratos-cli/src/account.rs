@@ -25,6 +25,10 @@ pub enum AccountCommand {
         /// app's deep link (paste the callback address here when it cannot reach this terminal).
         #[arg(long, value_enum, requires = "oauth")]
         redirect: Option<RedirectArg>,
+        /// With `--oauth`: ask for everything Stratos can do (`full`, default) or only what most
+        /// apps ask for (`basic`); a feature that needs more asks you to sign in again.
+        #[arg(long, value_enum, requires = "oauth")]
+        access: Option<AccessArg>,
         /// With `--oauth`: the handle, DID or PDS/entryway URL to sign in to.
         #[arg(required_if_eq("oauth", "true"))]
         account: Option<String>,
@@ -64,7 +68,81 @@ pub enum AccountCommand {
     /// List signed-in accounts with their last known state.
     List,
     // == Group A verbs (activation, app passwords, handle, service auth) go below this line. ==
+    /// Reactivate a deactivated account (needs the account password for browser sign-ins).
+    Activate {
+        /// Handle or DID; the selected account when omitted.
+        id: Option<String>,
+        #[command(flatten)]
+        auth: crate::manage::activation::PasswordArgs,
+    },
+    /// Deactivate the account: the PDS stops serving it until it is activated again.
+    Deactivate {
+        /// Handle or DID; the selected account when omitted.
+        id: Option<String>,
+        /// Let the PDS delete the account for good after this time (RFC 3339).
+        #[arg(long)]
+        delete_after: Option<String>,
+        #[command(flatten)]
+        auth: crate::manage::activation::PasswordArgs,
+    },
+    /// Change the handle (a PDS domain, or a custom domain proven by DNS or HTTPS).
+    UpdateHandle {
+        /// The new handle.
+        handle: String,
+        /// Handle or DID of the account; the selected account when omitted.
+        id: Option<String>,
+        /// Only show what the change needs and what DNS/HTTPS answer now.
+        #[arg(long)]
+        check: bool,
+    },
+    /// App passwords: list, create, revoke.
+    #[command(subcommand)]
+    AppPassword(crate::manage::app_password::AppPasswordCommand),
+    /// Get a service-auth token from the PDS.
+    ServiceAuth {
+        /// Audience: the DID of the service the token is for.
+        #[arg(long)]
+        aud: String,
+        /// Bind the token to one method (NSID).
+        #[arg(long)]
+        lxm: Option<String>,
+        /// Lifetime in seconds (default 60).
+        #[arg(long)]
+        duration_sec: Option<u64>,
+        /// Handle or DID; the selected account when omitted.
+        id: Option<String>,
+    },
+    /// Sign a service-auth token locally with the account's atproto signing key.
+    ServiceAuthOffline {
+        /// The private signing key, multibase (as goat prints it).
+        #[arg(long, env = "ATP_SIGNING_KEY", hide_env_values = true)]
+        atproto_signing_key: String,
+        /// Issuer: the account's DID.
+        #[arg(long)]
+        iss: String,
+        /// Audience: the DID of the service the token is for.
+        #[arg(long)]
+        aud: String,
+        /// Bind the token to one method (NSID).
+        #[arg(long)]
+        lxm: Option<String>,
+        /// Lifetime in seconds (default 60).
+        #[arg(long)]
+        duration_sec: Option<u64>,
+    },
     // == Group B verbs (email, password reset, deletion, missing blobs) go below this line. ==
+    /// Email address: show it, confirm it (`--confirm`), change it (`--update`), or turn
+    /// the emailed sign-in code on or off (`--two-factor`). Changes take two runs: the first
+    /// emails a code, the second passes it with `--token`.
+    Email(crate::manage::email::EmailArgs),
+    /// Forgotten password: emails a reset code; with `--token` and `--new-password`, sets it.
+    PasswordReset(crate::manage::password_reset::PasswordResetArgs),
+    /// Delete the account for good: emails a code; with `--token`, deletes it (back up first).
+    Delete(crate::manage::deletion::DeleteArgs),
+    /// Blobs the account's records reference but its PDS lacks; `--repair-from` copies them.
+    MissingBlobs(crate::manage::blobs::MissingBlobsArgs),
+    /// Copy the repository (CAR) and every blob into a folder; a rerun resumes.
+    Backup(crate::manage::deletion::BackupArgs),
 }
 
 /// `--redirect` values.
@@ -74,6 +152,15 @@ pub enum RedirectArg {
     Loopback,
     /// The app's custom URL scheme (needs a hosted client id).
     DeepLink,
+}
+
+/// `--access` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum AccessArg {
+    /// Everything the account screens can do.
+    Full,
+    /// `atproto transition:generic` only.
+    Basic,
 }
 
 /// Runs one account verb.
@@ -99,13 +186,18 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
         AccountCommand::Login {
             oauth: true,
             redirect,
+            access,
             account,
             ..
         } => {
             let accounts = crate::open(config)?;
-            let record =
-                crate::oauth_login::run(&accounts, account.as_deref().unwrap_or(""), redirect)
-                    .await?;
+            let record = crate::oauth_login::run(
+                &accounts,
+                account.as_deref().unwrap_or(""),
+                redirect,
+                access,
+            )
+            .await?;
             out.emit(&record, || {
                 format!(
                     "Signed in as {} ({}) on {} through the browser",
@@ -187,7 +279,65 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
             Ok(())
         }
         // == Group A dispatch goes below this line. ==
+        AccountCommand::Activate { id, auth } => {
+            let accounts = crate::open(config)?;
+            crate::manage::activation::activate(&accounts, id.as_deref(), &auth, out).await
+        }
+        AccountCommand::Deactivate {
+            id,
+            delete_after,
+            auth,
+        } => {
+            let accounts = crate::open(config)?;
+            crate::manage::activation::deactivate(
+                &accounts,
+                id.as_deref(),
+                delete_after.as_deref(),
+                &auth,
+                out,
+            )
+            .await
+        }
+        AccountCommand::UpdateHandle { handle, id, check } => {
+            let accounts = crate::open(config)?;
+            crate::manage::handle::update(&accounts, &handle, id.as_deref(), check, out).await
+        }
+        AccountCommand::AppPassword(cmd) => {
+            let accounts = crate::open(config)?;
+            crate::manage::app_password::run(&accounts, cmd, out).await
+        }
+        AccountCommand::ServiceAuth {
+            aud,
+            lxm,
+            duration_sec,
+            id,
+        } => {
+            let accounts = crate::open(config)?;
+            let req = crate::manage::service_auth::request(aud, lxm, duration_sec);
+            crate::manage::service_auth::online(&accounts, id.as_deref(), req, out).await
+        }
+        AccountCommand::ServiceAuthOffline {
+            atproto_signing_key,
+            iss,
+            aud,
+            lxm,
+            duration_sec,
+        } => {
+            let req = crate::manage::service_auth::request(aud, lxm, duration_sec);
+            crate::manage::service_auth::offline(&atproto_signing_key, &iss, req, out)
+        }
         // == Group B dispatch goes below this line. ==
+        AccountCommand::Email(args) => crate::manage::email::run(args, config, out).await,
+        AccountCommand::PasswordReset(args) => {
+            crate::manage::password_reset::run(args, config, out).await
+        }
+        AccountCommand::Delete(args) => {
+            crate::manage::deletion::run_delete(args, config, out).await
+        }
+        AccountCommand::MissingBlobs(args) => crate::manage::blobs::run(args, config, out).await,
+        AccountCommand::Backup(args) => {
+            crate::manage::deletion::run_backup(args, config, out).await
+        }
         AccountCommand::List => {
             let accounts = crate::open(config)?;
             let state = accounts.state().map_err(|e| e.explain())?;

@@ -1,1 +1,144 @@
-//! (being written)
+//! Email: show, confirm with the mailed code, change (code to the old address), email 2FA on/off.
+
+use stratos_core::email::{self, EmailError, StepUp};
+use stratos_core::{AccountsError, LoginRequest};
+use stratos_testkit::{Network, TestAccount, subjects};
+
+use crate::World;
+
+/// How many mails with `subject` the address has received so far.
+pub async fn seen(net: &Network, email: &str, subject: &str) -> usize {
+    net.mails(email)
+        .await
+        .iter()
+        .filter(|m| m.subject.contains(subject))
+        .count()
+}
+
+/// Signs `acct` in with its password.
+pub async fn login(w: &World, acct: &TestAccount) {
+    w.accounts
+        .login_password(LoginRequest {
+            identifier: acct.handle.clone(),
+            password: acct.password.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("login");
+}
+
+/// The mailed code: waits for the next mail with `subject` after `before` of them.
+pub async fn code(net: &Network, email: &str, subject: &str, before: usize) -> String {
+    net.wait_mail(email, subject, before)
+        .await
+        .code
+        .expect("the mail has a code")
+}
+
+/// An unconfirmed address is shown as such; a wrong code is refused; the mailed code confirms it.
+#[tokio::test]
+async fn confirm_with_the_mailed_code() {
+    let w = World::start();
+    let acct = w.net.create_account(w.net.pds1()).await;
+    login(&w, &acct).await;
+    let info = email::show(&w.accounts, None).await.expect("show");
+    assert_eq!(info.email, acct.email);
+    assert!(!info.confirmed && !info.two_factor);
+
+    let before = seen(w.net, &acct.email, subjects::EMAIL_CONFIRMATION).await;
+    email::request_confirmation(&w.accounts, Some(&acct.handle))
+        .await
+        .expect("request confirmation");
+    let code = code(w.net, &acct.email, subjects::EMAIL_CONFIRMATION, before).await;
+    let err = email::confirm(&w.accounts, None, "AAAAA-BBBBB")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EmailError::WrongCode), "{err}");
+    let info = email::confirm(&w.accounts, None, &code)
+        .await
+        .expect("confirm");
+    assert!(info.confirmed);
+    assert!(email::show(&w.accounts, None).await.unwrap().confirmed);
+}
+
+/// Changing a confirmed address needs the code mailed to the OLD address; without it the server
+/// says a code is needed; afterwards the new address is shown, unconfirmed.
+#[tokio::test]
+async fn change_a_confirmed_address_with_the_code_sent_to_the_old_one() {
+    let w = World::start();
+    let acct = w.net.create_account(w.net.pds1()).await;
+    w.net.confirm_email(&acct).await;
+    login(&w, &acct).await;
+    let new = format!("new-{}", acct.email);
+
+    let err = email::update(&w.accounts, None, &new, None, StepUp::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EmailError::CodeNeeded), "{err}");
+    let err = email::update(&w.accounts, None, "not-an-address", None, StepUp::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EmailError::BadAddress { .. }), "{err}");
+
+    let before = seen(w.net, &acct.email, subjects::EMAIL_UPDATE).await;
+    let required = email::request_update(&w.accounts, None, StepUp::default())
+        .await
+        .expect("request update");
+    assert!(required, "a confirmed address needs a code");
+    let code = code(w.net, &acct.email, subjects::EMAIL_UPDATE, before).await;
+    let info = email::update(&w.accounts, None, &new, Some(&code), StepUp::default())
+        .await
+        .expect("update");
+    assert_eq!(info.email, new);
+    assert!(!info.confirmed, "a new address starts unconfirmed");
+    // Sign-in by the new address works.
+    let by_email = w
+        .net
+        .create_session(&acct.pds_url, &new, &acct.password, None)
+        .await
+        .expect("sign in with the new address");
+    assert_eq!(by_email["did"], acct.did.as_str());
+}
+
+/// Email 2FA on: password sign-in then asks for a code; off again: it does not.
+#[tokio::test]
+async fn turn_email_2fa_on_and_off() {
+    let w = World::start();
+    let acct = w.net.create_account(w.net.pds2()).await;
+    w.net.confirm_email(&acct).await;
+    login(&w, &acct).await;
+
+    let before = seen(w.net, &acct.email, subjects::EMAIL_UPDATE).await;
+    assert!(
+        email::request_update(&w.accounts, None, StepUp::default())
+            .await
+            .expect("request update")
+    );
+    let c = code(w.net, &acct.email, subjects::EMAIL_UPDATE, before).await;
+    let info = email::set_two_factor(&w.accounts, None, true, Some(&c), StepUp::default())
+        .await
+        .expect("2FA on");
+    assert!(info.two_factor && info.confirmed);
+    let other = World::start();
+    let err = other
+        .accounts
+        .login_password(LoginRequest {
+            identifier: acct.handle.clone(),
+            password: acct.password.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AccountsError::AuthFactorRequired), "{err}");
+
+    let before = seen(w.net, &acct.email, subjects::EMAIL_UPDATE).await;
+    email::request_update(&w.accounts, None, StepUp::default())
+        .await
+        .expect("request update");
+    let c = code(w.net, &acct.email, subjects::EMAIL_UPDATE, before).await;
+    let info = email::set_two_factor(&w.accounts, None, false, Some(&c), StepUp::default())
+        .await
+        .expect("2FA off");
+    assert!(!info.two_factor);
+    login(&other, &acct).await;
+}
