@@ -130,6 +130,7 @@ fn settings_view(accounts: &Accounts, s: &Settings) -> SettingsView {
         data_dir: accounts.config().data_dir.display().to_string(),
         keyring_service: accounts.config().keyring_service.clone(),
         oauth_redirect: crate::oauth::effective_redirect(accounts),
+        oauth_access: s.oauth_access,
         oauth_client_kind: match accounts.oauth_client() {
             stratos_core::oauth::client::ClientKind::Loopback => "loopback",
             stratos_core::oauth::client::ClientKind::Hosted { .. } => "hosted",
@@ -157,6 +158,7 @@ pub async fn set_settings(
         refresh_interval_minutes: settings.refresh_interval_minutes,
         notify_on_new_devices: settings.notify_on_new_devices,
         oauth_redirect: settings.oauth_redirect.or(current.oauth_redirect),
+        oauth_access: settings.oauth_access.unwrap_or(current.oauth_access),
     })?;
     state.refresh_now.notify_one();
     Ok(settings_view(&accounts, &saved))

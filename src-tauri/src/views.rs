@@ -97,6 +97,8 @@ pub struct SettingsView {
     pub keyring_service: String,
     /// How the browser returns after sign-in (effective choice).
     pub oauth_redirect: stratos_core::oauth::client::RedirectChoice,
+    /// How much access browser sign-ins ask for (`full` or `basic`).
+    pub oauth_access: stratos_core::oauth::client::Access,
     /// `loopback` (built-in development client) or `hosted`.
     pub oauth_client_kind: &'static str,
 }
@@ -112,4 +114,7 @@ pub struct SettingsInput {
     /// How the browser returns after sign-in; absent keeps the current choice.
     #[serde(default)]
     pub oauth_redirect: Option<stratos_core::oauth::client::RedirectChoice>,
+    /// How much access browser sign-ins ask for; absent keeps the current choice.
+    #[serde(default)]
+    pub oauth_access: Option<stratos_core::oauth::client::Access>,
 }

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use stratos_core::oauth::OAuthError;
 use stratos_core::oauth::callback::LoopbackListener;
-use stratos_core::oauth::client::{Redirect, RedirectChoice};
+use stratos_core::oauth::client::{Access, Redirect, RedirectChoice};
 use stratos_core::state::AccountRecord;
 use stratos_core::{Accounts, Explain, Problem};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::account::RedirectArg;
+use crate::account::{AccessArg, RedirectArg};
 
 /// How long to wait for the browser before giving up.
 const WAIT: Duration = Duration::from_secs(10 * 60);
@@ -20,6 +20,7 @@ pub async fn run(
     accounts: &Accounts,
     account: &str,
     redirect: Option<RedirectArg>,
+    access: Option<AccessArg>,
 ) -> Result<AccountRecord, Problem> {
     let choice = match redirect {
         Some(RedirectArg::Loopback) => RedirectChoice::Loopback,
@@ -38,10 +39,20 @@ pub async fn run(
         Some(l) => Redirect::Loopback { port: l.port() },
         None => Redirect::DeepLink,
     };
-    let started = accounts
-        .oauth_start(account, redirect)
-        .await
-        .map_err(|e| e.explain())?;
+    let started = match access {
+        Some(AccessArg::Full) => {
+            accounts
+                .oauth_start_with(account, redirect, Access::Full)
+                .await
+        }
+        Some(AccessArg::Basic) => {
+            accounts
+                .oauth_start_with(account, redirect, Access::Basic)
+                .await
+        }
+        None => accounts.oauth_start(account, redirect).await,
+    }
+    .map_err(|e| e.explain())?;
     eprintln!(
         "Open this address to sign in (it was opened in your browser if possible):\n\n  {}\n",
         started.authorize_url

@@ -19,7 +19,7 @@ use crate::identifier::{Identifier, ParseError, parse_service_url};
 use crate::identity::{IdentityError, Resolver};
 use crate::keychain::{KeychainError, OsKeychain, SecretStore};
 use crate::oauth::callback::Callback;
-use crate::oauth::client::{ClientKind, Redirect};
+use crate::oauth::client::{Access, ClientKind, Redirect};
 use crate::oauth::net::Net;
 use crate::oauth::{self, OAuthError, Pending, Started};
 use crate::session::oauth::OAuthSecrets;
@@ -594,19 +594,36 @@ impl Accounts {
         &self.client
     }
 
-    /// Starts a browser sign-in for a handle, DID or server URL; the person opens the returned
-    /// address, and [`Accounts::oauth_finish`] takes the callback.
+    /// Starts a browser sign-in for a handle, DID or server URL, asking for the access chosen in
+    /// the settings; the person opens the returned address, and [`Accounts::oauth_finish`] takes
+    /// the callback.
     pub async fn oauth_start(
         &self,
         input: &str,
         redirect: Redirect,
+    ) -> Result<Started, AccountsError> {
+        let access = self.state()?.settings.oauth_access;
+        self.oauth_start_with(input, redirect, access).await
+    }
+
+    /// Like [`Accounts::oauth_start`] with an explicit access level. Step-up is this with
+    /// [`Access::Full`] for an account whose session lacks a right (`oauth_scope_missing`): the
+    /// new session replaces the old one.
+    pub async fn oauth_start_with(
+        &self,
+        input: &str,
+        redirect: Redirect,
+        access: Access,
     ) -> Result<Started, AccountsError> {
         if input.trim().is_empty() {
             return Err(AccountsError::EmptyField {
                 field: "handle, DID or server address",
             });
         }
-        let client = self.client.metadata(redirect).map_err(OAuthError::from)?;
+        let client = self
+            .client
+            .metadata(redirect, access)
+            .map_err(OAuthError::from)?;
         let (started, pending) = oauth::start(&self.net, &self.resolver, input, client).await?;
         let mut all = self.pending.lock().expect("pending lock");
         all.retain(|_, p| !p.expired());

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::health::Health;
-use crate::oauth::client::RedirectChoice;
+use crate::oauth::client::{Access, RedirectChoice};
 
 /// How an account is signed in; decides which credential type its secrets hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +80,8 @@ pub struct Settings {
     /// How the browser returns after OAuth sign-in; `None` follows the client (deep link with a
     /// hosted client, loopback otherwise).
     pub oauth_redirect: Option<RedirectChoice>,
+    /// How much access browser sign-ins ask for.
+    pub oauth_access: Access,
 }
 
 impl Default for Settings {
@@ -88,6 +90,7 @@ impl Default for Settings {
             refresh_interval_minutes: 5,
             notify_on_new_devices: true,
             oauth_redirect: None,
+            oauth_access: Access::Full,
         }
     }
 }

@@ -33,9 +33,38 @@ pub const SCOPES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The scope string sent to the server.
+/// How much access a sign-in asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Everything the account screens can do ([`SCOPES`]).
+    #[default]
+    Full,
+    /// What most apps ask for (`atproto transition:generic`): status and sessions, but no
+    /// handle, identity, email or migration rights. Features that need more step up: they sign
+    /// in again asking for [`Access::Full`].
+    Basic,
+}
+
+impl Access {
+    /// The scope string sent to the server.
+    pub fn scope(self) -> String {
+        let wanted: &[&str] = match self {
+            Access::Full => &[],
+            Access::Basic => &["atproto", "transition:generic"],
+        };
+        SCOPES
+            .iter()
+            .map(|(s, _)| *s)
+            .filter(|s| wanted.is_empty() || wanted.contains(s))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// The full scope string, as listed in a hosted client's metadata.
 pub fn scope() -> String {
-    SCOPES.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(" ")
+    Access::Full.scope()
 }
 
 /// Which client identity Stratos uses.
@@ -112,10 +141,12 @@ impl ClientKind {
         }
     }
 
-    /// The metadata the authorization server will see for a sign-in using `redirect`.
+    /// The metadata the authorization server will see for a sign-in using `redirect` and asking
+    /// for `access`.
     pub fn metadata(
         &self,
         redirect: Redirect,
+        access: Access,
     ) -> Result<OAuthClientMetadata<SmolStr>, ClientError> {
         let redirect_uri = match redirect {
             Redirect::Loopback { port } => format!("http://127.0.0.1:{port}/oauth/callback"),
@@ -126,7 +157,7 @@ impl ClientKind {
                 format!("{scheme}:/oauth/callback")
             }
         };
-        let scope = scope();
+        let scope = access.scope();
         let (client_id, application_type) = match self {
             // The redirect registered in a loopback client_id has no port, so that the id stays
             // the same for every sign-in (refreshes must use the id the tokens were issued to);
@@ -206,15 +237,19 @@ mod tests {
     #[test]
     fn loopback_client_id_is_stable_across_ports() {
         let a = ClientKind::Loopback
-            .metadata(Redirect::Loopback { port: 1111 })
+            .metadata(Redirect::Loopback { port: 1111 }, Access::Full)
             .unwrap();
         let b = ClientKind::Loopback
-            .metadata(Redirect::Loopback { port: 2222 })
+            .metadata(Redirect::Loopback { port: 2222 }, Access::Full)
             .unwrap();
         assert_eq!(a.client_id, b.client_id);
         assert!(a.client_id.starts_with("http://localhost?redirect_uri=http%3A%2F%2F127.0.0.1%2Foauth%2Fcallback&scope=atproto"), "{}", a.client_id);
         assert_eq!(a.redirect_uris[0], "http://127.0.0.1:1111/oauth/callback");
-        assert!(ClientKind::Loopback.metadata(Redirect::DeepLink).is_err());
+        assert!(
+            ClientKind::Loopback
+                .metadata(Redirect::DeepLink, Access::Full)
+                .is_err()
+        );
     }
 
     #[test]
@@ -222,7 +257,7 @@ mod tests {
         let kind =
             ClientKind::from_client_id(Some("https://app.mytestapp.com/client-metadata.json"))
                 .unwrap();
-        let m = kind.metadata(Redirect::DeepLink).unwrap();
+        let m = kind.metadata(Redirect::DeepLink, Access::Full).unwrap();
         assert_eq!(m.redirect_uris[0], "com.mytestapp.app:/oauth/callback");
         assert_eq!(m.application_type.as_deref(), Some("native"));
         assert_eq!(kind.default_redirect(), RedirectChoice::DeepLink);

@@ -403,3 +403,74 @@ async fn browser_sessions_on_two_pdses_at_once() {
         );
     }
 }
+
+/// A session signed in with basic access is refused what needs more (a handle change needs
+/// `identity:*`) with a "sign in again" error; stepping up with full access replaces the session,
+/// and the same call then works.
+#[tokio::test]
+async fn basic_access_steps_up_to_full() {
+    use jacquard_api::com_atproto::identity::update_handle::UpdateHandle;
+    use jacquard_common::types::string::Handle;
+    use stratos_core::oauth::client::Access;
+
+    let w = World::start();
+    let acct = w.net.create_account(w.net.pds1()).await;
+    let sign_in = |access| {
+        let (w, acct) = (&w, &acct);
+        async move {
+            let listener = LoopbackListener::bind().await.unwrap();
+            let redirect = Redirect::Loopback {
+                port: listener.port(),
+            };
+            let started = w
+                .accounts
+                .oauth_start_with(&acct.did, redirect, access)
+                .await
+                .unwrap();
+            let (callback, (ok, _, err)) = tokio::join!(
+                listener.wait(Duration::from_secs(90)),
+                w.net.browse(&started.authorize_url, acct, "approve")
+            );
+            assert!(ok, "browser robot: {err}");
+            w.accounts
+                .oauth_finish(&callback.unwrap())
+                .await
+                .expect("sign-in completes")
+        }
+    };
+    let basic = sign_in(Access::Basic).await;
+    assert_eq!(basic.oauth.unwrap().scope, "atproto transition:generic");
+    let renamed = format!("s{}", acct.handle);
+    let update: UpdateHandle = UpdateHandle {
+        handle: Handle::new_owned(&renamed).unwrap(),
+        extra_data: None,
+    };
+    let refused = w
+        .accounts
+        .session(&acct.did)
+        .await
+        .unwrap()
+        .call(&update)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.explain().code, "oauth_scope_missing", "{refused}");
+
+    let full = sign_in(Access::Full).await;
+    assert!(full.oauth.unwrap().scope.contains("identity:*"));
+    w.accounts
+        .session(&acct.did)
+        .await
+        .unwrap()
+        .call(&update)
+        .await
+        .expect("the stepped-up session may");
+    assert_eq!(
+        w.accounts
+            .lookup(&acct.did)
+            .await
+            .unwrap()
+            .handle
+            .as_deref(),
+        Some(renamed.as_str())
+    );
+}
