@@ -20,6 +20,16 @@ fn main() {
             "oauth_info",
             "oauth_start",
             "oauth_cancel",
+            "app_passwords_list",
+            "app_password_create",
+            "app_password_revoke",
+            "account_deactivate",
+            "account_activate",
+            "handle_domains",
+            "handle_plan",
+            "handle_update",
+            "account_delete_request",
+            "account_delete",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
 }

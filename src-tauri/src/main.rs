@@ -6,6 +6,7 @@
 
 mod commands;
 mod error;
+mod manage;
 mod oauth;
 mod refresher;
 mod shell;
@@ -72,6 +73,16 @@ fn main() {
             oauth::oauth_info,
             oauth::oauth_start,
             oauth::oauth_cancel,
+            manage::app_passwords_list,
+            manage::app_password_create,
+            manage::app_password_revoke,
+            manage::account_deactivate,
+            manage::account_activate,
+            manage::handle_domains,
+            manage::handle_plan,
+            manage::handle_update,
+            manage::account_delete_request,
+            manage::account_delete,
         ])
         .setup(|app| {
             tray::install(app.handle())?;

@@ -1,0 +1,221 @@
+//! Account management from the window: app passwords, activation, handle, deletion. Each
+//! command calls one core function; password-only operations take the account password when the
+//! account is signed in through the browser (step-up, never stored).
+
+use serde::Serialize;
+use stratos_core::activation::{self, ActivationOutcome};
+use stratos_core::app_passwords::{self, AppPasswordInfo, NewAppPassword};
+use stratos_core::deletion::{self, Deleted};
+use stratos_core::email::StepUp;
+use stratos_core::handle::{self, HandleChange, HandleDomains, HandlePlan};
+use stratos_core::{Accounts, Explain};
+use tauri::{AppHandle, State};
+
+use crate::error::CommandError;
+use crate::{AppState, shell};
+
+fn accounts(state: &State<'_, AppState>) -> Result<std::sync::Arc<Accounts>, CommandError> {
+    state.accounts.clone().map_err(CommandError::from)
+}
+
+fn failed(e: impl Explain) -> CommandError {
+    CommandError::from(e.explain())
+}
+
+fn broadcast(app: &AppHandle, accounts: &Accounts) {
+    if let Ok(s) = accounts.state() {
+        shell::accounts_changed(app, &s);
+    }
+}
+
+/// The app passwords of an account.
+#[tauri::command]
+pub async fn app_passwords_list(
+    state: State<'_, AppState>,
+    did: String,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+) -> Result<Vec<AppPasswordInfo>, CommandError> {
+    let accounts = accounts(&state)?;
+    app_passwords::list(
+        &accounts,
+        &did,
+        password.as_deref(),
+        auth_factor_token.as_deref(),
+    )
+    .await
+    .map_err(failed)
+}
+
+/// Creates an app password; its secret is returned this once for the window to show.
+#[tauri::command]
+pub async fn app_password_create(
+    state: State<'_, AppState>,
+    did: String,
+    name: String,
+    privileged: bool,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+) -> Result<NewAppPassword, CommandError> {
+    let accounts = accounts(&state)?;
+    app_passwords::create(
+        &accounts,
+        &did,
+        &name,
+        privileged,
+        password.as_deref(),
+        auth_factor_token.as_deref(),
+    )
+    .await
+    .map_err(failed)
+}
+
+/// Revokes an app password by name.
+#[tauri::command]
+pub async fn app_password_revoke(
+    state: State<'_, AppState>,
+    did: String,
+    name: String,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+) -> Result<(), CommandError> {
+    let accounts = accounts(&state)?;
+    app_passwords::revoke(
+        &accounts,
+        &did,
+        &name,
+        password.as_deref(),
+        auth_factor_token.as_deref(),
+    )
+    .await
+    .map_err(failed)
+}
+
+/// Deactivates the account (reversible).
+#[tauri::command]
+pub async fn account_deactivate(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    did: String,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+) -> Result<ActivationOutcome, CommandError> {
+    let accounts = accounts(&state)?;
+    let out = activation::deactivate(
+        &accounts,
+        &did,
+        None,
+        password.as_deref(),
+        auth_factor_token.as_deref(),
+    )
+    .await
+    .map_err(failed)?;
+    let _ = accounts.refresh(&did).await;
+    broadcast(&app, &accounts);
+    Ok(out)
+}
+
+/// Reactivates the account.
+#[tauri::command]
+pub async fn account_activate(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    did: String,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+) -> Result<ActivationOutcome, CommandError> {
+    let accounts = accounts(&state)?;
+    let out = activation::activate(
+        &accounts,
+        &did,
+        password.as_deref(),
+        auth_factor_token.as_deref(),
+    )
+    .await
+    .map_err(failed)?;
+    let _ = accounts.refresh(&did).await;
+    broadcast(&app, &accounts);
+    Ok(out)
+}
+
+/// The handle domains the account's PDS offers.
+#[tauri::command]
+pub async fn handle_domains(
+    state: State<'_, AppState>,
+    did: String,
+) -> Result<HandleDomains, CommandError> {
+    let accounts = accounts(&state)?;
+    handle::domains(&accounts, &did).await.map_err(failed)
+}
+
+/// What a handle needs (DNS record, HTTPS file) and what each method answers right now.
+#[tauri::command]
+pub async fn handle_plan(
+    state: State<'_, AppState>,
+    did: String,
+    handle: String,
+) -> Result<HandlePlan, CommandError> {
+    let accounts = accounts(&state)?;
+    handle::plan(&accounts, &did, &handle).await.map_err(failed)
+}
+
+/// Changes the handle and verifies it both ways.
+#[tauri::command]
+pub async fn handle_update(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    did: String,
+    handle: String,
+) -> Result<HandleChange, CommandError> {
+    let accounts = accounts(&state)?;
+    let change = handle::update(&accounts, &did, &handle)
+        .await
+        .map_err(failed)?;
+    broadcast(&app, &accounts);
+    Ok(change)
+}
+
+/// Asks the PDS to email an account-deletion code.
+#[tauri::command]
+pub async fn account_delete_request(
+    state: State<'_, AppState>,
+    did: String,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+) -> Result<(), CommandError> {
+    let accounts = accounts(&state)?;
+    let step_up = StepUp {
+        password: password.as_deref(),
+        auth_factor_token: auth_factor_token.as_deref(),
+    };
+    deletion::request(&accounts, Some(&did), step_up)
+        .await
+        .map_err(failed)?;
+    Ok(())
+}
+
+/// What the window shows after a deletion.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedView {
+    #[serde(flatten)]
+    deleted: Deleted,
+}
+
+/// Deletes the account for good: typed handle, password and the emailed code.
+#[tauri::command]
+pub async fn account_delete(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    did: String,
+    confirm_handle: String,
+    password: String,
+    token: String,
+) -> Result<DeletedView, CommandError> {
+    let accounts = accounts(&state)?;
+    let deleted = deletion::delete(&accounts, Some(&did), &confirm_handle, &password, &token)
+        .await
+        .map_err(failed)?;
+    broadcast(&app, &accounts);
+    Ok(DeletedView { deleted })
+}
