@@ -59,3 +59,27 @@ export async function on(event, handler) {
   if (!t || !t.event || typeof t.event.listen !== 'function') return () => {};
   return t.event.listen(event, (e) => handler(e.payload));
 }
+
+/* ---------- Account management ----------
+ * `password`/`authFactorToken` are null normally. A browser (OAuth) account is refused with
+ * `password_needed`: the call is then repeated once with the account password (a "step-up"),
+ * and with the emailed code when the server answers `auth_factor_required`.
+ */
+const stepUp = ({ password = null, authFactorToken = null } = {}) => ({ password, authFactorToken });
+
+export const appPasswordsList = (did, creds) => invoke('app_passwords_list', { did, ...stepUp(creds) });
+export const appPasswordCreate = (did, { name, privileged }, creds) =>
+  invoke('app_password_create', { did, name, privileged: !!privileged, ...stepUp(creds) });
+export const appPasswordRevoke = (did, name, creds) => invoke('app_password_revoke', { did, name, ...stepUp(creds) });
+
+export const accountDeactivate = (did, creds) => invoke('account_deactivate', { did, ...stepUp(creds) });
+export const accountActivate = (did, creds) => invoke('account_activate', { did, ...stepUp(creds) });
+
+export const handleDomains = (did) => invoke('handle_domains', { did });
+export const handlePlan = (did, handle) => invoke('handle_plan', { did, handle });
+export const handleUpdate = (did, handle) => invoke('handle_update', { did, handle });
+
+export const accountDeleteRequest = (did, creds) => invoke('account_delete_request', { did, ...stepUp(creds) });
+export function accountDelete({ did, confirmHandle, password, token }) {
+  return invoke('account_delete', { did, confirmHandle, password, token });
+}

@@ -1,6 +1,6 @@
 // Boot, app state and routing between screens.
 import * as api from './api.js';
-import { h, button, errorBox } from './dom.js';
+import { h, button, errorBox, hostOf } from './dom.js';
 import { createSidebar } from './screens/accounts.js';
 import * as overview from './screens/overview.js';
 import * as addAccount from './screens/add-account.js';
@@ -20,6 +20,7 @@ const state = {
 
 const main = document.getElementById('main');
 let current = null; // {screen, params, controller, instance}
+let pendingNotice = null; // shown by the next account or welcome screen (e.g. after a deletion)
 
 const exists = (did) => !!did && state.accounts.some((a) => a.did === did);
 
@@ -89,6 +90,32 @@ const actions = {
       go(state.accounts.length ? 'overview' : 'welcome');
     }
   },
+
+  /** An account was deleted on its server: show the next account (or the welcome screen) and say so. */
+  async accountDeleted(result) {
+    const name = result.handle || result.did;
+    const host = hostOf(result.pdsUrl);
+    pendingNotice = result.forgottenLocally === false
+      ? {
+        tone: 'warning', testid: 'account-deleted', title: `${name} was deleted`,
+        text: 'Stratos could not remove it from its own list. Sign out of it to remove it.',
+      }
+      : {
+        tone: 'success', testid: 'account-deleted', title: `${name} was deleted`,
+        text: host ? `It is gone from ${host}, and Stratos has forgotten it.` : 'Stratos has forgotten it.',
+      };
+    try {
+      await reloadAccounts();
+    } catch {
+      setAccounts({ accounts: state.accounts.filter((a) => a.did !== result.did), selected: null });
+    }
+    if (state.screen === 'overview' && current?.params.did === result.did && result.forgottenLocally !== false) {
+      go(state.accounts.length ? 'overview' : 'welcome');
+    }
+    // Already moved on (the list changed before the answer came): tell the screen now shown.
+    if (pendingNotice) current?.instance?.showNotice?.(pendingNotice);
+    pendingNotice = null;
+  },
 };
 
 /* ---------- Routing ---------- */
@@ -103,12 +130,17 @@ function go(screen, params = {}, { focus = true } = {}) {
       params = {};
     } else {
       if (current?.screen === 'overview' && current.params.did === did && !params.force) return;
-      params = { did };
+      params = { did, tab: params.tab || null };
       if (did !== state.selected || current?.screen !== 'overview') {
         api.selectAccount(did).catch((err) => sidebar.showError(err));
       }
       state.selected = did;
     }
+  }
+
+  if (pendingNotice && (screen === 'overview' || screen === 'welcome')) {
+    params = { ...params, notice: pendingNotice };
+    pendingNotice = null;
   }
 
   current?.controller.abort();

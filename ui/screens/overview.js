@@ -4,6 +4,9 @@ import {
   h, icon, avatar, pill, tonePill, hostOf, healthInfo, relativeTime, fullTime,
   button, setBusy, errorBox, callout, copyButton, skeleton, slowNote, nextId,
 } from '../dom.js';
+import * as appPasswords from './app-passwords.js';
+import * as handleSection from './handle.js';
+import * as dangerZone from './danger-zone.js';
 
 /* ---------- Shared rendering ---------- */
 
@@ -295,12 +298,34 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
   };
 }
 
-/* ---------- Account overview screen ---------- */
+/* ---------- Account screen: overview header, then sections in tabs ---------- */
 
-export function mount(main, ctx, { did }) {
+// Each section other than Overview is its own module: mount(panel, ctx, acct) → {refresh?, accountsChanged?, overviewChanged?}.
+const TABS = [
+  { id: 'overview', label: 'Overview', iconName: 'info' },
+  { id: 'app-passwords', label: 'App passwords', iconName: 'key', module: appPasswords },
+  { id: 'handle', label: 'Handle', iconName: 'at', module: handleSection },
+  { id: 'danger', label: 'Danger zone', iconName: 'alert', module: dangerZone, danger: true },
+];
+
+/** A notice carried over from another screen (e.g. "alice.test was deleted"). */
+export function noticeBox(notice) {
+  const box = callout(notice.tone || 'success', notice.title, notice.text || null, {
+    iconName: notice.tone === 'warning' ? 'alert' : 'check', role: 'status', 'data-testid': notice.testid || 'notice', tabindex: '-1',
+  });
+  box.append(h('button', {
+    type: 'button', class: 'icon-btn icon-btn--sm callout-close', 'aria-label': 'Dismiss', title: 'Dismiss',
+    onclick: () => box.remove(),
+  }, icon('x')));
+  return box;
+}
+
+export function mount(main, ctx, { did, tab = null, notice = null }) {
   const account = () => ctx.state.accounts.find((a) => a.did === did);
   const summary = account();
   let overview = null;
+  let settled = false; // the first overview load has finished (either way)
+  let loadSeq = 0;
 
   const signInAgain = () => ctx.go('add-account', { identifier: account()?.handle || did, authKind: account()?.authKind || 'password' });
 
@@ -315,15 +340,86 @@ export function mount(main, ctx, { did }) {
   const logoutBtn = button('Sign out', { variant: 'danger-ghost', iconName: 'logout', 'data-testid': 'logout' });
   header.actions.append(refreshBtn, logoutBtn);
 
+  const noticeSlot = h('div', { class: 'banner-slot' });
   const confirmSlot = h('div', { class: 'confirm-slot' });
   const bannerSlot = h('div', { class: 'banner-slot' });
   const errorSlot = h('div', { class: 'error-slot' });
   const body = h('div', { class: 'overview-body', 'aria-busy': 'true' }, slowNote(), skeletonCards(4));
 
+  /* Tabs */
+  const tabs = new Map(); // id → {def, btn, panel, instance}
+  const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Account sections', 'data-testid': 'account-tabs' });
+  const panels = h('div', { class: 'tab-panels' });
+  for (const def of TABS) {
+    const btnId = nextId('tab');
+    const panelId = nextId('tabpanel');
+    const btn = h('button', {
+      type: 'button', id: btnId, class: `tab${def.danger ? ' tab--danger' : ''}`, role: 'tab',
+      'aria-selected': 'false', 'aria-controls': panelId, tabindex: '-1', 'data-testid': `tab-${def.id}`, 'data-tab': def.id,
+      onclick: () => select(def.id),
+    }, icon(def.iconName, 'tab-icon'), h('span', {}, def.label));
+    const panel = h('div', { id: panelId, class: 'tab-panel', role: 'tabpanel', 'aria-labelledby': btnId, hidden: true, 'data-tab': def.id });
+    tabList.append(btn);
+    panels.append(panel);
+    tabs.set(def.id, { def, btn, panel, instance: def.id === 'overview' ? {} : null });
+  }
+  tabs.get('overview').panel.append(errorSlot, body);
+  let active = null;
+
+  tabList.addEventListener('keydown', (e) => {
+    const ids = TABS.map((t) => t.id);
+    const i = ids.indexOf(active);
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: ids.length - 1 }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    select(ids[(next + ids.length) % ids.length], { focus: true });
+  });
+
+  // What the sections may know and do about this account.
+  const acct = {
+    did,
+    account,
+    overview: () => overview,
+    overviewSettled: () => settled,
+    reloadOverview: () => load(),
+    setHandle: (handle) => {
+      if (handle) header.el.querySelector('h1').textContent = handle;
+    },
+    signInAgain,
+  };
+
+  function select(id, { focus = false } = {}) {
+    if (!tabs.has(id)) id = 'overview';
+    active = id;
+    for (const [key, t] of tabs) {
+      const on = key === id;
+      t.btn.setAttribute('aria-selected', String(on));
+      t.btn.tabIndex = on ? 0 : -1;
+      t.panel.hidden = !on;
+    }
+    const t = tabs.get(id);
+    if (!t.instance) t.instance = t.def.module.mount(t.panel, ctx, acct) || {};
+    screen.dataset.tab = id;
+    if (focus) t.btn.focus();
+  }
+
   const screen = h('section', { class: 'screen screen--overview', 'data-testid': 'overview', 'data-did': did, 'aria-labelledby': 'overview-heading' },
-    header.el, confirmSlot, bannerSlot, errorSlot, body);
+    header.el, noticeSlot, confirmSlot, bannerSlot, tabList, panels);
   header.el.querySelector('h1').id = 'overview-heading';
   main.replaceChildren(screen);
+  select(tab || 'overview');
+
+  function showNotice(n) {
+    if (!n) return;
+    const box = noticeBox(n);
+    noticeSlot.replaceChildren(box);
+    if (!main.contains(document.activeElement) || document.activeElement === main) box.focus({ preventScroll: true });
+  }
+  showNotice(notice);
+
+  const eachSection = (fn) => {
+    for (const t of tabs.values()) if (t.instance && t.def.module) fn(t.instance);
+  };
 
   function currentHealth() {
     const acc = account();
@@ -345,13 +441,14 @@ export function mount(main, ctx, { did }) {
   }
 
   async function load({ manual = false } = {}) {
+    const seq = ++loadSeq;
     errorSlot.replaceChildren();
     setBusy(refreshBtn, true);
     body.setAttribute('aria-busy', 'true');
     body.classList.toggle('is-stale', !!overview);
     try {
       const result = await api.accountOverview(did);
-      if (ctx.signal.aborted) return;
+      if (ctx.signal.aborted || seq !== loadSeq) return;
       overview = result;
       // When the "session expired" banner is showing, it already offers "Sign in again".
       const offerSignIn = account()?.health === 'expired' ? null : signInAgain;
@@ -362,7 +459,7 @@ export function mount(main, ctx, { did }) {
       // Let the sidebar catch up with what the backend just learned.
       ctx.actions.reloadAccounts().catch(() => {});
     } catch (err) {
-      if (ctx.signal.aborted) return;
+      if (ctx.signal.aborted || seq !== loadSeq) return;
       const retry = button('Try again', { iconName: 'refresh', onclick: () => load({ manual: true }) });
       const actions = account()?.health !== 'expired' && /expired|not_signed_in|session|jwt/.test(err.code || '')
         ? h('span', { class: 'btn-row' }, button('Sign in again', { variant: 'primary', iconName: 'key', onclick: signInAgain }), retry)
@@ -370,13 +467,15 @@ export function mount(main, ctx, { did }) {
       errorSlot.replaceChildren(errorBox(err, { testid: 'overview-error', action: actions }));
       if (!overview) body.replaceChildren();
     } finally {
-      if (!ctx.signal.aborted) {
+      if (!ctx.signal.aborted && seq === loadSeq) {
+        settled = true;
         setBusy(refreshBtn, false);
         body.removeAttribute('aria-busy');
         body.classList.remove('is-stale');
         header.setHealth(currentHealth());
         renderBanner();
         if (manual) refreshBtn.focus();
+        eachSection((s) => s.overviewChanged?.(overview));
       }
     }
   }
@@ -424,18 +523,23 @@ export function mount(main, ctx, { did }) {
     cancel.focus();
   });
 
-  refreshBtn.addEventListener('click', () => load({ manual: true }));
+  refreshBtn.addEventListener('click', () => {
+    load({ manual: true });
+    tabs.get(active)?.instance?.refresh?.();
+  });
 
   renderBanner();
   load();
 
   return {
+    showNotice,
     accountsChanged() {
       const acc = account();
       if (!acc) return;
       header.setHealth(currentHealth());
       if (!overview) header.setChecked(acc.checkedAt);
       renderBanner();
+      eachSection((s) => s.accountsChanged?.(ctx.state));
     },
   };
 }

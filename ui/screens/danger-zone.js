@@ -1,0 +1,283 @@
+// Account screen, "Danger zone" tab: deactivate / reactivate, and delete the account for good.
+import * as api from '../api.js';
+import { h, icon, button, setBusy, errorBox, callout, tonePill, nextId, skeleton, fullTime, hostOf, slowNote } from '../dom.js';
+import { field, fieldError, markInvalid, codeInput, passwordInput, panelCard } from '../forms.js';
+import { withStepUp, CANCELLED } from './step-up.js';
+
+const DEACTIVATE_TEXT = 'Your account disappears from the network until you reactivate it. Nothing is deleted; you can reactivate at any time.';
+const REACTIVATE_TEXT = 'Makes your account visible again.';
+const SERVER_HOLD = { takendown: 'taken down', suspended: 'suspended' };
+
+export function mount(panel, ctx, acct) {
+  const { did } = acct;
+  let override = null; // {active, status, deleteAfter} from the last (de)activation
+
+  const activationBody = h('div', { class: 'activation-body' });
+  const deleteBody = h('div', { class: 'delete-body' });
+  const host = () => hostOf(acct.overview()?.pds?.url || acct.account()?.pdsUrl) || 'your server';
+
+  panel.replaceChildren(h('div', { class: 'danger-section', 'data-testid': 'danger-section' },
+    panelCard({
+      iconName: 'eyeOff',
+      title: 'Deactivate or reactivate',
+      text: 'Hide your account from the network for a while, without losing anything.',
+      tone: 'warning',
+      testid: 'activation-card',
+      children: [activationBody],
+    }),
+    panelCard({
+      iconName: 'alert',
+      title: 'Delete account',
+      text: 'Remove the account and everything in it from your server, for good.',
+      tone: 'danger',
+      testid: 'delete-card',
+      children: [deleteBody],
+    })));
+
+  /* ----- Deactivate / reactivate ----- */
+
+  /** {active: bool|null, status} from the last action, else the overview, else the sidebar summary. */
+  function state() {
+    if (override) return override;
+    const repo = acct.overview()?.repo;
+    if (repo && typeof repo.active === 'boolean') return { active: repo.active, status: repo.status || null };
+    const health = acct.account()?.health;
+    if (health === 'deactivated') return { active: false, status: 'deactivated' };
+    if (health === 'active') return { active: true, status: null };
+    if (health === 'takendown' || health === 'suspended') return { active: false, status: health };
+    return null;
+  }
+
+  function renderActivation({ message = null, focus = false } = {}) {
+    const s = state();
+    if (!s) {
+      if (!acct.overviewSettled()) {
+        activationBody.replaceChildren(h('div', { class: 'rows', 'aria-hidden': 'true' },
+          h('div', { class: 'row' }, skeleton('skeleton--label'), skeleton('skeleton--value'))));
+        return;
+      }
+    }
+    const active = s ? s.active : null;
+    const held = s && SERVER_HOLD[s.status];
+    const stateText = active === true ? 'Active' : held ? `${held[0].toUpperCase()}${held.slice(1)} by ${host()}` : active === false ? 'Deactivated' : 'Unknown';
+    const stateEl = h('span', {
+      'data-testid': 'activation-state', 'data-active': active === null ? 'unknown' : String(active), 'data-status': s?.status || '', tabindex: '-1',
+    }, tonePill(active === true ? 'success' : held ? 'danger' : active === false ? 'warning' : 'neutral', stateText));
+
+    const errSlot = h('div', { class: 'error-slot' });
+    const stepSlot = h('div', { class: 'step-slot' });
+    const confirmSlot = h('div', { class: 'confirm-slot' });
+    const deactivate = button('Deactivate account', { variant: 'danger-ghost', iconName: 'eyeOff', 'data-testid': 'deactivate' });
+    const activate = button('Reactivate account', { variant: 'primary', iconName: 'eye', 'data-testid': 'activate' });
+
+    const explain = active === false && !held ? REACTIVATE_TEXT : DEACTIVATE_TEXT;
+    const deleteAfter = override?.deleteAfter && active === false ? fullTime(override.deleteAfter) : '';
+
+    activationBody.replaceChildren(...[
+      h('dl', { class: 'rows' }, h('div', { class: 'row' }, h('dt', {}, 'Current state'), h('dd', {}, stateEl))),
+      message ? h('div', { class: 'panel-pad' }, message) : null,
+      held
+        ? h('div', { class: 'panel-pad' }, callout('danger', `Your account is ${held} by ${host()}`,
+          'Only the server’s operators can change this. Contact them if you think it is a mistake.'))
+        : h('div', { class: 'panel-pad' },
+          h('p', { class: 'panel-text' }, explain),
+          deleteAfter ? h('p', { class: 'panel-text tone-text-warning' }, `Your server may delete it after ${deleteAfter} unless you reactivate it.`) : null,
+          confirmSlot,
+          stepSlot,
+          errSlot,
+          h('div', { class: 'btn-row panel-actions' },
+            active !== true ? activate : null,
+            active !== false ? deactivate : null)),
+    ].filter(Boolean));
+
+    deactivate.addEventListener('click', () => openDeactivate(deactivate, confirmSlot, stepSlot, errSlot));
+    activate.addEventListener('click', () => run(activate, 'activate', stepSlot, errSlot));
+    if (focus) stateEl.focus();
+  }
+
+  function openDeactivate(trigger, confirmSlot, stepSlot, errSlot) {
+    const name = acct.account()?.handle || did;
+    const close = () => {
+      confirmSlot.replaceChildren();
+      trigger.hidden = false;
+      trigger.focus();
+    };
+    const cancel = button('Cancel', { 'data-testid': 'deactivate-cancel', onclick: close });
+    const confirm = button('Deactivate', { variant: 'danger', iconName: 'eyeOff', 'data-testid': 'deactivate-confirm' });
+    confirm.addEventListener('click', () => run(confirm, 'deactivate', stepSlot, errSlot, cancel));
+    const titleId = nextId('confirm');
+    confirmSlot.replaceChildren(h('div', {
+      class: 'confirm', role: 'alertdialog', 'aria-labelledby': titleId, 'aria-describedby': `${titleId}-text`, 'data-testid': 'deactivate-confirmation',
+      onkeydown: (e) => { if (e.key === 'Escape' && !cancel.disabled && !stepSlot.contains(e.target)) close(); },
+    },
+    icon('eyeOff', 'confirm-icon'),
+    h('div', { class: 'confirm-body' },
+      h('p', { class: 'confirm-title', id: titleId }, `Deactivate ${name}?`),
+      h('p', { class: 'confirm-text', id: `${titleId}-text` }, DEACTIVATE_TEXT)),
+    h('div', { class: 'confirm-actions' }, cancel, confirm)));
+    trigger.hidden = true;
+    cancel.focus();
+  }
+
+  async function run(btn, which, stepSlot, errSlot, cancel = null) {
+    errSlot.replaceChildren();
+    setBusy(btn, true, which === 'activate' ? 'Reactivating…' : 'Deactivating…');
+    if (cancel) cancel.disabled = true;
+    try {
+      const call = which === 'activate' ? api.accountActivate : api.accountDeactivate;
+      const result = await withStepUp(stepSlot, (creds) => call(did, creds), { trigger: btn, signal: ctx.signal });
+      if (ctx.signal.aborted) return;
+      const active = typeof result?.active === 'boolean' ? result.active : which === 'activate';
+      override = { active, status: result?.status || (active ? null : 'deactivated'), deleteAfter: result?.deleteAfter || null };
+      const message = callout('success', active ? 'Your account is active again' : 'Your account is deactivated',
+        active ? 'It is visible on the network again.' : 'It no longer shows up on the network. Reactivate it here whenever you like.',
+        { iconName: 'check', role: 'status', 'data-testid': 'activation-done' });
+      renderActivation({ message, focus: true });
+      ctx.actions.reloadAccounts().catch(() => {});
+      acct.reloadOverview();
+    } catch (err) {
+      if (ctx.signal.aborted) return;
+      setBusy(btn, false);
+      if (cancel) cancel.disabled = false;
+      if (err.code === CANCELLED) btn.focus();
+      else {
+        errSlot.replaceChildren(errorBox(err));
+        btn.focus();
+      }
+    }
+  }
+
+  /* ----- Delete ----- */
+  function renderDeleteStart({ focus = false } = {}) {
+    const errSlot = h('div', { class: 'error-slot' });
+    const stepSlot = h('div', { class: 'step-slot' });
+    const request = button('Send me a deletion code', { variant: 'danger-ghost', iconName: 'mail', 'data-testid': 'delete-request' });
+    deleteBody.replaceChildren(h('div', { class: 'panel-pad' },
+      h('p', { class: 'panel-text' },
+        'Deleting removes your account and everything in it from ', h('strong', {}, host()),
+        ' for good: posts, follows, likes, images and settings. ', h('strong', {}, 'There is no undo.')),
+      h('div', { class: 'backup-note', 'data-testid': 'delete-backup-note' },
+        icon('database', 'backup-icon'),
+        h('div', {},
+          h('p', { class: 'strong' }, 'Make a backup first'),
+          h('p', { class: 'muted' }, 'Save a copy of your repository and media with the Stratos command line:'),
+          h('pre', { class: 'cli mono selectable' }, 'stratos account backup --to <folder>'))),
+      h('p', { class: 'panel-text' }, 'To delete, your server first emails a deletion code to the address on this account.'),
+      stepSlot,
+      errSlot,
+      h('div', { class: 'btn-row panel-actions' }, request)));
+    request.addEventListener('click', async () => {
+      errSlot.replaceChildren();
+      setBusy(request, true, 'Sending…');
+      try {
+        await withStepUp(stepSlot, (creds) => api.accountDeleteRequest(did, creds), { trigger: request, signal: ctx.signal });
+        if (ctx.signal.aborted) return;
+        renderDeleteForm();
+      } catch (err) {
+        if (ctx.signal.aborted) return;
+        setBusy(request, false);
+        if (err.code !== CANCELLED) errSlot.replaceChildren(errorBox(err));
+        request.focus();
+      }
+    });
+    if (focus) request.focus();
+  }
+
+  function renderDeleteForm({ resent = false } = {}) {
+    const handle = acct.account()?.handle || acct.overview()?.handle || '';
+    const confirm = h('input', {
+      name: 'confirmHandle', type: 'text', class: 'input input--mono', required: true,
+      autocomplete: 'off', autocapitalize: 'off', autocorrect: 'off', spellcheck: 'false',
+    });
+    const { input: password, reveal } = passwordInput('deletePassword');
+    const code = codeInput('deleteCode');
+    const errorSlot = h('div', { class: 'error-slot' });
+    const submit = button('Delete account for good', { variant: 'danger', type: 'submit', iconName: 'alert', 'data-testid': 'delete-submit', disabled: true });
+    const cancel = button('Cancel', { 'data-testid': 'delete-cancel', onclick: () => renderDeleteStart({ focus: true }) });
+    const resend = button('Send a new code', { variant: 'ghost', iconName: 'mail', 'data-testid': 'delete-resend' });
+    const matches = () => confirm.value === handle && handle !== '';
+    confirm.addEventListener('input', () => { submit.disabled = !matches(); });
+
+    const titleId = nextId('delete');
+    const form = h('form', { class: 'form delete-form', 'data-testid': 'delete-form', novalidate: true, 'aria-labelledby': titleId },
+      h('div', { class: 'step-intro' },
+        h('span', { class: 'step-icon step-icon--danger' }, icon('mail')),
+        h('div', {},
+          h('h3', { class: 'step-title', id: titleId, tabindex: '-1' }, resent ? 'We sent a new code' : 'Check your email'),
+          h('p', { class: 'step-text' }, 'Your server emailed a deletion code to the address on this account. Enter it with your password to delete ',
+            h('strong', {}, handle || did), '.'))),
+      field({
+        label: h('span', {}, 'Type ', h('span', { class: 'mono strong selectable' }, handle), ' to confirm'),
+        input: confirm,
+        help: 'Exactly as shown, so you don’t delete the wrong account.',
+      }),
+      field({ label: 'Account password', input: password, trailing: reveal, help: 'Your main password, not an app password. It is not saved.' }),
+      field({ label: 'Deletion code', input: code, help: 'From the email, like ABCDE-FGHIJ.' }),
+      errorSlot,
+      h('div', { class: 'form-actions' }, slowNote('Still deleting… the server is slow to respond.'), resend, h('span', { class: 'spacer' }), cancel, submit));
+
+    resend.addEventListener('click', async () => {
+      errorSlot.replaceChildren();
+      setBusy(resend, true, 'Sending…');
+      try {
+        await api.accountDeleteRequest(did, {});
+        if (ctx.signal.aborted) return;
+        setBusy(resend, false);
+        errorSlot.replaceChildren(callout('info', 'A new code is on its way', 'Use the newest email; older codes stop working.', { role: 'status', iconName: 'mail' }));
+        code.value = '';
+        code.focus();
+      } catch (err) {
+        if (ctx.signal.aborted) return;
+        setBusy(resend, false);
+        if (err.code === 'password_needed') renderDeleteStart({ focus: true });
+        else errorSlot.replaceChildren(errorBox(err));
+      }
+    });
+
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      errorSlot.replaceChildren();
+      if (!matches()) return fieldError(confirm, errorSlot, `Type ${handle} exactly to confirm.`, 'handle_mismatch');
+      if (!password.value) return fieldError(password, errorSlot, 'Enter your account password.');
+      const token = code.value.trim();
+      if (!token) return fieldError(code, errorSlot, 'Enter the deletion code from the email.');
+      setBusy(submit, true, 'Deleting…');
+      form.classList.add('is-busy');
+      form.setAttribute('aria-busy', 'true');
+      const lock = [confirm, password, reveal, code, cancel, resend];
+      lock.forEach((el) => { el.disabled = true; });
+      try {
+        const result = await api.accountDelete({ did, confirmHandle: confirm.value, password: password.value, token });
+        password.value = '';
+        // Even if the screen has changed meanwhile (the account list moved on), say what happened.
+        await ctx.actions.accountDeleted({ did, handle, ...result });
+      } catch (err) {
+        if (ctx.signal.aborted) return;
+        setBusy(submit, false);
+        form.classList.remove('is-busy');
+        form.removeAttribute('aria-busy');
+        lock.forEach((el) => { el.disabled = false; });
+        submit.disabled = !matches();
+        errorSlot.replaceChildren(errorBox(err));
+        const target = { handle_mismatch: confirm, wrong_password: password, password_needed: password, wrong_code: code, wrong_auth_factor: code }[err.code];
+        if (target) markInvalid(target);
+        else submit.focus();
+      }
+    });
+
+    deleteBody.replaceChildren(h('div', { class: 'panel-pad' }, form));
+    confirm.focus();
+  }
+
+  renderActivation();
+  renderDeleteStart();
+
+  return {
+    overviewChanged() {
+      if (!override && !activationBody.querySelector('.confirm, .step-up')) renderActivation();
+    },
+    accountsChanged() {
+      if (!override && !acct.overview() && !activationBody.querySelector('.confirm, .step-up')) renderActivation();
+    },
+  };
+}
