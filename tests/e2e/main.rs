@@ -330,6 +330,19 @@ async fn browser_sign_in_with_loopback_survives_restart() {
     app.el("[data-testid=session-ends]").await;
     app.shot("browser-account-overview").await;
 
+    // App passwords need the account password on a browser sign-in: asked once, not stored.
+    app.click("[data-testid=tab-app-passwords]").await;
+    app.fill(
+        "[data-testid=step-up-form] input[name=stepUpPassword]",
+        &a.password,
+    )
+    .await;
+    app.shot("step-up-password").await;
+    app.click("[data-testid=step-up-submit]").await;
+    app.el("[data-testid=app-passwords-section] [data-testid=app-passwords-empty]")
+        .await;
+    app.click("[data-testid=tab-overview]").await;
+
     let app = app.restart().await;
     app.el(&overview_of(&a.did)).await;
     app.el("[data-testid=overview-repo-status][data-status=active]")
