@@ -484,6 +484,14 @@ async fn manage_app_passwords_handle_and_activation() {
     app.el("[data-testid=activation-state][data-active=false]")
         .await;
     app.shot("deactivated").await;
+    let mut menu = String::new();
+    let shown = poll_until(Duration::from_secs(30), || {
+        menu = app.tray_menu().unwrap_or_default();
+        let ok = menu.contains("— Deactivated");
+        async move { ok }
+    })
+    .await;
+    assert!(shown, "the tray shows the deactivated state:\n{menu}");
     let status = stratos_testkit::xrpc_get(
         &a.pds_url,
         "com.atproto.sync.getRepoStatus",
