@@ -130,6 +130,26 @@ pub enum AccountCommand {
         #[arg(long)]
         duration_sec: Option<u64>,
     },
+    /// Browsers and devices signed in to the account on its server; `--revoke` signs one out.
+    Devices {
+        /// Handle or DID; the selected account when omitted.
+        id: Option<String>,
+        /// Sign out the device with this id (as listed).
+        #[arg(long, value_name = "DEVICE_ID")]
+        revoke: Option<String>,
+        #[command(flatten)]
+        auth: crate::manage::devices::SignInArgs,
+    },
+    /// Apps with access to the account (OAuth grants); `--revoke` takes one's access away.
+    Apps {
+        /// Handle or DID; the selected account when omitted.
+        id: Option<String>,
+        /// Revoke the app grant with this token id (as listed).
+        #[arg(long, value_name = "TOKEN_ID")]
+        revoke: Option<String>,
+        #[command(flatten)]
+        auth: crate::manage::devices::SignInArgs,
+    },
     // == Group B verbs (email, password reset, deletion, missing blobs) go below this line. ==
     /// Email address: show it, confirm it (`--confirm`), change it (`--update`), or turn
     /// the emailed sign-in code on or off (`--two-factor`). Changes take two runs: the first
@@ -325,6 +345,16 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
         } => {
             let req = crate::manage::service_auth::request(aud, lxm, duration_sec);
             crate::manage::service_auth::offline(&atproto_signing_key, &iss, req, out)
+        }
+        AccountCommand::Devices { id, revoke, auth } => {
+            let accounts = crate::open(config)?;
+            crate::manage::devices::devices(&accounts, id.as_deref(), revoke.as_deref(), &auth, out)
+                .await
+        }
+        AccountCommand::Apps { id, revoke, auth } => {
+            let accounts = crate::open(config)?;
+            crate::manage::devices::apps(&accounts, id.as_deref(), revoke.as_deref(), &auth, out)
+                .await
         }
         // == Group B dispatch goes below this line. ==
         AccountCommand::Email(args) => crate::manage::email::run(args, config, out).await,

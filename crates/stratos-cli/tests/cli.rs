@@ -9,6 +9,8 @@ mod common;
 mod manage_a;
 #[path = "cases/manage_b.rs"]
 mod manage_b;
+#[path = "cases/manage_devices.rs"]
+mod manage_devices;
 #[path = "cases/oauth.rs"]
 mod oauth;
 

@@ -421,9 +421,13 @@ impl Accounts {
         };
         let store = self.secrets.clone();
         let did = record.did.clone();
-        tokio::task::spawn_blocking(move || store.delete(&did))
-            .await
-            .expect("keychain does not panic")?;
+        // The session and the account-manager device cookies both go.
+        tokio::task::spawn_blocking(move || {
+            store.delete(&did)?;
+            store.delete(&crate::devices::secret_key(&did))
+        })
+        .await
+        .expect("keychain does not panic")?;
         self.sessions.lock().await.remove(&record.did);
         self.forget_password_session(&record.did).await;
         let did = record.did.clone();
@@ -721,6 +725,12 @@ impl Accounts {
         }) {
             log::warn!("could not record account state: {e}");
         }
+    }
+
+    /// The keychain this instance keeps secrets in, for features that store their own secrets
+    /// next to the session (such as the account-manager device cookies of [`crate::devices`]).
+    pub fn secret_store(&self) -> Arc<dyn SecretStore> {
+        self.secrets.clone()
     }
 }
 

@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod browser;
 pub mod config;
 pub mod deletion;
+pub mod devices;
 pub mod email;
 pub mod handle;
 pub mod health;

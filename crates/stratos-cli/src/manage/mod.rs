@@ -4,6 +4,7 @@ pub mod activation;
 pub mod app_password;
 pub mod blobs;
 pub mod deletion;
+pub mod devices;
 pub mod email;
 pub mod handle;
 pub mod password_reset;

@@ -6,6 +6,7 @@ mod app_passwords;
 mod bad_input;
 mod blobs;
 mod deletion;
+mod devices;
 mod email;
 mod handle;
 mod login;

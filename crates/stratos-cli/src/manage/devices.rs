@@ -1,0 +1,179 @@
+//! `stratos account devices|apps`: the browsers and apps signed in to an account, and signing
+//! one out, through the PDS's account-manager API (see `stratos_core::devices`).
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use stratos_core::devices::{self, App, Device, DevicesError};
+use stratos_core::{Accounts, Explain, Problem};
+
+use super::activation::account_did;
+use crate::render::Output;
+
+/// How to sign in to the account-manager API when Stratos has no valid device sign-in yet.
+#[derive(clap::Args)]
+pub struct SignInArgs {
+    /// Account password (not an app password); asked for on a terminal when needed.
+    #[arg(long, env = "ATP_AUTH_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// The code the server emailed, when it asks for one.
+    #[arg(long)]
+    pub email_code: Option<String>,
+}
+
+/// Runs `op`; when the server wants a sign-in, signs in with the password (given or asked for)
+/// and the emailed code, then runs `op` once more.
+async fn signed_in<T>(
+    accounts: &Accounts,
+    did: &str,
+    auth: &SignInArgs,
+    op: impl AsyncFn() -> Result<T, DevicesError>,
+) -> Result<T, Problem> {
+    match op().await {
+        Err(DevicesError::SignInNeeded) => {}
+        other => return other.map_err(|e| e.explain()),
+    }
+    let password = match &auth.password {
+        Some(p) => p.clone(),
+        None if std::io::stdin().is_terminal() => rpassword::prompt_password("Account password: ")
+            .map_err(|_| DevicesError::SignInNeeded.explain())?,
+        None => return Err(DevicesError::SignInNeeded.explain()),
+    };
+    let mut code = auth.email_code.clone();
+    match devices::sign_in(accounts, did, &password, code.as_deref()).await {
+        Err(DevicesError::CodeNeeded) if code.is_none() && std::io::stdin().is_terminal() => {
+            code = Some(ask_code().map_err(|()| DevicesError::CodeNeeded.explain())?);
+            devices::sign_in(accounts, did, &password, code.as_deref()).await
+        }
+        other => other,
+    }
+    .map_err(|e| e.explain())?;
+    op().await.map_err(|e| e.explain())
+}
+
+/// Asks for the emailed code on stderr and reads one line from stdin.
+fn ask_code() -> Result<String, ()> {
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "The server emailed you a sign-in code. Enter it: ");
+    let _ = stderr.flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(n) if n > 0 && !line.trim().is_empty() => Ok(line.trim().to_owned()),
+        _ => Err(()),
+    }
+}
+
+/// `devices [<id>] [--revoke <device-id>]`.
+pub async fn devices(
+    accounts: &Accounts,
+    id: Option<&str>,
+    revoke: Option<&str>,
+    auth: &SignInArgs,
+    out: &Output,
+) -> Result<(), Problem> {
+    let did = account_did(accounts, id)?;
+    if let Some(device) = revoke {
+        signed_in(accounts, &did, auth, async || {
+            devices::revoke_device(accounts, &did, device).await
+        })
+        .await?;
+        let doc = serde_json::json!({ "did": did, "revokedDevice": device.trim() });
+        out.emit(&doc, || {
+            format!(
+                "Signed device {} out of {did}; it must sign in again.",
+                device.trim()
+            )
+        });
+        return Ok(());
+    }
+    let list = signed_in(accounts, &did, auth, async || {
+        devices::devices(accounts, &did).await
+    })
+    .await?;
+    let doc = serde_json::json!({ "did": did, "devices": list });
+    out.emit(&doc, || device_table(&did, &list));
+    Ok(())
+}
+
+/// `apps [<id>] [--revoke <token-id>]`.
+pub async fn apps(
+    accounts: &Accounts,
+    id: Option<&str>,
+    revoke: Option<&str>,
+    auth: &SignInArgs,
+    out: &Output,
+) -> Result<(), Problem> {
+    let did = account_did(accounts, id)?;
+    if let Some(token) = revoke {
+        signed_in(accounts, &did, auth, async || {
+            devices::revoke_app(accounts, &did, token).await
+        })
+        .await?;
+        let doc = serde_json::json!({ "did": did, "revokedApp": token.trim() });
+        out.emit(&doc, || {
+            format!(
+                "Revoked app access {} of {did}; that app is signed out.",
+                token.trim()
+            )
+        });
+        return Ok(());
+    }
+    let list = signed_in(accounts, &did, auth, async || {
+        devices::apps(accounts, &did).await
+    })
+    .await?;
+    let doc = serde_json::json!({ "did": did, "apps": list });
+    out.emit(&doc, || app_table(&did, &list));
+    Ok(())
+}
+
+fn or_dash(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("-")
+}
+
+/// Devices as an aligned table, the current one marked.
+fn device_table(did: &str, list: &[Device]) -> String {
+    if list.is_empty() {
+        return format!("No devices are signed in to {did}.");
+    }
+    let mut rows = vec![format!(
+        "{:<40} {:<26} {:<16} {}",
+        "DEVICE ID", "LAST SEEN", "IP ADDRESS", "USER AGENT"
+    )];
+    for d in list {
+        let id = if d.is_current {
+            format!("{} (Stratos)", d.device_id)
+        } else {
+            d.device_id.clone()
+        };
+        rows.push(format!(
+            "{:<40} {:<26} {:<16} {}",
+            id,
+            or_dash(&d.last_seen_at),
+            or_dash(&d.ip_address),
+            or_dash(&d.user_agent)
+        ));
+    }
+    rows.join("\n")
+}
+
+/// Apps as an aligned table: name (or client id), token id, state and scopes.
+fn app_table(did: &str, list: &[App]) -> String {
+    if list.is_empty() {
+        return format!("No apps have access to {did}.");
+    }
+    let mut rows = vec![format!(
+        "{:<40} {:<24} {:<8} {:<26} {}",
+        "TOKEN ID", "APP", "ACTIVE", "SINCE", "SCOPE"
+    )];
+    for a in list {
+        rows.push(format!(
+            "{:<40} {:<24} {:<8} {:<26} {}",
+            a.token_id,
+            a.client_name.as_deref().unwrap_or(&a.client_id),
+            if a.active { "yes" } else { "no" },
+            or_dash(&a.created_at),
+            or_dash(&a.scope)
+        ));
+    }
+    rows.join("\n")
+}
