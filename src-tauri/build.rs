@@ -30,6 +30,12 @@ fn main() {
             "handle_update",
             "account_delete_request",
             "account_delete",
+            "devices_sign_in",
+            "devices_list",
+            "device_revoke",
+            "apps_list",
+            "app_revoke",
+            "open_account_page",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
 }

@@ -83,6 +83,12 @@ fn main() {
             manage::handle_update,
             manage::account_delete_request,
             manage::account_delete,
+            manage::devices_sign_in,
+            manage::devices_list,
+            manage::device_revoke,
+            manage::apps_list,
+            manage::app_revoke,
+            manage::open_account_page,
         ])
         .setup(|app| {
             tray::install(app.handle())?;

@@ -6,6 +6,7 @@ use serde::Serialize;
 use stratos_core::activation::{self, ActivationOutcome};
 use stratos_core::app_passwords::{self, AppPasswordInfo, NewAppPassword};
 use stratos_core::deletion::{self, Deleted};
+use stratos_core::devices::{self, App, Device};
 use stratos_core::email::StepUp;
 use stratos_core::handle::{self, HandleChange, HandleDomains, HandlePlan};
 use stratos_core::{Accounts, Explain};
@@ -218,4 +219,84 @@ pub async fn account_delete(
         .map_err(failed)?;
     broadcast(&app, &accounts);
     Ok(DeletedView { deleted })
+}
+
+/// Signs Stratos in to the PDS's account-manager API (devices and apps) with the password.
+#[tauri::command]
+pub async fn devices_sign_in(
+    state: State<'_, AppState>,
+    did: String,
+    password: String,
+    email_code: Option<String>,
+) -> Result<(), CommandError> {
+    let accounts = accounts(&state)?;
+    devices::sign_in(&accounts, &did, &password, email_code.as_deref())
+        .await
+        .map_err(failed)
+}
+
+/// Devices signed in to the account.
+#[tauri::command]
+pub async fn devices_list(
+    state: State<'_, AppState>,
+    did: String,
+) -> Result<Vec<Device>, CommandError> {
+    let accounts = accounts(&state)?;
+    devices::devices(&accounts, &did).await.map_err(failed)
+}
+
+/// Signs a device out of the account.
+#[tauri::command]
+pub async fn device_revoke(
+    state: State<'_, AppState>,
+    did: String,
+    device_id: String,
+) -> Result<(), CommandError> {
+    let accounts = accounts(&state)?;
+    devices::revoke_device(&accounts, &did, &device_id)
+        .await
+        .map_err(failed)
+}
+
+/// Apps with access to the account (OAuth sessions).
+#[tauri::command]
+pub async fn apps_list(state: State<'_, AppState>, did: String) -> Result<Vec<App>, CommandError> {
+    let accounts = accounts(&state)?;
+    devices::apps(&accounts, &did).await.map_err(failed)
+}
+
+/// Revokes an app's access; if it is Stratos's own session, the account shows "sign in again".
+#[tauri::command]
+pub async fn app_revoke(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    did: String,
+    token_id: String,
+) -> Result<(), CommandError> {
+    let accounts = accounts(&state)?;
+    devices::revoke_app(&accounts, &did, &token_id)
+        .await
+        .map_err(failed)?;
+    let _ = accounts.refresh(&did).await;
+    broadcast(&app, &accounts);
+    Ok(())
+}
+
+/// Opens the PDS's own account page in the browser (servers without the account-manager API).
+#[tauri::command]
+pub async fn open_account_page(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    did: String,
+) -> Result<String, CommandError> {
+    let accounts = accounts(&state)?;
+    let record = accounts.find(Some(&did))?;
+    let issuer = devices::issuer(&accounts, &record.pds_url)
+        .await
+        .map_err(failed)?;
+    let page = issuer
+        .join("account")
+        .map_err(|e| CommandError::new("bad_url", e.to_string(), None))?;
+    crate::oauth::open_browser(&app, page.as_str());
+    Ok(page.to_string())
 }

@@ -179,7 +179,7 @@ pub async fn oauth_cancel(
 }
 
 /// Opens the sign-in page: `$BROWSER` when set (as xdg-open honours it), else the opener plugin.
-fn open_browser(app: &AppHandle, url: &str) {
+pub fn open_browser(app: &AppHandle, url: &str) {
     let result = if std::env::var_os("BROWSER").is_some() {
         stratos_core::browser::open(url).map_err(|e| e.to_string())
     } else {
