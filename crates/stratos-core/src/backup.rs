@@ -294,7 +294,7 @@ async fn download(
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
         let body = response.bytes().await.map_err(transport)?;
-        return Err(error_of(pds, nsid, status, &body).into());
+        return Err(crate::xrpc::decode_error(pds, nsid, status, &body).into());
     }
     let part = part_path(path);
     let mut file = tokio::fs::File::create(&part)
@@ -322,30 +322,6 @@ async fn download(
         .await
         .map_err(|e| disk(path, e))?;
     Ok(written)
-}
-
-/// An XRPC error from a non-2xx answer, decoded like [`Xrpc::send`] does.
-fn error_of(pds: &Url, nsid: &str, status: u16, body: &[u8]) -> XrpcError {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        error: String,
-        message: Option<String>,
-    }
-    match serde_json::from_slice::<Body>(body) {
-        Ok(b) => XrpcError::Server {
-            service: service_name(pds),
-            nsid: nsid.to_owned(),
-            status,
-            error: b.error,
-            message: b.message,
-        },
-        Err(_) => XrpcError::BadResponse {
-            service: service_name(pds),
-            nsid: nsid.to_owned(),
-            status,
-            detail: String::from_utf8_lossy(&body[..body.len().min(120)]).into_owned(),
-        },
-    }
 }
 
 fn part_path(path: &Path) -> PathBuf {

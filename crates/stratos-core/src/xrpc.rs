@@ -324,8 +324,9 @@ where
     Err(decode_error(base, R::NSID, status, body))
 }
 
-/// Turns a non-2xx answer into [`XrpcError::Server`] when it is XRPC, or `BadResponse` when not.
-fn decode_error(base: &Url, nsid: &str, status: u16, body: &[u8]) -> XrpcError {
+/// Turns a non-2xx answer into [`XrpcError::Server`] when it is XRPC, or `BadResponse` when not;
+/// shared with the streaming downloads that bypass [`Xrpc::send`].
+pub(crate) fn decode_error(base: &Url, nsid: &str, status: u16, body: &[u8]) -> XrpcError {
     #[derive(serde::Deserialize)]
     struct Body {
         error: String,

@@ -1,8 +1,8 @@
 //! Deactivate and activate, proven by the repository status the PDS publishes.
 
 use chrono::{Duration, Utc};
+use stratos_core::Explain;
 use stratos_core::activation::{self, ActivationError};
-use stratos_core::{Explain, LoginRequest};
 use stratos_testkit::xrpc_get;
 
 use crate::World;
@@ -22,15 +22,7 @@ async fn published_status(pds: &str, did: &str) -> (bool, Option<String>) {
 #[tokio::test]
 async fn deactivate_then_activate() {
     let w = World::start();
-    let acct = w.net.create_account(w.net.pds1()).await;
-    w.accounts
-        .login_password(LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("login");
+    let acct = w.signed_in(w.net.pds1()).await;
 
     let later = Utc::now() + Duration::days(30);
     let off = activation::deactivate(&w.accounts, &acct.did, Some(later), None, None)
@@ -64,15 +56,7 @@ async fn deactivate_then_activate() {
 #[tokio::test]
 async fn a_past_deletion_date_is_refused() {
     let w = World::start();
-    let acct = w.net.create_account(w.net.pds2()).await;
-    w.accounts
-        .login_password(LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("login");
+    let acct = w.signed_in(w.net.pds2()).await;
     let err = activation::deactivate(
         &w.accounts,
         &acct.did,

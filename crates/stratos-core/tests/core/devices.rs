@@ -39,15 +39,7 @@ async fn browser_sign_in(w: &World, acct: &TestAccount) {
 #[tokio::test]
 async fn sign_in_then_list_devices_and_revoke_another_device() {
     let w = World::start();
-    let acct = w.net.create_account(w.net.pds1()).await;
-    w.accounts
-        .login_password(LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("login");
+    let acct = w.signed_in(w.net.pds1()).await;
 
     let before = devices::devices(&w.accounts, &acct.did).await.unwrap_err();
     assert!(matches!(before, DevicesError::SignInNeeded), "{before:?}");
@@ -226,15 +218,7 @@ async fn a_server_without_the_api_is_unsupported() {
     assert!(problem.hint.unwrap().contains(&format!("{double}/account")));
 
     // A signed-in account whose PDS moved to such a server: every operation says the same.
-    let acct = w.net.create_account(w.net.pds1()).await;
-    w.accounts
-        .login_password(LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("login");
+    let acct = w.signed_in(w.net.pds1()).await;
     let did = acct.did.clone();
     let pds = double.clone();
     w.accounts

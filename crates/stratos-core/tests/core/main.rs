@@ -60,6 +60,18 @@ impl World {
         }
     }
 
+    /// A fresh account on `pds`, signed in here with its password.
+    pub async fn signed_in(&self, pds: &stratos_testkit::PdsInfo) -> stratos_testkit::TestAccount {
+        let acct = self.net.create_account(pds).await;
+        let request = stratos_core::LoginRequest {
+            identifier: acct.handle.clone(),
+            password: acct.password.clone(),
+            ..Default::default()
+        };
+        self.accounts.login_password(request).await.expect("login");
+        acct
+    }
+
     /// A second `Accounts` on the same data folder and keychain, as another process would see it.
     pub fn reopen(&self) -> Accounts {
         Accounts::open(self.config.clone()).expect("reopen")

@@ -15,15 +15,7 @@ const CREATE_ACCOUNT: &str = "com.atproto.server.createAccount";
 #[tokio::test]
 async fn online_token_has_the_requested_claims() {
     let w = World::start();
-    let acct = w.net.create_account(w.net.pds1()).await;
-    w.accounts
-        .login_password(LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("login");
+    let acct = w.signed_in(w.net.pds1()).await;
     let req = TokenRequest {
         aud: w.net.pds2().did.clone(),
         lxm: Some(CREATE_ACCOUNT.into()),
