@@ -83,3 +83,15 @@ export const accountDeleteRequest = (did, creds) => invoke('account_delete_reque
 export function accountDelete({ did, confirmHandle, password, token }) {
   return invoke('account_delete', { did, confirmHandle, password, token });
 }
+
+/* ---------- Devices and apps (the server's account page API) ----------
+ * Listing needs a one-time sign-in (`devices_sign_in_needed`); servers without the API answer
+ * `devices_unsupported`, whose hint names the account page to open instead.
+ */
+export const devicesList = (did) => invoke('devices_list', { did });
+export const deviceRevoke = (did, deviceId) => invoke('device_revoke', { did, deviceId });
+export const appsList = (did) => invoke('apps_list', { did });
+export const appRevoke = (did, tokenId) => invoke('app_revoke', { did, tokenId });
+export const devicesSignIn = (did, { password, emailCode = null }) => invoke('devices_sign_in', { did, password, emailCode });
+/** Opens the server's account page in the browser; resolves to its URL. */
+export const openAccountPage = (did) => invoke('open_account_page', { did });

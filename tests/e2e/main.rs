@@ -515,3 +515,100 @@ async fn manage_app_passwords_handle_and_activation() {
     assert_eq!(status["active"], true, "{status}");
     app.close().await;
 }
+
+/// Devices & apps from the window: sign in to the PDS's account-manager API, see this device and
+/// another one, sign the other out (its cookies stop working), and revoke the browser sign-in's
+/// app access (the account then needs signing in again).
+#[tokio::test(flavor = "multi_thread")]
+async fn devices_and_apps() {
+    use stratos_core::devices;
+
+    let net = Network::shared();
+    let a = net.create_account(net.pds1()).await;
+    let app = App::launch_with("devices_and_apps", &browser_env(&a)).await;
+    app.click("[data-testid=add-first-account]").await;
+    app.fill(
+        "[data-testid=oauth-form] input[name=oauthAccount]",
+        &a.handle,
+    )
+    .await;
+    app.click("[data-testid=oauth-submit]").await;
+    app.el(&overview_of(&a.did)).await;
+
+    // Another device, signed in to the account-manager API elsewhere (its own keychain service).
+    let elsewhere_dir = tempfile::tempdir().unwrap();
+    let elsewhere_env = net.env();
+    let elsewhere = stratos_core::Accounts::open(
+        stratos_core::Config::from_lookup(|k| match k {
+            "STRATOS_DATA_DIR" => Some(elsewhere_dir.path().display().to_string()),
+            "STRATOS_KEYRING_SERVICE" => Some("stratos-e2e-devices-elsewhere".into()),
+            _ => elsewhere_env
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone()),
+        })
+        .unwrap(),
+    )
+    .expect("the run's keychain is reachable");
+    let request = stratos_core::LoginRequest {
+        identifier: a.handle.clone(),
+        password: a.password.clone(),
+        ..Default::default()
+    };
+    elsewhere.login_password(request).await.unwrap();
+    devices::sign_in(&elsewhere, &a.did, &a.password, None)
+        .await
+        .unwrap();
+    let other_id = devices::devices(&elsewhere, &a.did)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.is_current)
+        .expect("the other device sees itself")
+        .device_id;
+
+    app.click("[data-testid=tab-devices]").await;
+    app.fill(
+        "[data-testid=devices-sign-in-form] input[name=devicesPassword]",
+        &a.password,
+    )
+    .await;
+    app.click("[data-testid=devices-sign-in-submit]").await;
+    app.el(&format!(
+        "[data-testid=device-row][data-device-id='{other_id}']"
+    ))
+    .await;
+    app.el("[data-testid=apps-list] [data-testid=app-row]")
+        .await;
+    app.shot("devices-and-apps").await;
+
+    app.click(&format!(
+        "[data-testid=device-row][data-device-id='{other_id}'] [data-testid=device-revoke]"
+    ))
+    .await;
+    app.click("[data-testid=device-revoke-confirm]").await;
+    app.el(&format!(
+        "[data-testid=devices-list]:not(:has([data-device-id='{other_id}']))"
+    ))
+    .await;
+    let refused = devices::devices(&elsewhere, &a.did).await.unwrap_err();
+    assert_eq!(
+        stratos_core::Explain::explain(&refused).code,
+        "devices_sign_in_needed",
+        "the other device is signed out"
+    );
+    let _ = elsewhere.logout(Some(&a.did)).await;
+
+    app.click("[data-testid=apps-list] [data-testid=app-row] [data-testid=app-revoke]")
+        .await;
+    app.click("[data-testid=app-revoke-confirm]").await;
+    app.el("[data-testid=apps-list]:not(:has([data-testid=app-row]))")
+        .await;
+    app.el(&format!(
+        "[data-testid=account-row][data-did='{}'][data-health=expired]",
+        a.did
+    ))
+    .await;
+    app.shot("app-revoked").await;
+    app.close().await;
+}

@@ -4,6 +4,7 @@ import {
   h, icon, avatar, pill, tonePill, hostOf, healthInfo, relativeTime, fullTime,
   button, setBusy, errorBox, callout, copyButton, skeleton, slowNote, nextId,
 } from '../dom.js';
+import * as devicesSection from './devices.js';
 import * as appPasswords from './app-passwords.js';
 import * as handleSection from './handle.js';
 import * as dangerZone from './danger-zone.js';
@@ -181,10 +182,11 @@ export function describeScopes(scope) {
   return out;
 }
 
-function scopeList(scope) {
+/** Granted scopes as plain-word chips (the raw scope in each chip's tooltip). Also used by the Devices & apps tab. */
+export function scopeList(scope, { testid = 'session-scopes' } = {}) {
   const items = describeScopes(scope);
   if (!items.length) return muted('None reported');
-  return h('ul', { class: 'granted-list', 'data-testid': 'session-scopes' },
+  return h('ul', { class: 'granted-list', 'data-testid': testid },
     items.map((item) => h('li', {
       class: `granted-item${item.words ? '' : ' granted-item--raw'}`,
       'data-scope': item.scopes.join(' '),
@@ -303,6 +305,7 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
 // Each section other than Overview is its own module: mount(panel, ctx, acct) → {refresh?, accountsChanged?, overviewChanged?}.
 const TABS = [
   { id: 'overview', label: 'Overview', iconName: 'info' },
+  { id: 'devices', label: 'Devices & apps', iconName: 'devices', module: devicesSection },
   { id: 'app-passwords', label: 'App passwords', iconName: 'key', module: appPasswords },
   { id: 'handle', label: 'Handle', iconName: 'at', module: handleSection },
   { id: 'danger', label: 'Danger zone', iconName: 'alert', module: dangerZone, danger: true },
