@@ -36,6 +36,15 @@ fn main() {
             "apps_list",
             "app_revoke",
             "open_account_page",
+            "email_info",
+            "email_request_confirmation",
+            "email_confirm",
+            "email_request_update",
+            "email_update",
+            "email_two_factor",
+            "password_strength",
+            "password_reset_request",
+            "password_reset",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
 }

@@ -9,6 +9,7 @@ mod error;
 mod manage;
 mod oauth;
 mod refresher;
+mod security;
 mod shell;
 mod tray;
 mod views;
@@ -89,6 +90,15 @@ fn main() {
             manage::apps_list,
             manage::app_revoke,
             manage::open_account_page,
+            security::email_info,
+            security::email_request_confirmation,
+            security::email_confirm,
+            security::email_request_update,
+            security::email_update,
+            security::email_two_factor,
+            security::password_strength,
+            security::password_reset_request,
+            security::password_reset,
         ])
         .setup(|app| {
             tray::install(app.handle())?;

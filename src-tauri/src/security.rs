@@ -1,0 +1,158 @@
+//! The Security section: email (confirm, change, emailed sign-in code) and password reset. Each
+//! command calls one core function; changes that need the password take it for this once.
+
+use serde::Serialize;
+use stratos_core::email::{self, EmailInfo, StepUp};
+use stratos_core::password_reset::{self, ResetTarget, Strength};
+use stratos_core::{Accounts, Explain};
+use tauri::State;
+
+use crate::AppState;
+use crate::error::CommandError;
+
+fn accounts(state: &State<'_, AppState>) -> Result<std::sync::Arc<Accounts>, CommandError> {
+    state.accounts.clone().map_err(CommandError::from)
+}
+
+fn failed(e: impl Explain) -> CommandError {
+    CommandError::from(e.explain())
+}
+
+/// The account's email address, whether it is confirmed, and whether sign-in needs a code.
+#[tauri::command]
+pub async fn email_info(
+    state: State<'_, AppState>,
+    did: String,
+) -> Result<EmailInfo, CommandError> {
+    email::show(&accounts(&state)?, Some(&did))
+        .await
+        .map_err(failed)
+}
+
+/// Emails a confirmation code to the current address.
+#[tauri::command]
+pub async fn email_request_confirmation(
+    state: State<'_, AppState>,
+    did: String,
+) -> Result<EmailInfo, CommandError> {
+    email::request_confirmation(&accounts(&state)?, Some(&did))
+        .await
+        .map_err(failed)
+}
+
+/// Confirms the address with the emailed code.
+#[tauri::command]
+pub async fn email_confirm(
+    state: State<'_, AppState>,
+    did: String,
+    code: String,
+) -> Result<EmailInfo, CommandError> {
+    email::confirm(&accounts(&state)?, Some(&did), &code)
+        .await
+        .map_err(failed)
+}
+
+/// Whether a code was emailed for a change of address or of the sign-in code setting.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateRequested {
+    token_required: bool,
+}
+
+/// Starts a change of address or of the emailed sign-in code: the server may email a code first.
+#[tauri::command]
+pub async fn email_request_update(
+    state: State<'_, AppState>,
+    did: String,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+) -> Result<UpdateRequested, CommandError> {
+    let step_up = StepUp {
+        password: password.as_deref(),
+        auth_factor_token: auth_factor_token.as_deref(),
+    };
+    let token_required = email::request_update(&accounts(&state)?, Some(&did), step_up)
+        .await
+        .map_err(failed)?;
+    Ok(UpdateRequested { token_required })
+}
+
+/// Changes the address (with the emailed code when one was needed).
+#[tauri::command]
+pub async fn email_update(
+    state: State<'_, AppState>,
+    did: String,
+    email: String,
+    code: Option<String>,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+) -> Result<EmailInfo, CommandError> {
+    let step_up = StepUp {
+        password: password.as_deref(),
+        auth_factor_token: auth_factor_token.as_deref(),
+    };
+    email::update(
+        &accounts(&state)?,
+        Some(&did),
+        &email,
+        code.as_deref(),
+        step_up,
+    )
+    .await
+    .map_err(failed)
+}
+
+/// Turns the emailed sign-in code on or off.
+#[tauri::command]
+pub async fn email_two_factor(
+    state: State<'_, AppState>,
+    did: String,
+    enabled: bool,
+    code: Option<String>,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+) -> Result<EmailInfo, CommandError> {
+    let step_up = StepUp {
+        password: password.as_deref(),
+        auth_factor_token: auth_factor_token.as_deref(),
+    };
+    email::set_two_factor(
+        &accounts(&state)?,
+        Some(&did),
+        enabled,
+        code.as_deref(),
+        step_up,
+    )
+    .await
+    .map_err(failed)
+}
+
+/// How guessable a new password looks, for the strength meter.
+#[tauri::command]
+pub async fn password_strength(password: String) -> Strength {
+    password_reset::estimate(&password)
+}
+
+/// Emails a password-reset code to the account's address.
+#[tauri::command]
+pub async fn password_reset_request(
+    state: State<'_, AppState>,
+    did: String,
+) -> Result<ResetTarget, CommandError> {
+    password_reset::request(&accounts(&state)?, &did, None)
+        .await
+        .map_err(failed)
+}
+
+/// Sets a new password with the emailed code (weak passwords are refused).
+#[tauri::command]
+pub async fn password_reset(
+    state: State<'_, AppState>,
+    did: String,
+    code: String,
+    new_password: String,
+) -> Result<ResetTarget, CommandError> {
+    password_reset::reset(&accounts(&state)?, &did, None, &code, &new_password)
+        .await
+        .map_err(failed)
+}
