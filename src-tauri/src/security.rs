@@ -24,7 +24,7 @@ pub async fn email_info(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<EmailInfo, CommandError> {
-    email::show(&accounts(&state)?, Some(&did))
+    email::show(&*accounts(&state)?, Some(&did))
         .await
         .map_err(failed)
 }
@@ -35,7 +35,7 @@ pub async fn email_request_confirmation(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<EmailInfo, CommandError> {
-    email::request_confirmation(&accounts(&state)?, Some(&did))
+    email::request_confirmation(&*accounts(&state)?, Some(&did))
         .await
         .map_err(failed)
 }
@@ -47,7 +47,7 @@ pub async fn email_confirm(
     did: String,
     code: String,
 ) -> Result<EmailInfo, CommandError> {
-    email::confirm(&accounts(&state)?, Some(&did), &code)
+    email::confirm(&*accounts(&state)?, Some(&did), &code)
         .await
         .map_err(failed)
 }
@@ -71,7 +71,7 @@ pub async fn email_request_update(
         password: password.as_deref(),
         auth_factor_token: auth_factor_token.as_deref(),
     };
-    let token_required = email::request_update(&accounts(&state)?, Some(&did), step_up)
+    let token_required = email::request_update(&*accounts(&state)?, Some(&did), step_up)
         .await
         .map_err(failed)?;
     Ok(UpdateRequested { token_required })
@@ -92,7 +92,7 @@ pub async fn email_update(
         auth_factor_token: auth_factor_token.as_deref(),
     };
     email::update(
-        &accounts(&state)?,
+        &*accounts(&state)?,
         Some(&did),
         &email,
         code.as_deref(),
@@ -117,7 +117,7 @@ pub async fn email_two_factor(
         auth_factor_token: auth_factor_token.as_deref(),
     };
     email::set_two_factor(
-        &accounts(&state)?,
+        &*accounts(&state)?,
         Some(&did),
         enabled,
         code.as_deref(),
@@ -139,7 +139,7 @@ pub async fn password_reset_request(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<ResetTarget, CommandError> {
-    password_reset::request(&accounts(&state)?, &did, None)
+    password_reset::request(&*accounts(&state)?, &did, None)
         .await
         .map_err(failed)
 }
@@ -152,7 +152,7 @@ pub async fn password_reset(
     code: String,
     new_password: String,
 ) -> Result<ResetTarget, CommandError> {
-    password_reset::reset(&accounts(&state)?, &did, None, &code, &new_password)
+    password_reset::reset(&*accounts(&state)?, &did, None, &code, &new_password)
         .await
         .map_err(failed)
 }
