@@ -95,3 +95,23 @@ export const appRevoke = (did, tokenId) => invoke('app_revoke', { did, tokenId }
 export const devicesSignIn = (did, { password, emailCode = null }) => invoke('devices_sign_in', { did, password, emailCode });
 /** Opens the server's account page in the browser; resolves to its URL. */
 export const openAccountPage = (did) => invoke('open_account_page', { did });
+
+/* ---------- Security: email address, emailed sign-in code, password ----------
+ * Changing the address or the sign-in code setting takes the same step-up credentials as above
+ * (`password_needed` → ask for the account password and retry). Codes are the ones the server
+ * emails (ABCDE-FGHIJ); `code` is null when the server did not ask for one.
+ */
+export const emailInfo = (did) => invoke('email_info', { did });
+export const emailRequestConfirmation = (did) => invoke('email_request_confirmation', { did });
+export const emailConfirm = (did, code) => invoke('email_confirm', { did, code });
+/** Resolves to {tokenRequired}: when true the server emailed a code to the current address. */
+export const emailRequestUpdate = (did, creds) => invoke('email_request_update', { did, ...stepUp(creds) });
+export const emailUpdate = (did, { email, code = null }, creds) =>
+  invoke('email_update', { did, email, code, ...stepUp(creds) });
+export const emailTwoFactor = (did, { enabled, code = null }, creds) =>
+  invoke('email_two_factor', { did, enabled: !!enabled, code, ...stepUp(creds) });
+/** {score: 0..4, feedback: [string]} for the strength meter; nothing is sent anywhere. */
+export const passwordStrength = (password) => invoke('password_strength', { password });
+/** Emails a reset code to the account's address; resolves to {pdsUrl, email}. */
+export const passwordResetRequest = (did) => invoke('password_reset_request', { did });
+export const passwordReset = (did, { code, newPassword }) => invoke('password_reset', { did, code, newPassword });

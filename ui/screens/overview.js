@@ -6,6 +6,7 @@ import {
 } from '../dom.js';
 import * as devicesSection from './devices.js';
 import * as appPasswords from './app-passwords.js';
+import * as securitySection from './security.js';
 import * as handleSection from './handle.js';
 import * as dangerZone from './danger-zone.js';
 
@@ -307,6 +308,7 @@ const TABS = [
   { id: 'overview', label: 'Overview', iconName: 'info' },
   { id: 'devices', label: 'Devices & apps', iconName: 'devices', module: devicesSection },
   { id: 'app-passwords', label: 'App passwords', iconName: 'key', module: appPasswords },
+  { id: 'security', label: 'Security', iconName: 'shield', module: securitySection },
   { id: 'handle', label: 'Handle', iconName: 'at', module: handleSection },
   { id: 'danger', label: 'Danger zone', iconName: 'alert', module: dangerZone, danger: true },
 ];
