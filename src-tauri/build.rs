@@ -45,6 +45,12 @@ fn main() {
             "password_strength",
             "password_reset_request",
             "password_reset",
+            "service_auth_online",
+            "service_auth_offline",
+            "missing_blobs",
+            "repair_blobs",
+            "backup_account",
+            "cancel_job",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
 }

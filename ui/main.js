@@ -173,6 +173,8 @@ async function boot() {
       errorBox(err, { action: button('Try again', { variant: 'primary', iconName: 'refresh', onclick: boot }) })));
   } finally {
     main.removeAttribute('aria-busy');
+    // Scripts and the first screen are in place: clicks on the static sidebar now work.
+    document.body.dataset.ready = 'true';
   }
 }
 

@@ -11,6 +11,7 @@ mod oauth;
 mod refresher;
 mod security;
 mod shell;
+mod tools;
 mod tray;
 mod views;
 
@@ -61,6 +62,7 @@ fn main() {
         .plugin(tauri_plugin_opener::init())
         .manage(state)
         .manage(oauth::Waiting::default())
+        .manage(tools::Jobs::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::refresh_accounts,
@@ -99,6 +101,12 @@ fn main() {
             security::password_strength,
             security::password_reset_request,
             security::password_reset,
+            tools::service_auth_online,
+            tools::service_auth_offline,
+            tools::missing_blobs,
+            tools::repair_blobs,
+            tools::backup_account,
+            tools::cancel_job,
         ])
         .setup(|app| {
             tray::install(app.handle())?;

@@ -177,6 +177,18 @@ impl App {
                     artifacts.display()
                 )
             });
+        // The sidebar is static HTML: wait until the scripts have booted before clicking anything.
+        if let Err(e) = client
+            .wait()
+            .at_most(STEP)
+            .for_element(Locator::Css("body[data-ready=true]"))
+            .await
+        {
+            panic!(
+                "the window did not finish loading: {e} (see {})",
+                artifacts.display()
+            );
+        }
         App {
             client,
             desktop,
