@@ -115,3 +115,19 @@ export const passwordStrength = (password) => invoke('password_strength', { pass
 /** Emails a reset code to the account's address; resolves to {pdsUrl, email}. */
 export const passwordResetRequest = (did) => invoke('password_reset_request', { did });
 export const passwordReset = (did, { code, newPassword }) => invoke('password_reset', { did, code, newPassword });
+
+/* ---------- Tools: service auth tokens, missing blobs, backups ----------
+ * Long jobs (`repair_blobs`, `backup_account`) take a client-made `jobId`; while they run the
+ * backend emits `job-progress` {jobId, step, done, total|null}. `cancel_job` makes the running
+ * call reject with code `cancelled` (a backup resumes when started again into the same folder).
+ */
+export const serviceAuthOnline = (did, { aud, lxm = null, durationSec }) =>
+  invoke('service_auth_online', { did, aud, lxm, durationSec });
+/** Signs the token here with `signingKey` (a multibase private key, used for this call only). */
+export const serviceAuthOffline = ({ signingKey, iss, aud, lxm = null, durationSec }) =>
+  invoke('service_auth_offline', { signingKey, iss, aud, lxm, durationSec });
+export const missingBlobs = (did) => invoke('missing_blobs', { did });
+export const repairBlobs = (did, { sourcePds, sourceDid = null, jobId }) =>
+  invoke('repair_blobs', { did, sourcePds, sourceDid, jobId });
+export const backupAccount = (did, { folder, jobId }) => invoke('backup_account', { did, folder, jobId });
+export const cancelJob = (jobId) => invoke('cancel_job', { jobId });

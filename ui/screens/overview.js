@@ -9,6 +9,7 @@ import * as appPasswords from './app-passwords.js';
 import * as securitySection from './security.js';
 import * as handleSection from './handle.js';
 import * as dangerZone from './danger-zone.js';
+import * as toolsSection from './tools.js';
 
 /* ---------- Shared rendering ---------- */
 
@@ -310,6 +311,7 @@ const TABS = [
   { id: 'app-passwords', label: 'App passwords', iconName: 'key', module: appPasswords },
   { id: 'security', label: 'Security', iconName: 'shield', module: securitySection },
   { id: 'handle', label: 'Handle', iconName: 'at', module: handleSection },
+  { id: 'tools', label: 'Tools', iconName: 'tools', module: toolsSection },
   { id: 'danger', label: 'Danger zone', iconName: 'alert', module: dangerZone, danger: true },
 ];
 
