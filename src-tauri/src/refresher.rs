@@ -6,6 +6,44 @@ use tauri::{AppHandle, Manager};
 
 use crate::{AppState, shell};
 
+/// Tells the person about devices and apps that appeared on an account since the last check.
+fn notify(app: &AppHandle, new: &stratos_core::watch::NewSessions) {
+    use tauri_plugin_notification::NotificationExt;
+    let mut lines: Vec<String> = new
+        .devices
+        .iter()
+        .map(|d| {
+            let what = d.user_agent.as_deref().unwrap_or("an unknown device");
+            let from = d
+                .ip_address
+                .as_deref()
+                .map(|ip| format!(" from {ip}"))
+                .unwrap_or_default();
+            format!("New sign-in: {what}{from}")
+        })
+        .collect();
+    lines.extend(new.apps.iter().map(|a| {
+        format!(
+            "New app with access: {}",
+            a.client_name.as_deref().unwrap_or(a.client_id.as_str())
+        )
+    }));
+    log::info!(
+        "notifying about {} new device(s)/app(s) on {}",
+        lines.len(),
+        new.did
+    );
+    let result = app
+        .notification()
+        .builder()
+        .title(format!("New activity on @{}", new.handle))
+        .body(lines.join("\n"))
+        .show();
+    if let Err(e) = result {
+        log::warn!("could not show a notification: {e}");
+    }
+}
+
 /// Starts the refresh loop on the async runtime.
 pub fn spawn(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
@@ -18,6 +56,14 @@ pub fn spawn(app: AppHandle) {
             match accounts.refresh_all().await {
                 Ok(s) => shell::accounts_changed(&app, &s),
                 Err(e) => log::warn!("background check failed: {e}"),
+            }
+            if accounts
+                .state()
+                .is_ok_and(|s| s.settings.notify_on_new_devices)
+            {
+                for new in stratos_core::watch::new_sessions(&accounts).await {
+                    notify(&app, &new);
+                }
             }
             let minutes = accounts
                 .state()

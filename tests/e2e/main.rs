@@ -535,6 +535,29 @@ async fn devices_and_apps() {
     app.click("[data-testid=oauth-submit]").await;
     app.el(&overview_of(&a.did)).await;
 
+    app.click("[data-testid=tab-devices]").await;
+    app.fill(
+        "[data-testid=devices-sign-in-form] input[name=devicesPassword]",
+        &a.password,
+    )
+    .await;
+    app.click("[data-testid=devices-sign-in-submit]").await;
+    app.el("[data-testid=devices-list] [data-testid=device-row]")
+        .await;
+    // The next background check records what is there (no notification for what was known).
+    app.click_tray_item("Refresh now");
+    let state_file = app.data_dir.join("state.json");
+    let recorded = poll_until(Duration::from_secs(30), || {
+        let s = std::fs::read_to_string(&state_file).unwrap_or_default();
+        let ok = s.contains("knownSessions");
+        async move { ok }
+    })
+    .await;
+    assert!(
+        recorded,
+        "the first check records the account's devices and apps"
+    );
+
     // Another device, signed in to the account-manager API elsewhere (its own keychain service).
     let elsewhere_dir = tempfile::tempdir().unwrap();
     let elsewhere_env = net.env();
@@ -567,13 +590,20 @@ async fn devices_and_apps() {
         .expect("the other device sees itself")
         .device_id;
 
-    app.click("[data-testid=tab-devices]").await;
-    app.fill(
-        "[data-testid=devices-sign-in-form] input[name=devicesPassword]",
-        &a.password,
-    )
+    // The next check notices the new device and notifies.
+    app.click_tray_item("Refresh now");
+    let log_file = app.artifacts.join("app.log");
+    let notified = poll_until(Duration::from_secs(30), || {
+        let log = std::fs::read_to_string(&log_file).unwrap_or_default();
+        let ok = log.contains(&format!(
+            "notifying about 1 new device(s)/app(s) on {}",
+            a.did
+        ));
+        async move { ok }
+    })
     .await;
-    app.click("[data-testid=devices-sign-in-submit]").await;
+    assert!(notified, "a notification for the new device");
+    app.click("[data-testid=devices-refresh]").await;
     app.el(&format!(
         "[data-testid=device-row][data-device-id='{other_id}']"
     ))

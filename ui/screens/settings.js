@@ -39,6 +39,11 @@ export function mount(main, ctx) {
       min: MIN, max: MAX, step: 1, required: true, inputmode: 'numeric',
       value: String(settings.refreshIntervalMinutes), 'aria-describedby': `${intervalId}-help`,
     });
+    const notifyId = nextId('notify');
+    const notify = h('input', {
+      id: notifyId, name: 'notifyOnNewDevices', type: 'checkbox', class: 'switch',
+      checked: !!settings.notifyOnNewDevices, 'aria-describedby': `${notifyId}-help`,
+    });
     const errorSlot = h('div', { class: 'error-slot' });
     const intervalError = h('p', { class: 'field-error', id: `${intervalId}-error`, role: 'alert', 'data-testid': 'form-error', hidden: true });
     const showIntervalError = (message) => {
@@ -73,7 +78,12 @@ export function mount(main, ctx) {
             h('label', { class: 'setting-label', for: intervalId }, 'Check accounts every'),
             h('p', { class: 'setting-help', id: `${intervalId}-help` }, `How often Stratos re-checks every account in the background (${MIN}–${MAX} minutes).`),
             intervalError),
-          h('div', { class: 'setting-control' }, interval, h('span', { class: 'unit' }, 'minutes')))),
+          h('div', { class: 'setting-control' }, interval, h('span', { class: 'unit' }, 'minutes'))),
+        h('div', { class: 'setting' },
+          h('div', { class: 'setting-text' },
+            h('label', { class: 'setting-label', for: notifyId }, 'Notify me about new devices and apps'),
+            h('p', { class: 'setting-help', id: `${notifyId}-help` }, 'A system notification when a new device signs in or an app gets access, for accounts signed in under Devices & apps.')),
+          h('div', { class: 'setting-control' }, notify))),
       h('h2', { class: 'group-title' }, 'Browser sign-in'),
       browserSignIn.el,
       h('h2', { class: 'group-title' }, 'Storage'),
@@ -86,6 +96,7 @@ export function mount(main, ctx) {
 
     const clearSaved = () => { saved.replaceChildren(); };
     interval.addEventListener('input', () => { showIntervalError(null); clearSaved(); });
+    notify.addEventListener('change', clearSaved);
     browserSignIn.el.addEventListener('change', clearSaved);
 
     el.addEventListener('submit', async (e) => {
@@ -102,13 +113,13 @@ export function mount(main, ctx) {
       try {
         const result = await api.setSettings({
           refreshIntervalMinutes: minutes,
-          // Not shown until new-device notifications exist; keep what is stored.
-          notifyOnNewDevices: !!settings.notifyOnNewDevices,
+          notifyOnNewDevices: notify.checked,
           oauthRedirect: browserSignIn.value(),
         });
         if (ctx.signal.aborted) return;
         if (result) {
           interval.value = String(result.refreshIntervalMinutes);
+          notify.checked = !!result.notifyOnNewDevices;
           browserSignIn.update(result);
         }
         saved.replaceChildren(icon('check'), 'Settings saved');

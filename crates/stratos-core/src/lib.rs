@@ -28,6 +28,7 @@ pub mod service_auth;
 pub mod session;
 pub mod state;
 pub mod status;
+pub mod watch;
 pub mod xrpc;
 
 pub use accounts::{Accounts, AccountsError, LoginRequest};

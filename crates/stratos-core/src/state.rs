@@ -105,6 +105,19 @@ pub struct State {
     pub selected: Option<String>,
     /// Preferences.
     pub settings: Settings,
+    /// Device and app ids last seen per account (by DID), to notice new ones.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub known_sessions: std::collections::BTreeMap<String, KnownSessions>,
+}
+
+/// The devices and apps an account had at the last check (ids only, no secrets).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KnownSessions {
+    /// Device ids from the account-manager API.
+    pub devices: std::collections::BTreeSet<String>,
+    /// OAuth session (token) ids of apps with access.
+    pub apps: std::collections::BTreeSet<String>,
 }
 
 impl State {

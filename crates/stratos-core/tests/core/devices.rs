@@ -237,3 +237,64 @@ async fn a_server_without_the_api_is_unsupported() {
     let err = devices::devices(&w.accounts, &acct.did).await.unwrap_err();
     assert_eq!(err.explain().code, "devices_unsupported", "{err:?}");
 }
+
+/// The background check notices what appeared since the previous check: another device signing
+/// in, and an app being given access. The first check only records what is there.
+#[tokio::test]
+async fn new_devices_and_apps_are_noticed() {
+    let w = World::start();
+    let acct = w.signed_in(w.net.pds1()).await;
+    devices::sign_in(&w.accounts, &acct.did, &acct.password, None)
+        .await
+        .unwrap();
+    assert!(
+        stratos_core::watch::new_sessions(&w.accounts)
+            .await
+            .is_empty(),
+        "the first check is a baseline"
+    );
+    assert!(
+        stratos_core::watch::new_sessions(&w.accounts)
+            .await
+            .is_empty(),
+        "nothing changed"
+    );
+
+    let elsewhere = World::start();
+    let request = LoginRequest {
+        identifier: acct.handle.clone(),
+        password: acct.password.clone(),
+        ..Default::default()
+    };
+    elsewhere.accounts.login_password(request).await.unwrap();
+    devices::sign_in(&elsewhere.accounts, &acct.did, &acct.password, None)
+        .await
+        .unwrap();
+    let other_device = devices::devices(&elsewhere.accounts, &acct.did)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.is_current)
+        .unwrap()
+        .device_id;
+    browser_sign_in(&w, &acct).await;
+
+    let new = stratos_core::watch::new_sessions(&w.accounts).await;
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(new[0].did, acct.did);
+    assert!(
+        new[0].devices.iter().any(|d| d.device_id == other_device),
+        "{new:?}"
+    );
+    assert_eq!(
+        new[0].apps.len(),
+        1,
+        "the browser sign-in is a new app: {new:?}"
+    );
+    assert!(
+        stratos_core::watch::new_sessions(&w.accounts)
+            .await
+            .is_empty(),
+        "reported once"
+    );
+}
