@@ -131,6 +131,7 @@ fn settings_view(accounts: &Accounts, s: &Settings) -> SettingsView {
         keyring_service: accounts.config().keyring_service.clone(),
         oauth_redirect: crate::oauth::effective_redirect(accounts),
         oauth_access: s.oauth_access,
+        step_up_minutes: s.step_up_minutes,
         oauth_client_kind: match accounts.oauth_client() {
             stratos_core::oauth::client::ClientKind::Loopback => "loopback",
             stratos_core::oauth::client::ClientKind::Hosted { .. } => "hosted",
@@ -159,6 +160,7 @@ pub async fn set_settings(
         notify_on_new_devices: settings.notify_on_new_devices,
         oauth_redirect: settings.oauth_redirect.or(current.oauth_redirect),
         oauth_access: settings.oauth_access.unwrap_or(current.oauth_access),
+        step_up_minutes: settings.step_up_minutes.unwrap_or(current.step_up_minutes),
     })?;
     state.refresh_now.notify_one();
     Ok(settings_view(&accounts, &saved))

@@ -99,6 +99,8 @@ pub struct SettingsView {
     pub oauth_redirect: stratos_core::oauth::client::RedirectChoice,
     /// How much access browser sign-ins ask for (`full` or `basic`).
     pub oauth_access: stratos_core::oauth::client::Access,
+    /// Minutes a step-up password stays usable in memory (0: asked every time).
+    pub step_up_minutes: u32,
     /// `loopback` (built-in development client) or `hosted`.
     pub oauth_client_kind: &'static str,
 }
@@ -117,4 +119,7 @@ pub struct SettingsInput {
     /// How much access browser sign-ins ask for; absent keeps the current choice.
     #[serde(default)]
     pub oauth_access: Option<stratos_core::oauth::client::Access>,
+    /// Minutes a step-up password stays usable; absent keeps the current value.
+    #[serde(default)]
+    pub step_up_minutes: Option<u32>,
 }

@@ -39,6 +39,12 @@ export function mount(main, ctx) {
       min: MIN, max: MAX, step: 1, required: true, inputmode: 'numeric',
       value: String(settings.refreshIntervalMinutes), 'aria-describedby': `${intervalId}-help`,
     });
+    const stepUpId = nextId('stepup');
+    const stepUp = h('input', {
+      id: stepUpId, name: 'stepUpMinutes', type: 'number', class: 'input input--number',
+      min: 0, max: 120, step: 1, required: true, inputmode: 'numeric',
+      value: String(settings.stepUpMinutes ?? 10), 'aria-describedby': `${stepUpId}-help`,
+    });
     const notifyId = nextId('notify');
     const notify = h('input', {
       id: notifyId, name: 'notifyOnNewDevices', type: 'checkbox', class: 'switch',
@@ -84,6 +90,13 @@ export function mount(main, ctx) {
             h('label', { class: 'setting-label', for: notifyId }, 'Notify me about new devices and apps'),
             h('p', { class: 'setting-help', id: `${notifyId}-help` }, 'A system notification when a new device signs in or an app gets access, for accounts signed in under Devices & apps.')),
           h('div', { class: 'setting-control' }, notify))),
+      h('h2', { class: 'group-title' }, 'Passwords'),
+      h('div', { class: 'group' },
+        h('div', { class: 'setting' },
+          h('div', { class: 'setting-text' },
+            h('label', { class: 'setting-label', for: stepUpId }, 'Remember a typed account password for'),
+            h('p', { class: 'setting-help', id: `${stepUpId}-help` }, 'For browser sign-ins, some actions need the account password. Stratos keeps it in memory only, for this long; 0 asks every time.')),
+          h('div', { class: 'setting-control' }, stepUp, h('span', { class: 'unit' }, 'minutes')))),
       h('h2', { class: 'group-title' }, 'Browser sign-in'),
       browserSignIn.el,
       h('h2', { class: 'group-title' }, 'Storage'),
@@ -97,6 +110,7 @@ export function mount(main, ctx) {
     const clearSaved = () => { saved.replaceChildren(); };
     interval.addEventListener('input', () => { showIntervalError(null); clearSaved(); });
     notify.addEventListener('change', clearSaved);
+    stepUp.addEventListener('input', clearSaved);
     browserSignIn.el.addEventListener('change', clearSaved);
 
     el.addEventListener('submit', async (e) => {
@@ -109,17 +123,25 @@ export function mount(main, ctx) {
         interval.focus();
         return;
       }
+      const stepUpMinutes = Number(stepUp.value);
+      if (!stepUp.value.trim() || !Number.isInteger(stepUpMinutes) || stepUpMinutes < 0 || stepUpMinutes > 120) {
+        errorSlot.replaceChildren(errorBox({ code: 'bad_number', message: 'Enter a whole number of minutes from 0 to 120.', hint: null }));
+        stepUp.focus();
+        return;
+      }
       setBusy(save, true, 'Saving…');
       try {
         const result = await api.setSettings({
           refreshIntervalMinutes: minutes,
           notifyOnNewDevices: notify.checked,
           oauthRedirect: browserSignIn.value(),
+          stepUpMinutes,
         });
         if (ctx.signal.aborted) return;
         if (result) {
           interval.value = String(result.refreshIntervalMinutes);
           notify.checked = !!result.notifyOnNewDevices;
+          stepUp.value = String(result.stepUpMinutes ?? stepUpMinutes);
           browserSignIn.update(result);
         }
         saved.replaceChildren(icon('check'), 'Settings saved');

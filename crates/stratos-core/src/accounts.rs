@@ -180,9 +180,6 @@ pub struct Accounts {
     step_ups: Mutex<HashMap<String, (Arc<AccountSession>, std::time::Instant)>>,
 }
 
-/// How long a step-up password session (see [`Accounts::password_session`]) is kept in memory.
-pub const STEP_UP_LIFETIME: std::time::Duration = std::time::Duration::from_secs(10 * 60);
-
 impl Accounts {
     /// Opens the keychain and the state file named by `config`.
     pub fn open(config: Config) -> Result<Self, AccountsError> {
@@ -539,7 +536,8 @@ impl Accounts {
     /// A session that can do what only a password session can (app passwords, activation, email
     /// change, account deletion). Password accounts use their stored session. OAuth accounts sign
     /// in with `password` (and the emailed code, if asked) for this purpose only: that session is
-    /// kept in memory for [`STEP_UP_LIFETIME`] and never written to the keychain.
+    /// kept in memory for `settings.step_up_minutes` (0: not kept, asked every time) and never
+    /// written to the keychain.
     pub async fn password_session(
         &self,
         did: &str,
@@ -551,7 +549,7 @@ impl Accounts {
             return self.session(&record.did).await;
         }
         if let Some((session, at)) = self.step_ups.lock().await.get(&record.did)
-            && at.elapsed() < STEP_UP_LIFETIME
+            && at.elapsed() < self.step_up_lifetime()
         {
             return Ok(session.clone());
         }
@@ -582,6 +580,14 @@ impl Accounts {
             (session.clone(), std::time::Instant::now()),
         );
         Ok(session)
+    }
+
+    fn step_up_lifetime(&self) -> std::time::Duration {
+        let minutes = self
+            .state()
+            .map(|s| s.settings.step_up_minutes)
+            .unwrap_or(10);
+        std::time::Duration::from_secs(u64::from(minutes) * 60)
     }
 
     /// Ends a step-up password session early (sign-out, or the person asked).
@@ -710,6 +716,7 @@ impl Accounts {
     /// Saves preferences, clamped to sane bounds.
     pub fn save_settings(&self, mut settings: Settings) -> Result<Settings, AccountsError> {
         settings.refresh_interval_minutes = settings.refresh_interval_minutes.clamp(1, 1440);
+        settings.step_up_minutes = settings.step_up_minutes.min(120);
         let saved = settings.clone();
         self.state.update(move |s| s.settings = saved)?;
         Ok(settings)

@@ -82,6 +82,9 @@ pub struct Settings {
     pub oauth_redirect: Option<RedirectChoice>,
     /// How much access browser sign-ins ask for.
     pub oauth_access: Access,
+    /// Minutes a password typed for a password-only action on a browser sign-in stays usable (in
+    /// memory only); 0 asks every time.
+    pub step_up_minutes: u32,
 }
 
 impl Default for Settings {
@@ -91,6 +94,7 @@ impl Default for Settings {
             notify_on_new_devices: true,
             oauth_redirect: None,
             oauth_access: Access::Full,
+            step_up_minutes: 10,
         }
     }
 }

@@ -202,6 +202,19 @@ async fn browser_accounts_step_up_with_the_password() {
     .await
     .expect("create with the password");
     assert_eq!(created.name, "stepped-up");
+    // Within the step-up time the password is not asked again...
+    let listed = app_passwords::list(&w.accounts, &acct.did, None, None)
+        .await
+        .expect("kept for a while");
+    assert!(listed.iter().any(|p| p.name == "stepped-up"));
+    // ...and with a step-up time of 0 it is asked every time.
+    let mut settings = w.accounts.state().unwrap().settings;
+    settings.step_up_minutes = 0;
+    w.accounts.save_settings(settings).unwrap();
+    let again = app_passwords::list(&w.accounts, &acct.did, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(again.explain().code, "password_needed");
 
     let label = acct.handle.trim_end_matches(".test");
     let new = format!("b{}.test", &label[1..]);
