@@ -1,8 +1,6 @@
 //! The IPC surface: each command validates its input, calls one core function and returns
 //! display data or a `{code, message, hint}` error.
 
-use std::sync::Arc;
-
 use stratos_core::state::Settings;
 use stratos_core::status::AccountStatus;
 use stratos_core::{Accounts, LoginRequest};
@@ -13,21 +11,10 @@ use crate::error::CommandError;
 use crate::shell;
 use crate::views::{AccountList, AccountSummary, SettingsInput, SettingsView};
 
-fn accounts(state: &State<'_, AppState>) -> Result<Arc<Accounts>, CommandError> {
-    state.accounts.clone().map_err(CommandError::from)
-}
-
-fn broadcast(app: &AppHandle, accounts: &Accounts) {
-    match accounts.state() {
-        Ok(s) => shell::accounts_changed(app, &s),
-        Err(e) => log::warn!("could not read the account list: {e}"),
-    }
-}
-
 /// The sidebar's content.
 #[tauri::command]
 pub async fn list_accounts(state: State<'_, AppState>) -> Result<AccountList, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     Ok(AccountList::from(&accounts.state()?))
 }
 
@@ -37,7 +24,7 @@ pub async fn refresh_accounts(
     app: AppHandle,
     state: State<'_, AppState>,
 ) -> Result<AccountList, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let s = accounts.refresh_all().await?;
     shell::accounts_changed(&app, &s);
     Ok(AccountList::from(&s))
@@ -50,9 +37,9 @@ pub async fn account_overview(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<AccountStatus, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let result = accounts.status(&did).await;
-    broadcast(&app, &accounts);
+    shell::broadcast(&app, &accounts);
     Ok(result?)
 }
 
@@ -62,7 +49,7 @@ pub async fn lookup_status(
     state: State<'_, AppState>,
     identifier: String,
 ) -> Result<AccountStatus, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     Ok(accounts.lookup(&identifier).await?)
 }
 
@@ -76,7 +63,7 @@ pub async fn login_password(
     auth_factor_token: Option<String>,
     pds_host: Option<String>,
 ) -> Result<AccountSummary, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let record = accounts
         .login_password(LoginRequest {
             identifier,
@@ -85,7 +72,7 @@ pub async fn login_password(
             pds_host,
         })
         .await?;
-    broadcast(&app, &accounts);
+    shell::broadcast(&app, &accounts);
     Ok(AccountSummary::from(&record))
 }
 
@@ -96,9 +83,9 @@ pub async fn select_account(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<(), CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     accounts.select(&did)?;
-    broadcast(&app, &accounts);
+    shell::broadcast(&app, &accounts);
     Ok(())
 }
 
@@ -109,9 +96,9 @@ pub async fn logout(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<(), CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let outcome = accounts.logout(Some(&did)).await?;
-    broadcast(&app, &accounts);
+    shell::broadcast(&app, &accounts);
     match outcome.server_error {
         None => Ok(()),
         // Signed out locally; say that the server could not be told.
@@ -142,7 +129,7 @@ fn settings_view(accounts: &Accounts, s: &Settings) -> SettingsView {
 /// The settings screen's content.
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let s = accounts.state()?.settings;
     Ok(settings_view(&accounts, &s))
 }
@@ -153,7 +140,7 @@ pub async fn set_settings(
     state: State<'_, AppState>,
     settings: SettingsInput,
 ) -> Result<SettingsView, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let current = accounts.state()?.settings;
     let saved = accounts.save_settings(Settings {
         refresh_interval_minutes: settings.refresh_interval_minutes,

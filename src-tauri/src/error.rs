@@ -30,3 +30,8 @@ impl From<stratos_core::AccountsError> for CommandError {
         e.explain().into()
     }
 }
+
+/// A core module's error as a command error; each module explains its own errors.
+pub fn failed(e: impl Explain) -> CommandError {
+    e.explain().into()
+}

@@ -29,6 +29,13 @@ pub struct AppState {
     pub refresh_now: Arc<tokio::sync::Notify>,
 }
 
+impl AppState {
+    /// The account store for a command, or why it could not be opened.
+    pub fn accounts(&self) -> Result<Arc<Accounts>, error::CommandError> {
+        self.accounts.clone().map_err(error::CommandError::from)
+    }
+}
+
 fn open_accounts() -> Result<Arc<Accounts>, Problem> {
     let config = Config::from_env().map_err(|e| Problem {
         code: "config",

@@ -9,25 +9,10 @@ use stratos_core::deletion::{self, Deleted};
 use stratos_core::devices::{self, App, Device};
 use stratos_core::email::StepUp;
 use stratos_core::handle::{self, HandleChange, HandleDomains, HandlePlan};
-use stratos_core::{Accounts, Explain};
 use tauri::{AppHandle, State};
 
-use crate::error::CommandError;
+use crate::error::{CommandError, failed};
 use crate::{AppState, shell};
-
-fn accounts(state: &State<'_, AppState>) -> Result<std::sync::Arc<Accounts>, CommandError> {
-    state.accounts.clone().map_err(CommandError::from)
-}
-
-fn failed(e: impl Explain) -> CommandError {
-    CommandError::from(e.explain())
-}
-
-fn broadcast(app: &AppHandle, accounts: &Accounts) {
-    if let Ok(s) = accounts.state() {
-        shell::accounts_changed(app, &s);
-    }
-}
 
 /// The app passwords of an account.
 #[tauri::command]
@@ -37,7 +22,7 @@ pub async fn app_passwords_list(
     password: Option<String>,
     auth_factor_token: Option<String>,
 ) -> Result<Vec<AppPasswordInfo>, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     app_passwords::list(
         &accounts,
         &did,
@@ -58,7 +43,7 @@ pub async fn app_password_create(
     password: Option<String>,
     auth_factor_token: Option<String>,
 ) -> Result<NewAppPassword, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     app_passwords::create(
         &accounts,
         &did,
@@ -80,7 +65,7 @@ pub async fn app_password_revoke(
     password: Option<String>,
     auth_factor_token: Option<String>,
 ) -> Result<(), CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     app_passwords::revoke(
         &accounts,
         &did,
@@ -101,7 +86,7 @@ pub async fn account_deactivate(
     password: Option<String>,
     auth_factor_token: Option<String>,
 ) -> Result<ActivationOutcome, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let out = activation::deactivate(
         &accounts,
         &did,
@@ -112,7 +97,7 @@ pub async fn account_deactivate(
     .await
     .map_err(failed)?;
     let _ = accounts.refresh(&did).await;
-    broadcast(&app, &accounts);
+    shell::broadcast(&app, &accounts);
     Ok(out)
 }
 
@@ -125,7 +110,7 @@ pub async fn account_activate(
     password: Option<String>,
     auth_factor_token: Option<String>,
 ) -> Result<ActivationOutcome, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let out = activation::activate(
         &accounts,
         &did,
@@ -135,7 +120,7 @@ pub async fn account_activate(
     .await
     .map_err(failed)?;
     let _ = accounts.refresh(&did).await;
-    broadcast(&app, &accounts);
+    shell::broadcast(&app, &accounts);
     Ok(out)
 }
 
@@ -145,7 +130,7 @@ pub async fn handle_domains(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<HandleDomains, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     handle::domains(&accounts, &did).await.map_err(failed)
 }
 
@@ -156,7 +141,7 @@ pub async fn handle_plan(
     did: String,
     handle: String,
 ) -> Result<HandlePlan, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     handle::plan(&accounts, &did, &handle).await.map_err(failed)
 }
 
@@ -168,11 +153,11 @@ pub async fn handle_update(
     did: String,
     handle: String,
 ) -> Result<HandleChange, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let change = handle::update(&accounts, &did, &handle)
         .await
         .map_err(failed)?;
-    broadcast(&app, &accounts);
+    shell::broadcast(&app, &accounts);
     Ok(change)
 }
 
@@ -184,7 +169,7 @@ pub async fn account_delete_request(
     password: Option<String>,
     auth_factor_token: Option<String>,
 ) -> Result<(), CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let step_up = StepUp {
         password: password.as_deref(),
         auth_factor_token: auth_factor_token.as_deref(),
@@ -213,11 +198,11 @@ pub async fn account_delete(
     password: String,
     token: String,
 ) -> Result<DeletedView, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let deleted = deletion::delete(&accounts, Some(&did), &confirm_handle, &password, &token)
         .await
         .map_err(failed)?;
-    broadcast(&app, &accounts);
+    shell::broadcast(&app, &accounts);
     Ok(DeletedView { deleted })
 }
 
@@ -229,7 +214,7 @@ pub async fn devices_sign_in(
     password: String,
     email_code: Option<String>,
 ) -> Result<(), CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     devices::sign_in(&accounts, &did, &password, email_code.as_deref())
         .await
         .map_err(failed)
@@ -241,7 +226,7 @@ pub async fn devices_list(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<Vec<Device>, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     devices::devices(&accounts, &did).await.map_err(failed)
 }
 
@@ -252,7 +237,7 @@ pub async fn device_revoke(
     did: String,
     device_id: String,
 ) -> Result<(), CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     devices::revoke_device(&accounts, &did, &device_id)
         .await
         .map_err(failed)
@@ -261,7 +246,7 @@ pub async fn device_revoke(
 /// Apps with access to the account (OAuth sessions).
 #[tauri::command]
 pub async fn apps_list(state: State<'_, AppState>, did: String) -> Result<Vec<App>, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     devices::apps(&accounts, &did).await.map_err(failed)
 }
 
@@ -273,12 +258,12 @@ pub async fn app_revoke(
     did: String,
     token_id: String,
 ) -> Result<(), CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     devices::revoke_app(&accounts, &did, &token_id)
         .await
         .map_err(failed)?;
     let _ = accounts.refresh(&did).await;
-    broadcast(&app, &accounts);
+    shell::broadcast(&app, &accounts);
     Ok(())
 }
 
@@ -289,7 +274,7 @@ pub async fn open_account_page(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<String, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let record = accounts.find(Some(&did))?;
     let issuer = devices::issuer(&accounts, &record.pds_url)
         .await

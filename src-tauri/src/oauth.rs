@@ -60,7 +60,7 @@ pub fn effective_redirect(accounts: &Accounts) -> RedirectChoice {
 /// What the sign-in screen needs to explain browser sign-in.
 #[tauri::command]
 pub async fn oauth_info(state: State<'_, AppState>) -> Result<OAuthInfoView, CommandError> {
-    let accounts = state.accounts.clone()?;
+    let accounts = state.accounts()?;
     let client = accounts.oauth_client();
     Ok(OAuthInfoView {
         client_kind: match client {
@@ -117,7 +117,7 @@ pub async fn oauth_start(
     account: String,
     redirect: Option<RedirectArg>,
 ) -> Result<StartView, CommandError> {
-    let accounts = state.accounts.clone()?;
+    let accounts = state.accounts()?;
     let choice = match redirect {
         Some(RedirectArg::Loopback) => RedirectChoice::Loopback,
         Some(RedirectArg::DeepLink) => RedirectChoice::DeepLink,
@@ -169,7 +169,7 @@ pub async fn oauth_cancel(
     waiting: State<'_, Waiting>,
     state_id: String,
 ) -> Result<(), CommandError> {
-    let accounts = state.accounts.clone()?;
+    let accounts = state.accounts()?;
     accounts.oauth_cancel(&state_id);
     if let Some(task) = waiting.0.lock().expect("waiting lock").remove(&state_id) {
         task.abort();
@@ -201,9 +201,7 @@ pub async fn finish(app: &AppHandle, accounts: &Arc<Accounts>, url: &str) {
         waiting.0.lock().expect("waiting lock").remove(s);
     }
     let result = accounts.oauth_finish(url).await.map_err(|e| e.explain());
-    if let Ok(s) = accounts.state() {
-        shell::accounts_changed(app, &s);
-    }
+    shell::broadcast(app, accounts);
     shell::show_main_window(app);
     report(app, state, result.map(|r| AccountSummary::from(&r)));
 }

@@ -4,19 +4,10 @@
 use serde::Serialize;
 use stratos_core::email::{self, EmailInfo, StepUp};
 use stratos_core::password_reset::{self, ResetTarget, Strength};
-use stratos_core::{Accounts, Explain};
 use tauri::State;
 
 use crate::AppState;
-use crate::error::CommandError;
-
-fn accounts(state: &State<'_, AppState>) -> Result<std::sync::Arc<Accounts>, CommandError> {
-    state.accounts.clone().map_err(CommandError::from)
-}
-
-fn failed(e: impl Explain) -> CommandError {
-    CommandError::from(e.explain())
-}
+use crate::error::{CommandError, failed};
 
 /// The account's email address, whether it is confirmed, and whether sign-in needs a code.
 #[tauri::command]
@@ -24,7 +15,7 @@ pub async fn email_info(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<EmailInfo, CommandError> {
-    email::show(&*accounts(&state)?, Some(&did))
+    email::show(&*state.accounts()?, Some(&did))
         .await
         .map_err(failed)
 }
@@ -35,7 +26,7 @@ pub async fn email_request_confirmation(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<EmailInfo, CommandError> {
-    email::request_confirmation(&*accounts(&state)?, Some(&did))
+    email::request_confirmation(&*state.accounts()?, Some(&did))
         .await
         .map_err(failed)
 }
@@ -47,7 +38,7 @@ pub async fn email_confirm(
     did: String,
     code: String,
 ) -> Result<EmailInfo, CommandError> {
-    email::confirm(&*accounts(&state)?, Some(&did), &code)
+    email::confirm(&*state.accounts()?, Some(&did), &code)
         .await
         .map_err(failed)
 }
@@ -71,7 +62,7 @@ pub async fn email_request_update(
         password: password.as_deref(),
         auth_factor_token: auth_factor_token.as_deref(),
     };
-    let token_required = email::request_update(&*accounts(&state)?, Some(&did), step_up)
+    let token_required = email::request_update(&*state.accounts()?, Some(&did), step_up)
         .await
         .map_err(failed)?;
     Ok(UpdateRequested { token_required })
@@ -92,7 +83,7 @@ pub async fn email_update(
         auth_factor_token: auth_factor_token.as_deref(),
     };
     email::update(
-        &*accounts(&state)?,
+        &*state.accounts()?,
         Some(&did),
         &email,
         code.as_deref(),
@@ -117,7 +108,7 @@ pub async fn email_two_factor(
         auth_factor_token: auth_factor_token.as_deref(),
     };
     email::set_two_factor(
-        &*accounts(&state)?,
+        &*state.accounts()?,
         Some(&did),
         enabled,
         code.as_deref(),
@@ -139,7 +130,7 @@ pub async fn password_reset_request(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<ResetTarget, CommandError> {
-    password_reset::request(&*accounts(&state)?, &did, None)
+    password_reset::request(&*state.accounts()?, &did, None)
         .await
         .map_err(failed)
 }
@@ -152,7 +143,7 @@ pub async fn password_reset(
     code: String,
     new_password: String,
 ) -> Result<ResetTarget, CommandError> {
-    password_reset::reset(&*accounts(&state)?, &did, None, &code, &new_password)
+    password_reset::reset(&*state.accounts()?, &did, None, &code, &new_password)
         .await
         .map_err(failed)
 }

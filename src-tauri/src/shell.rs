@@ -16,6 +16,14 @@ pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// Re-reads the account list and tells the window and the tray (after any change a command made).
+pub fn broadcast(app: &AppHandle, accounts: &stratos_core::Accounts) {
+    match accounts.state() {
+        Ok(s) => accounts_changed(app, &s),
+        Err(e) => log::warn!("could not read the account list: {e}"),
+    }
+}
+
 /// Tells the window and the tray that the account list or a state changed.
 pub fn accounts_changed(app: &AppHandle, state: &State) {
     let list = AccountList::from(state);

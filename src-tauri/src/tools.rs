@@ -10,11 +10,10 @@ use serde::Serialize;
 use stratos_core::backup::{self, BackupSummary, CancellationToken};
 use stratos_core::blobs::{self, MissingBlob, RepairSummary};
 use stratos_core::service_auth::{self, ServiceToken, TokenRequest};
-use stratos_core::{Accounts, Explain};
 use tauri::{AppHandle, Emitter, State};
 
 use crate::AppState;
-use crate::error::CommandError;
+use crate::error::{CommandError, failed};
 
 /// Running jobs by id, so the window can cancel them.
 #[derive(Default)]
@@ -45,14 +44,6 @@ struct Progress {
     total: Option<u64>,
 }
 
-fn accounts(state: &State<'_, AppState>) -> Result<std::sync::Arc<Accounts>, CommandError> {
-    state.accounts.clone().map_err(CommandError::from)
-}
-
-fn failed(e: impl Explain) -> CommandError {
-    CommandError::from(e.explain())
-}
-
 fn token_request(aud: String, lxm: Option<String>, duration_sec: Option<u64>) -> TokenRequest {
     TokenRequest {
         aud,
@@ -70,7 +61,7 @@ pub async fn service_auth_online(
     lxm: Option<String>,
     duration_sec: Option<u64>,
 ) -> Result<ServiceToken, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     service_auth::request(&accounts, &did, &token_request(aud, lxm, duration_sec))
         .await
         .map_err(failed)
@@ -95,7 +86,7 @@ pub async fn missing_blobs(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<Vec<MissingBlob>, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     blobs::list_missing(&accounts, Some(&did))
         .await
         .map_err(failed)
@@ -112,7 +103,7 @@ pub async fn repair_blobs(
     source_did: Option<String>,
     job_id: String,
 ) -> Result<RepairSummary, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     let cancel = jobs.start(&job_id);
     let (emitter, id) = (app.clone(), job_id.clone());
     let progress = move |p: blobs::RepairProgress| {
@@ -150,7 +141,7 @@ pub async fn backup_account(
     folder: String,
     job_id: String,
 ) -> Result<BackupSummary, CommandError> {
-    let accounts = accounts(&state)?;
+    let accounts = state.accounts()?;
     if folder.trim().is_empty() {
         return Err(CommandError::new(
             "empty_field",

@@ -152,33 +152,11 @@ async fn an_app_password_session_cannot_create_app_passwords() {
 /// without one), while the handle change and service auth work on the OAuth session itself.
 #[tokio::test]
 async fn browser_accounts_step_up_with_the_password() {
-    use std::time::Duration;
-    use stratos_core::oauth::callback::LoopbackListener;
-    use stratos_core::oauth::client::Redirect;
     use stratos_core::{AccountsError, handle, service_auth};
 
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
-    let listener = LoopbackListener::bind().await.unwrap();
-    let started = w
-        .accounts
-        .oauth_start(
-            &acct.handle,
-            Redirect::Loopback {
-                port: listener.port(),
-            },
-        )
-        .await
-        .expect("sign-in starts");
-    let (callback, (ok, _, err)) = tokio::join!(
-        listener.wait(Duration::from_secs(90)),
-        w.net.browse(&started.authorize_url, &acct, "approve")
-    );
-    assert!(ok, "the browser robot failed: {err}");
-    w.accounts
-        .oauth_finish(&callback.expect("the browser came back"))
-        .await
-        .expect("browser sign-in");
+    w.browser_sign_in(&acct).await;
 
     let err = app_passwords::list(&w.accounts, &acct.did, None, None)
         .await

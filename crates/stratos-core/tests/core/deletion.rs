@@ -222,27 +222,10 @@ async fn delete_with_code_and_typed_handle() {
 #[tokio::test]
 async fn browser_sign_in_deletes_with_the_password() {
     use stratos_core::AccountsError;
-    use stratos_core::oauth::callback::LoopbackListener;
-    use stratos_core::oauth::client::Redirect;
 
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
-    let listener = LoopbackListener::bind().await.unwrap();
-    let port = listener.port();
-    let started = w
-        .accounts
-        .oauth_start(&acct.handle, Redirect::Loopback { port })
-        .await
-        .expect("sign-in starts");
-    let (callback, (ok, _, err)) = tokio::join!(
-        listener.wait(std::time::Duration::from_secs(90)),
-        w.net.browse(&started.authorize_url, &acct, "approve")
-    );
-    assert!(ok, "the browser robot failed: {err}");
-    w.accounts
-        .oauth_finish(&callback.expect("the browser came back"))
-        .await
-        .expect("sign-in completes");
+    w.browser_sign_in(&acct).await;
 
     let err = deletion::request(&w.accounts, None, StepUp::default())
         .await

@@ -1,38 +1,13 @@
 //! Devices and apps through the reference PDS's account-manager API: sign in, list, revoke, each
 //! proven by what the server does afterwards; and a server without the API.
 
-use std::time::Duration;
-
 use stratos_core::devices::{self, DevicesError};
 use stratos_core::keychain::SecretStore;
-use stratos_core::oauth::callback::LoopbackListener;
-use stratos_core::oauth::client::Redirect;
 use stratos_core::{AccountsError, Explain, LoginRequest};
-use stratos_testkit::TestAccount;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::World;
-
-/// Signs `acct` in to `w.accounts` through the browser robot (OAuth, loopback redirect).
-async fn browser_sign_in(w: &World, acct: &TestAccount) {
-    let listener = LoopbackListener::bind().await.unwrap();
-    let port = listener.port();
-    let started = w
-        .accounts
-        .oauth_start(&acct.handle, Redirect::Loopback { port })
-        .await
-        .expect("sign-in starts");
-    let (callback, (ok, _, err)) = tokio::join!(
-        listener.wait(Duration::from_secs(90)),
-        w.net.browse(&started.authorize_url, acct, "approve")
-    );
-    assert!(ok, "the browser robot failed: {err}");
-    w.accounts
-        .oauth_finish(&callback.expect("the browser came back"))
-        .await
-        .expect("sign-in completes");
-}
 
 /// Before signing in the API asks for it; a wrong password is named; after signing in the device
 /// list shows Stratos itself as the current device, and the cookies live in the keychain.
@@ -137,7 +112,7 @@ async fn sign_in_then_list_devices_and_revoke_another_device() {
 async fn oauth_app_is_listed_and_revoking_it_ends_its_session() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds2()).await;
-    browser_sign_in(&w, &acct).await;
+    w.browser_sign_in(&acct).await;
     let record = w.accounts.find(Some(&acct.did)).unwrap();
     let granted = record.oauth.expect("oauth facts").scope;
     w.accounts.check_auth(Some(&acct.did)).await.expect("works");
@@ -277,7 +252,7 @@ async fn new_devices_and_apps_are_noticed() {
         .find(|d| d.is_current)
         .unwrap()
         .device_id;
-    browser_sign_in(&w, &acct).await;
+    w.browser_sign_in(&acct).await;
 
     let new = stratos_core::watch::new_sessions(&w.accounts).await;
     assert_eq!(new.len(), 1, "{new:?}");

@@ -72,6 +72,42 @@ impl World {
         acct
     }
 
+    /// Starts a loopback browser sign-in for `start_as`, lets the robot sign in as `robot_as` and
+    /// `action` the consent screen, and returns the callback URL the browser delivered.
+    pub async fn browser_callback(
+        &self,
+        start_as: &str,
+        robot_as: &stratos_testkit::TestAccount,
+        action: &str,
+    ) -> String {
+        let listener = stratos_core::oauth::callback::LoopbackListener::bind()
+            .await
+            .unwrap();
+        let redirect = stratos_core::oauth::client::Redirect::Loopback {
+            port: listener.port(),
+        };
+        let started = self
+            .accounts
+            .oauth_start(start_as, redirect)
+            .await
+            .expect("sign-in starts");
+        let (callback, (ok, _, err)) = tokio::join!(
+            listener.wait(std::time::Duration::from_secs(90)),
+            self.net.browse(&started.authorize_url, robot_as, action)
+        );
+        assert!(ok, "the browser robot failed: {err}");
+        callback.expect("the browser came back")
+    }
+
+    /// Signs `acct` in through the browser (OAuth, approved) and keeps the session.
+    pub async fn browser_sign_in(&self, acct: &stratos_testkit::TestAccount) {
+        let callback = self.browser_callback(&acct.handle, acct, "approve").await;
+        self.accounts
+            .oauth_finish(&callback)
+            .await
+            .expect("browser sign-in completes");
+    }
+
     /// A second `Accounts` on the same data folder and keychain, as another process would see it.
     pub fn reopen(&self) -> Accounts {
         Accounts::open(self.config.clone()).expect("reopen")

@@ -11,34 +11,11 @@ use stratos_core::oauth::client::Redirect;
 use stratos_core::session::{StoredSecrets, load_secrets};
 use stratos_core::state::AuthKind;
 use stratos_core::{AccountsError, Explain};
-use stratos_testkit::{TestAccount, xrpc_post};
+use stratos_testkit::xrpc_post;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::World;
-
-/// Starts a loopback sign-in for `start_as`, lets the robot sign in as `robot_as` with `action`,
-/// and returns the callback URL the browser delivered.
-async fn browser_callback(
-    w: &World,
-    start_as: &str,
-    robot_as: &TestAccount,
-    action: &str,
-) -> String {
-    let listener = LoopbackListener::bind().await.unwrap();
-    let port = listener.port();
-    let started = w
-        .accounts
-        .oauth_start(start_as, Redirect::Loopback { port })
-        .await
-        .expect("sign-in starts");
-    let (callback, (ok, _, err)) = tokio::join!(
-        listener.wait(Duration::from_secs(90)),
-        w.net.browse(&started.authorize_url, robot_as, action)
-    );
-    assert!(ok, "the browser robot failed: {err}");
-    callback.expect("the browser came back")
-}
 
 fn code_of(e: AccountsError) -> &'static str {
     e.explain().code
@@ -50,7 +27,7 @@ fn code_of(e: AccountsError) -> &'static str {
 async fn browser_sign_in_works_survives_restart_and_revokes() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
-    let callback = browser_callback(&w, &acct.handle, &acct, "approve").await;
+    let callback = w.browser_callback(&acct.handle, &acct, "approve").await;
     let record = w
         .accounts
         .oauth_finish(&callback)
@@ -127,7 +104,7 @@ async fn browser_sign_in_works_survives_restart_and_revokes() {
 async fn fifty_concurrent_calls_share_one_oauth_refresh() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds2()).await;
-    let callback = browser_callback(&w, &acct.did, &acct, "approve").await;
+    let callback = w.browser_callback(&acct.did, &acct, "approve").await;
     w.accounts
         .oauth_finish(&callback)
         .await
@@ -180,7 +157,7 @@ async fn tampered_or_cancelled_callbacks_are_refused() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
 
-    let real = browser_callback(&w, &acct.handle, &acct, "approve").await;
+    let real = w.browser_callback(&acct.handle, &acct, "approve").await;
     let forged = real.replace("state=", "state=x");
     assert_eq!(
         code_of(w.accounts.oauth_finish(&forged).await.unwrap_err()),
@@ -245,7 +222,7 @@ async fn denied_and_wrong_account_sign_ins_fail() {
     let a = w.net.create_account(w.net.pds1()).await;
     let b = w.net.create_account(w.net.pds1()).await;
 
-    let denied = browser_callback(&w, &a.handle, &a, "deny").await;
+    let denied = w.browser_callback(&a.handle, &a, "deny").await;
     let err = w.accounts.oauth_finish(&denied).await.unwrap_err();
     assert_eq!(code_of(err), "oauth_cancelled");
 
@@ -377,7 +354,7 @@ async fn browser_sessions_on_two_pdses_at_once() {
     let a = w.net.create_account(w.net.pds1()).await;
     let b = w.net.create_account(w.net.pds2()).await;
     for acct in [&a, &b] {
-        let callback = browser_callback(&w, &acct.handle, acct, "approve").await;
+        let callback = w.browser_callback(&acct.handle, acct, "approve").await;
         w.accounts
             .oauth_finish(&callback)
             .await
