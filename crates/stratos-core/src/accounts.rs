@@ -189,7 +189,10 @@ impl Accounts {
 
     /// Like [`Accounts::open`] with an explicit secret store.
     pub fn with_store(config: Config, secrets: Arc<dyn SecretStore>) -> Self {
-        let xrpc = Xrpc::new(crate::http::client(&config));
+        let xrpc = Xrpc::new(
+            crate::http::client(&config),
+            crate::http::transfer_client(&config),
+        );
         let resolver = Resolver::new(&config, xrpc.clone());
         let state = StateFile::new(&config.data_dir);
         let net = Arc::new(Net::new(xrpc.http().clone(), resolver.clone()));

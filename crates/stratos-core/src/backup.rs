@@ -288,7 +288,7 @@ async fn download(
         detail: e.to_string(),
     };
     let mut response = tokio::select! {
-        r = xrpc.http().get(url).send() => r.map_err(transport)?,
+        r = xrpc.transfer().get(url).send() => r.map_err(transport)?,
         () = cancel.cancelled() => return Err(BackupError::Cancelled),
     };
     let status = response.status().as_u16();

@@ -4,10 +4,7 @@
 //! names the content, so the same bytes have the same CID everywhere).
 
 use jacquard_api::com_atproto::repo::list_missing_blobs::ListMissingBlobs;
-use jacquard_api::com_atproto::repo::upload_blob::{UploadBlob, UploadBlobResponse};
-use jacquard_common::deps::bytes::Bytes;
 use jacquard_common::deps::smol_str::SmolStr;
-use jacquard_common::xrpc::{EncodeError, XrpcMethod, XrpcRequest};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -16,7 +13,7 @@ use crate::accounts::{Accounts, AccountsError};
 use crate::identifier::{ParseError, parse_service_url};
 use crate::problem::{Explain, Problem};
 use crate::session::{AccountSession, SessionError};
-use crate::xrpc::service_name;
+use crate::xrpc::{Xrpc, XrpcError, decode_error, service_name};
 
 /// Why listing or repairing blobs failed.
 #[derive(Debug, thiserror::Error)]
@@ -125,8 +122,9 @@ pub async fn list_missing(
 
 /// Copies every missing blob from `source_pds` (public `sync.getBlob` of `source_did`, by
 /// default the account itself) to the account's PDS, keeping the Content-Type the source serves.
-/// A blob that fails is reported and the others continue. Each blob is held in memory while uploading (the PDS caps blob size, 5 MiB
-/// by default), because an OAuth upload may have to be resent for a new DPoP nonce.
+/// A blob that fails is reported and the others continue. Each blob streams from the source
+/// into the upload, never whole in memory; when the PDS asks for a resend (new DPoP nonce,
+/// refreshed token) it is fetched again.
 pub async fn repair(
     accounts: &Accounts,
     id: Option<&str>,
@@ -150,29 +148,22 @@ pub async fn repair(
         if cancel.is_cancelled() {
             return Err(BlobsError::Cancelled);
         }
-        let result = async {
-            let (bytes, mime) = tokio::select! {
-                b = fetch(accounts, &source, &source_did, &cid) => b?,
-                () = cancel.cancelled() => return Ok(false),
-            };
-            let got = upload(&session, bytes, mime.as_deref())
-                .await
-                .map_err(|e| e.to_string())?;
-            if got != cid {
-                return Err(format!("the source sent different content (CID {got})"));
-            }
-            Ok(true)
-        }
-        .await;
+        let copy = copy_blob(accounts.xrpc(), &session, &source, &source_did, &cid);
+        let result = tokio::select! {
+            r = copy => r,
+            () = cancel.cancelled() => return Err(BlobsError::Cancelled),
+        };
         match result {
-            Ok(true) => {
+            Ok(()) => {
                 log::info!("repaired blob {cid} of {}", record.did);
                 repaired.push(cid);
             }
-            Ok(false) => return Err(BlobsError::Cancelled),
             Err(reason) => {
                 log::warn!("could not repair blob {cid} of {}: {reason}", record.did);
-                failed.push(RepairFailure { cid, reason });
+                failed.push(RepairFailure {
+                    cid,
+                    reason: reason.to_string(),
+                });
             }
         }
         progress(RepairProgress {
@@ -190,27 +181,91 @@ pub async fn repair(
     })
 }
 
-/// Fetches one blob and its Content-Type from the source, unauthenticated.
-async fn fetch(
-    accounts: &Accounts,
+/// Streams blob `cid` of `did` from `source` (`sync.getBlob`) into `repo.uploadBlob` on the
+/// session's PDS, declaring the Content-Type the source serves (the PDS keeps the declared type
+/// when it cannot recognise the content), and checks the PDS computed the same CID.
+pub async fn copy_blob(
+    xrpc: &Xrpc,
+    session: &AccountSession,
     source: &Url,
     did: &str,
     cid: &str,
-) -> Result<(Bytes, Option<String>), String> {
+) -> Result<(), SessionError> {
+    // The type is known only once the source answers; the first answer's type is used for
+    // every resend, since a CID names the same bytes.
+    let mime = std::sync::Mutex::new(None::<String>);
+    let open = || async {
+        let (body, served) = download(xrpc, source, did, cid).await?;
+        mime.lock()
+            .expect("mime lock")
+            .get_or_insert_with(|| served.unwrap_or_else(|| "*/*".to_owned()));
+        Ok(body)
+    };
+    // The Content-Type header is sent before the body is opened, so the first open happens here.
+    let first = open().await?;
+    let content_type = mime.lock().expect("mime lock").clone().unwrap_or_default();
+    let first = std::sync::Mutex::new(Some(first));
+    let out = session
+        .procedure_stream("com.atproto.repo.uploadBlob", &content_type, || async {
+            let first = first.lock().expect("body lock").take();
+            match first {
+                Some(body) => Ok(body),
+                None => open().await,
+            }
+        })
+        .await?;
+    let got = out
+        .pointer("/blob/ref/$link")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    if got != cid {
+        return Err(SessionError::Xrpc(XrpcError::BadResponse {
+            service: service_name(session.pds()),
+            nsid: "com.atproto.repo.uploadBlob".to_owned(),
+            status: 200,
+            detail: format!(
+                "the upload of {cid} was stored as {got:?}: the source sent different content"
+            ),
+        }));
+    }
+    Ok(())
+}
+
+/// Opens blob `cid` of `did` on `source` as a stream, with its Content-Type (unauthenticated,
+/// as `sync.getBlob` is public while the account is active).
+async fn download(
+    xrpc: &Xrpc,
+    source: &Url,
+    did: &str,
+    cid: &str,
+) -> Result<(reqwest::Body, Option<String>), XrpcError> {
     let nsid = "com.atproto.sync.getBlob";
     let mut url = source
         .join(&format!("xrpc/{nsid}"))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| XrpcError::Encode {
+            nsid: nsid.to_owned(),
+            detail: e.to_string(),
+        })?;
     url.query_pairs_mut()
         .extend_pairs([("did", did), ("cid", cid)]);
-    let response = accounts
-        .xrpc()
-        .http()
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| format!("could not reach {}: {e}", service_name(source)))?;
-    let status = response.status();
+    let response = xrpc.transfer().get(url).send().await.map_err(|e| {
+        if e.is_timeout() {
+            XrpcError::Timeout {
+                service: service_name(source),
+                nsid: nsid.to_owned(),
+            }
+        } else {
+            XrpcError::Unreachable {
+                service: service_name(source),
+                detail: e.to_string(),
+            }
+        }
+    })?;
+    let status = response.status().as_u16();
+    if !(200..300).contains(&status) {
+        let body = response.bytes().await.unwrap_or_default();
+        return Err(decode_error(source, nsid, status, &body));
+    }
     let mime = response
         .headers()
         .get(http::header::CONTENT_TYPE)
@@ -221,103 +276,7 @@ async fn fetch(
                 .unwrap_or("")
                 .trim()
                 .to_ascii_lowercase()
-        });
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("download from {} failed: {e}", service_name(source)))?;
-    if !status.is_success() {
-        return Err(format!(
-            "{} does not have it (HTTP {}: {})",
-            service_name(source),
-            status.as_u16(),
-            String::from_utf8_lossy(&body[..body.len().min(120)])
-        ));
-    }
-    Ok((body, mime))
-}
-
-/// Uploads a blob declaring `mime` as its Content-Type, and returns the CID the PDS computed.
-///
-/// The PDS records the declared type when it cannot recognise the content itself, and jacquard's
-/// typed `UploadBlob` always declares `*/*`, so a repaired text or binary blob would lose its type.
-/// An XRPC request's encoding is a constant of its type, so common types each get a request
-/// type ([`Upload`]); any other type goes as `*/*` and the PDS sniffs it.
-async fn upload(
-    session: &AccountSession,
-    body: Bytes,
-    mime: Option<&str>,
-) -> Result<String, SessionError> {
-    macro_rules! by_mime {
-        ($($marker:ident = $mime:literal),* $(,)?) => {{
-            $(
-                struct $marker;
-                impl Mime for $marker {
-                    const TYPE: &'static str = $mime;
-                }
-            )*
-            match mime {
-                $(Some($mime) => session.call(&Upload::<$marker>::new(body)).await?,)*
-                _ => session.call(&UploadBlob { body }).await?,
-            }
-        }};
-    }
-    let out = by_mime!(
-        Jpeg = "image/jpeg",
-        Png = "image/png",
-        Gif = "image/gif",
-        Webp = "image/webp",
-        Avif = "image/avif",
-        Heic = "image/heic",
-        Svg = "image/svg+xml",
-        Mp4 = "video/mp4",
-        Quicktime = "video/quicktime",
-        Webm = "video/webm",
-        Mpeg = "audio/mpeg",
-        Ogg = "audio/ogg",
-        Text = "text/plain",
-        Html = "text/html",
-        Json = "application/json",
-        Pdf = "application/pdf",
-        Binary = "application/octet-stream",
-    );
-    Ok(out.blob.blob().cid().as_str().to_owned())
-}
-
-/// A Content-Type known at compile time, for [`Upload`].
-trait Mime {
-    const TYPE: &'static str;
-}
-
-/// `com.atproto.repo.uploadBlob` with the body declared as `M::TYPE`.
-struct Upload<M> {
-    body: Bytes,
-    mime: std::marker::PhantomData<M>,
-}
-
-impl<M> Upload<M> {
-    fn new(body: Bytes) -> Self {
-        Self {
-            body,
-            mime: std::marker::PhantomData,
-        }
-    }
-}
-
-// The transport requires `Serialize`; the body itself is written by `encode_body`.
-impl<M> Serialize for Upload<M> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_unit()
-    }
-}
-
-impl<M: Mime> XrpcRequest for Upload<M> {
-    const NSID: &'static str = "com.atproto.repo.uploadBlob";
-    const METHOD: XrpcMethod = XrpcMethod::Procedure(M::TYPE);
-    type Response = UploadBlobResponse;
-
-    fn encode_body(&self, buffer: &mut Vec<u8>) -> Result<(), EncodeError> {
-        buffer.extend_from_slice(&self.body);
-        Ok(())
-    }
+        })
+        .filter(|v| !v.is_empty());
+    Ok((reqwest::Body::wrap_stream(response.bytes_stream()), mime))
 }

@@ -87,6 +87,11 @@ impl XrpcError {
         )
     }
 
+    /// True when a DPoP resource server asks for the request again with its new nonce.
+    pub fn wants_dpop_nonce(&self) -> bool {
+        self.error_name() == Some("use_dpop_nonce")
+    }
+
     /// True when the service itself could not be reached or did not answer.
     pub fn is_unreachable(&self) -> bool {
         matches!(
@@ -109,17 +114,100 @@ pub fn service_name(base: &Url) -> String {
 #[derive(Debug, Clone)]
 pub struct Xrpc {
     http: reqwest::Client,
+    transfer: reqwest::Client,
+}
+
+/// How a streamed request says who is calling.
+pub enum Auth<'a> {
+    /// A password session's access token, or a service-auth token.
+    Bearer(&'a str),
+    /// A DPoP-bound OAuth access token.
+    Dpop(&'a DpopAuth<'a>),
 }
 
 impl Xrpc {
-    /// Wraps the shared HTTP client (see [`crate::http::client`]).
-    pub fn new(http: reqwest::Client) -> Self {
-        Self { http }
+    /// Wraps the shared HTTP clients (see [`crate::http::client`] and
+    /// [`crate::http::transfer_client`]).
+    pub fn new(http: reqwest::Client, transfer: reqwest::Client) -> Self {
+        Self { http, transfer }
     }
 
     /// The underlying HTTP client, for non-XRPC requests such as well-known lookups.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The client for downloads whose length depends on the data (repos, blobs): it fails on a
+    /// stalled connection rather than after a fixed total time.
+    pub fn transfer(&self) -> &reqwest::Client {
+        &self.transfer
+    }
+
+    /// Calls procedure `nsid` on `base` with a streamed body declared as `content_type`, and
+    /// returns its JSON output.
+    ///
+    /// Nothing is retried here: a stream can be sent only once, so when the server asks for a
+    /// new DPoP nonce or a fresh token the caller opens the body again (see
+    /// [`crate::session::AccountSession::procedure_stream`]). The DPoP nonce of every answer is
+    /// remembered, and a nonce request comes back as an error for which
+    /// [`XrpcError::wants_dpop_nonce`] is true.
+    pub async fn send_stream(
+        &self,
+        base: &Url,
+        nsid: &str,
+        content_type: &str,
+        body: reqwest::Body,
+        auth: Auth<'_>,
+    ) -> Result<serde_json::Value, XrpcError> {
+        let encode = |detail: String| XrpcError::Encode {
+            nsid: nsid.to_owned(),
+            detail,
+        };
+        let url = base
+            .join(&format!("xrpc/{nsid}"))
+            .map_err(|e| encode(e.to_string()))?;
+        let mut request = self
+            .transfer
+            .post(url)
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .build()
+            .map_err(|e| encode(e.to_string()))?;
+        match auth {
+            Auth::Bearer(token) => {
+                let value = http::HeaderValue::from_str(&format!("Bearer {token}"))
+                    .map_err(|e| encode(e.to_string()))?;
+                request
+                    .headers_mut()
+                    .insert(http::header::AUTHORIZATION, value);
+            }
+            Auth::Dpop(dpop) => dpop.authorize(&mut request, nsid)?,
+        }
+        log::debug!("xrpc {nsid} {} (streamed)", service_name(base));
+        let (status, headers, body) = self
+            .execute_with(&self.transfer, base, nsid, request)
+            .await?;
+        if let Auth::Dpop(dpop) = auth {
+            dpop.remember_nonce(&headers);
+            if wants_nonce(base, nsid, status, &headers, &body) {
+                return Err(XrpcError::Server {
+                    service: service_name(base),
+                    nsid: nsid.to_owned(),
+                    status,
+                    error: "use_dpop_nonce".to_owned(),
+                    message: None,
+                });
+            }
+        }
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&body).map_err(|e| XrpcError::BadResponse {
+                service: service_name(base),
+                nsid: nsid.to_owned(),
+                status,
+                detail: not_json_or(&body, e),
+            });
+        }
+        Err(decode_error(base, nsid, status, &body))
     }
 
     /// Calls `req` on the service at `base`, with `bearer` as the Authorization token if given.
@@ -163,50 +251,13 @@ impl Xrpc {
         Output<R>: DeserializeOwned,
     {
         let nsid = R::NSID;
-        let encode = |detail: String| XrpcError::Encode {
-            nsid: nsid.to_owned(),
-            detail,
-        };
-        let ath = base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            sha2::Sha256::digest(dpop.token.as_bytes()),
-        );
         for attempt in 0..2 {
             let mut request = build(base, req)?;
-            let mut htu = request.url().clone();
-            htu.set_query(None);
-            let nonce = dpop.nonce.lock().expect("nonce lock").clone();
-            let proof = jacquard_oauth::dpop::build_dpop_proof(
-                dpop.key,
-                request.method().as_str(),
-                htu.as_str(),
-                nonce.as_deref(),
-                Some(&ath),
-            )
-            .map_err(|e| encode(format!("DPoP proof: {e}")))?;
-            let headers = request.headers_mut();
-            headers.insert(
-                http::header::AUTHORIZATION,
-                http::HeaderValue::from_str(&format!("DPoP {}", dpop.token))
-                    .map_err(|e| encode(e.to_string()))?,
-            );
-            headers.insert(
-                "DPoP",
-                http::HeaderValue::from_str(&proof).map_err(|e| encode(e.to_string()))?,
-            );
+            dpop.authorize(&mut request, nsid)?;
             log::debug!("xrpc {} {} (DPoP)", nsid, service_name(base));
             let (status, headers, body) = self.execute(base, nsid, request).await?;
-            if let Some(n) = headers.get("DPoP-Nonce").and_then(|v| v.to_str().ok()) {
-                *dpop.nonce.lock().expect("nonce lock") = Some(n.to_owned());
-            }
-            let wants_nonce = status == 401
-                && (headers
-                    .get(http::header::WWW_AUTHENTICATE)
-                    .and_then(|v| v.to_str().ok())
-                    .is_some_and(|v| v.contains("use_dpop_nonce"))
-                    || decode_error(base, nsid, status, &body).error_name()
-                        == Some("use_dpop_nonce"));
-            if wants_nonce && attempt == 0 {
+            dpop.remember_nonce(&headers);
+            if attempt == 0 && wants_nonce(base, nsid, status, &headers, &body) {
                 continue;
             }
             return decode::<R>(base, status, &body);
@@ -251,6 +302,16 @@ impl Xrpc {
         nsid: &str,
         request: reqwest::Request,
     ) -> Result<(u16, http::HeaderMap, Vec<u8>), XrpcError> {
+        self.execute_with(&self.http, base, nsid, request).await
+    }
+
+    async fn execute_with(
+        &self,
+        client: &reqwest::Client,
+        base: &Url,
+        nsid: &str,
+        request: reqwest::Request,
+    ) -> Result<(u16, http::HeaderMap, Vec<u8>), XrpcError> {
         let transport = |e: reqwest::Error| {
             if e.is_timeout() {
                 XrpcError::Timeout {
@@ -264,7 +325,7 @@ impl Xrpc {
                 }
             }
         };
-        let response = self.http.execute(request).await.map_err(transport)?;
+        let response = client.execute(request).await.map_err(transport)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(transport)?;
@@ -280,6 +341,66 @@ pub struct DpopAuth<'a> {
     pub key: &'a jose_jwk::Key,
     /// The resource server's last `DPoP-Nonce`, updated from every answer.
     pub nonce: &'a std::sync::Mutex<Option<String>>,
+}
+
+impl DpopAuth<'_> {
+    /// Adds the `Authorization: DPoP` header and a fresh proof for this request, bound to the
+    /// token (`ath`) and carrying the server's latest nonce.
+    fn authorize(&self, request: &mut reqwest::Request, nsid: &str) -> Result<(), XrpcError> {
+        let encode = |detail: String| XrpcError::Encode {
+            nsid: nsid.to_owned(),
+            detail,
+        };
+        let ath = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            sha2::Sha256::digest(self.token.as_bytes()),
+        );
+        let mut htu = request.url().clone();
+        htu.set_query(None);
+        let nonce = self.nonce.lock().expect("nonce lock").clone();
+        let proof = jacquard_oauth::dpop::build_dpop_proof(
+            self.key,
+            request.method().as_str(),
+            htu.as_str(),
+            nonce.as_deref(),
+            Some(&ath),
+        )
+        .map_err(|e| encode(format!("DPoP proof: {e}")))?;
+        let headers = request.headers_mut();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_str(&format!("DPoP {}", self.token))
+                .map_err(|e| encode(e.to_string()))?,
+        );
+        headers.insert(
+            "DPoP",
+            http::HeaderValue::from_str(&proof).map_err(|e| encode(e.to_string()))?,
+        );
+        Ok(())
+    }
+
+    /// Keeps the nonce the server sent with an answer, for the next proof.
+    fn remember_nonce(&self, headers: &http::HeaderMap) {
+        if let Some(n) = headers.get("DPoP-Nonce").and_then(|v| v.to_str().ok()) {
+            *self.nonce.lock().expect("nonce lock") = Some(n.to_owned());
+        }
+    }
+}
+
+/// Whether an answer asks for the request again with the nonce it carries.
+fn wants_nonce(
+    base: &Url,
+    nsid: &str,
+    status: u16,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> bool {
+    status == 401
+        && (headers
+            .get(http::header::WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("use_dpop_nonce"))
+            || decode_error(base, nsid, status, body).wants_dpop_nonce())
 }
 
 /// Encodes `req` as an HTTP request to `base` (no authorization yet).

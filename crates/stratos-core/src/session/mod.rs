@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::keychain::{KeychainError, SecretStore};
-use crate::xrpc::{Output, Xrpc, XrpcError};
+use crate::xrpc::{Auth, Output, Xrpc, XrpcError};
 use jacquard_common::xrpc::XrpcRequest;
 
 pub use password::{PasswordLogin, PasswordSecrets};
@@ -244,6 +244,60 @@ impl AccountSession {
             Credentials::Password(auth) => auth.call(&self.xrpc, &self.pds, req).await,
             Credentials::Oauth(auth) => auth.call(&self.xrpc, &self.pds, req).await,
         }
+    }
+
+    /// Calls procedure `nsid` with a body streamed from `open` (a download from another server,
+    /// a file), so nothing the size of a repo or a video is held in memory.
+    ///
+    /// A stream cannot be sent twice, so when the server wants a fresh token or a new DPoP nonce
+    /// the body is opened again and sent once more (at most three sends in all).
+    pub async fn procedure_stream<F, Fut>(
+        &self,
+        nsid: &str,
+        content_type: &str,
+        open: F,
+    ) -> Result<serde_json::Value, SessionError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<reqwest::Body, XrpcError>>,
+    {
+        let mut last: Option<String> = None;
+        for _ in 0..3 {
+            let body = open().await?;
+            let sent = match &self.credentials {
+                Credentials::Password(auth) => {
+                    let token = match last.take() {
+                        Some(used) => auth.refresh_after(&used, &self.xrpc, &self.pds).await?,
+                        None => auth.fresh_access(&self.xrpc, &self.pds).await?,
+                    };
+                    let sent = self
+                        .xrpc
+                        .send_stream(&self.pds, nsid, content_type, body, Auth::Bearer(&token))
+                        .await;
+                    (sent, token)
+                }
+                Credentials::Oauth(auth) => {
+                    let (token, key) = match last.take() {
+                        Some(used) => auth.refresh_after(&used).await?,
+                        None => auth.fresh_access().await?,
+                    };
+                    let dpop = auth.dpop(&token, &key);
+                    let sent = self
+                        .xrpc
+                        .send_stream(&self.pds, nsid, content_type, body, Auth::Dpop(&dpop))
+                        .await;
+                    (sent, token)
+                }
+            };
+            match sent {
+                (Err(e), token) if e.is_expired_token() => last = Some(token),
+                (Err(e), _) if e.wants_dpop_nonce() => {}
+                (other, _) => return Ok(other?),
+            }
+        }
+        Err(SessionError::Expired {
+            did: self.did.clone(),
+        })
     }
 
     /// Ends the session on the server. Local secrets are removed by the caller afterwards.

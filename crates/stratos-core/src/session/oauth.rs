@@ -101,6 +101,15 @@ impl OAuthAuth {
         }
     }
 
+    /// The DPoP authorization for `token`, sharing this session's resource-server nonce.
+    pub(super) fn dpop<'a>(&'a self, token: &'a str, key: &'a jose_jwk::Key) -> DpopAuth<'a> {
+        DpopAuth {
+            token,
+            key,
+            nonce: &self.host_nonce,
+        }
+    }
+
     /// Revokes the refresh token (which ends the whole session) with a DPoP proof.
     pub(crate) async fn revoke(&self) -> Result<(), SessionError> {
         let state = self.state.lock().await;
@@ -160,7 +169,7 @@ impl OAuthAuth {
         })
     }
 
-    async fn fresh_access(&self) -> Result<(String, jose_jwk::Key), SessionError> {
+    pub(super) async fn fresh_access(&self) -> Result<(String, jose_jwk::Key), SessionError> {
         let mut state = self.state.lock().await;
         if state.dead {
             return Err(SessionError::Expired {
@@ -173,7 +182,10 @@ impl OAuthAuth {
         Ok(current(&state))
     }
 
-    async fn refresh_after(&self, used: &str) -> Result<(String, jose_jwk::Key), SessionError> {
+    pub(super) async fn refresh_after(
+        &self,
+        used: &str,
+    ) -> Result<(String, jose_jwk::Key), SessionError> {
         let mut state = self.state.lock().await;
         if state.dead {
             return Err(SessionError::Expired {

@@ -152,7 +152,11 @@ impl PasswordAuth {
     }
 
     /// The current access token, refreshed first when it is about to expire.
-    async fn fresh_access(&self, xrpc: &Xrpc, pds: &Url) -> Result<String, SessionError> {
+    pub(super) async fn fresh_access(
+        &self,
+        xrpc: &Xrpc,
+        pds: &Url,
+    ) -> Result<String, SessionError> {
         let mut tokens = self.tokens.lock().await;
         if tokens.dead {
             return Err(SessionError::Expired {
@@ -166,7 +170,7 @@ impl PasswordAuth {
     }
 
     /// Refreshes unless another caller already replaced the token `used`.
-    async fn refresh_after(
+    pub(super) async fn refresh_after(
         &self,
         used: &str,
         xrpc: &Xrpc,

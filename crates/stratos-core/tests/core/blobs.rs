@@ -144,3 +144,41 @@ async fn list_and_repair_missing_blobs_from_another_server() {
         "the repaired blob keeps its type"
     );
 }
+
+/// An account signed in with OAuth repairs a blob larger than a megabyte: the upload is streamed
+/// from the source with a DPoP proof and arrives intact, with its type.
+#[tokio::test]
+async fn oauth_account_repairs_a_large_blob_streamed() {
+    let w = World::start();
+    let acct = w.net.create_account(w.net.pds1()).await;
+    let bytes: Vec<u8> = (0..1_500_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let cid = make_missing_blob(&acct, &bytes).await;
+    let other = w.net.create_account(w.net.pds2()).await;
+    let copy = upload_blob(&other, &bytes, "application/octet-stream").await;
+    assert_eq!(cid_of(&copy), cid);
+    create_record(&other, "com.example.gallery", json!({"files": [copy]})).await;
+
+    w.browser_sign_in(&acct).await;
+    // A fresh process: the DPoP nonce comes from the keychain, possibly stale.
+    let accounts = w.reopen();
+    let summary = blobs::repair(
+        &accounts,
+        Some(&acct.did),
+        &other.pds_url,
+        Some(&other.did),
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("repair");
+    assert!(summary.failed.is_empty(), "{summary:?}");
+    assert_eq!(summary.repaired, vec![cid.clone()]);
+    assert_eq!(summary.still_missing, 0);
+    let (status, mime, body) = get_blob(&acct.pds_url, &acct.did, &cid).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.len(), bytes.len());
+    assert!(body == bytes, "the repaired blob has the same bytes");
+    assert_eq!(mime.as_deref(), Some("application/octet-stream"));
+}
