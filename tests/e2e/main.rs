@@ -517,15 +517,27 @@ async fn manage_app_passwords_handle_and_activation() {
 }
 
 /// Devices & apps from the window: sign in to the PDS's account-manager API, see this device and
-/// another one, sign the other out (its cookies stop working), and revoke the browser sign-in's
-/// app access (the account then needs signing in again).
+/// another one, sign the other out (its cookies stop working), see the browser sign-in's app with
+/// its published logo, and revoke its access (the account then needs signing in again).
 #[tokio::test(flavor = "multi_thread")]
 async fn devices_and_apps() {
     use stratos_core::devices;
 
     let net = Network::shared();
     let a = net.create_account(net.pds1()).await;
-    let app = App::launch_with("devices_and_apps", &browser_env(&a)).await;
+    // A hosted client that publishes a logo, as a released Stratos does.
+    let client_id = "https://devices.mytestapp.com/client-metadata.json";
+    let mut doc =
+        stratos_core::oauth::client::hosted_document(&url::Url::parse(client_id).unwrap()).unwrap();
+    doc["logo_uri"] = net.image_url("png", 0).into();
+    net.register_client_metadata(client_id, &doc).await;
+    let mut env = browser_env(&a);
+    env.push(("STRATOS_OAUTH_CLIENT_ID".into(), client_id.into()));
+    env.push((
+        "STRATOS_TEST_DEEP_LINK_HANDLER".into(),
+        env!("CARGO_BIN_EXE_stratos-app").into(),
+    ));
+    let app = App::launch_with("devices_and_apps", &env).await;
     app.click("[data-testid=add-first-account]").await;
     app.fill(
         "[data-testid=oauth-form] input[name=oauthAccount]",
@@ -608,7 +620,7 @@ async fn devices_and_apps() {
         "[data-testid=device-row][data-device-id='{other_id}']"
     ))
     .await;
-    app.el("[data-testid=apps-list] [data-testid=app-row]")
+    app.el("[data-testid=apps-list] [data-testid=app-row] img[data-testid=app-logo][src^='data:image/png;base64,']")
         .await;
     app.shot("devices-and-apps").await;
 

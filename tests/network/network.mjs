@@ -49,6 +49,7 @@ import http from 'node:http'
 import module from 'node:module'
 import net from 'node:net'
 import os from 'node:os'
+import zlib from 'node:zlib'
 import path from 'node:path'
 
 const VERBOSE = process.env.STRATOS_TESTNET_VERBOSE === '1'
@@ -63,6 +64,38 @@ if (VERBOSE) {
 const HOST = '127.0.0.1'
 const MAIL_CODE = /[A-Z2-7]{5}-[A-Z2-7]{5}/
 const MAX_WAIT_MS = 30_000
+// A 32x32 logo (a blue-violet gradient with a light ring), made once as a real PNG.
+const LOGO_PNG = (() => {
+  const size = 32
+  const rows = []
+  for (let y = 0; y < size; y++) {
+    const row = Buffer.alloc(1 + size * 4)
+    for (let x = 0; x < size; x++) {
+      const d = Math.hypot(x - 15.5, y - 15.5)
+      const ring = d > 9 && d < 12
+      row.set(ring ? [240, 244, 255, 255] : [70 + x * 3, 90 + y * 2, 230, 255], 1 + x * 4)
+    }
+    rows.push(row)
+  }
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(4)
+    head.writeUInt32BE(data.length)
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(zlib.crc32(body))
+    return Buffer.concat([head, body, crc])
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(size, 0)
+  ihdr.writeUInt32BE(size, 4)
+  ihdr.set([8, 6, 0, 0, 0], 8)
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
+})()
 const MAX_IMPORT_SIZE = 100 * 1024 * 1024
 const SIGN_IN_SUBJECT = 'Sign-in Code Requested'
 const SIGN_IN_CODE_TTL_MS = 15 * 60 * 1000
@@ -529,6 +562,20 @@ function controlHandler({ createDidWithoutPds, createDidWithKey }) {
       }
       clientMetadata.set(url.href, body.document)
       return sendJson(res, 200, { url: url.href })
+    }
+
+    if (route === 'GET /image') {
+      // An app logo as a client's metadata would publish: `kind` png (a real 32x32 PNG, padded to
+      // `bytes` with zeros after its end, which decoders ignore) or html (not an image).
+      const bytes = Math.min(Number.parseInt(q.get('bytes') ?? '0', 10) || 0, 4 * 1024 * 1024)
+      if (q.get('kind') === 'html') {
+        const page = Buffer.from('<!doctype html><title>not an image</title>')
+        res.writeHead(200, { 'content-type': 'text/html', 'content-length': page.length })
+        return res.end(page)
+      }
+      const png = Buffer.concat([LOGO_PNG, Buffer.alloc(Math.max(0, bytes - LOGO_PNG.length))])
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length })
+      return res.end(png)
     }
 
     if (route === 'POST /did-without-pds') return sendJson(res, 200, { did: await createDidWithoutPds() })

@@ -5,7 +5,8 @@
 // first visit may need the account password once (`devices_sign_in_needed`); servers without that
 // API answer `devices_unsupported` and the person is sent to the account page in their browser.
 // Everything in the lists (user agents, app names, URLs) comes from the server or from apps:
-// text only, and no remote images (app logos are replaced by an initial-letter avatar).
+// text only, and no remote images: an app's logo arrives as a data: URL fetched (size-capped) by
+// the Rust side, else the app gets an initial-letter avatar.
 import * as api from '../api.js';
 import {
   h, icon, avatar, tonePill, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, hostOf, slowNote,
@@ -229,7 +230,9 @@ export function mount(panel, ctx, acct) {
     ].filter(Boolean);
     const li = h('li', { class: 'ap-row dv-row dv-app', 'data-testid': 'app-row', 'data-token-id': app.tokenId },
       h('div', { class: 'ap-main' },
-        avatar(app.clientId || name, name),
+        app.logo
+          ? h('img', { class: 'avatar app-logo', src: app.logo, alt: '', 'data-testid': 'app-logo', width: 32, height: 32 })
+          : avatar(app.clientId || name, name),
         h('div', { class: 'ap-text' },
           h('span', { class: 'ap-name' },
             h('span', { class: 'selectable dv-name', 'data-testid': 'app-name', title: app.clientUri || app.clientId || null }, name),

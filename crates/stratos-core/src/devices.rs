@@ -55,6 +55,10 @@ pub struct App {
     pub client_uri: Option<String>,
     /// The app's logo, when published.
     pub logo_uri: Option<String>,
+    /// That logo as a `data:` URL the UI can show (see [`crate::logo`]), when it could be
+    /// fetched.
+    #[serde(default)]
+    pub logo: Option<String>,
     /// The granted scopes, space-separated.
     pub scope: Option<String>,
     /// When the grant was made (RFC 3339).
@@ -529,10 +533,22 @@ pub async fn revoke_device(
 
 /// The apps (OAuth clients) that hold a grant to the account.
 pub async fn apps(accounts: &Accounts, did: &str) -> Result<Vec<App>, DevicesError> {
-    with_client(accounts, did, async |c: &mut Client, did: &str| {
+    let mut apps = with_client(accounts, did, async |c: &mut Client, did: &str| {
         c.apps(did).await
     })
-    .await
+    .await?;
+    let http = accounts.xrpc().http();
+    let logos = futures::future::join_all(apps.iter().map(|a| async {
+        match &a.logo_uri {
+            Some(uri) => crate::logo::data_url(http, uri).await,
+            None => None,
+        }
+    }))
+    .await;
+    for (app, logo) in apps.iter_mut().zip(logos) {
+        app.logo = logo;
+    }
+    Ok(apps)
 }
 
 /// Revokes an app's grant: its tokens stop working at once and it must ask again.
@@ -609,6 +625,7 @@ impl Client {
                     client_name: string(&meta["client_name"]),
                     client_uri: string(&meta["client_uri"]),
                     logo_uri: string(&meta["logo_uri"]),
+                    logo: None,
                     scope: string(&a["scope"]),
                     created_at: string(&a["createdAt"]),
                     updated_at: string(&a["updatedAt"]),

@@ -20,6 +20,7 @@ pub mod http;
 pub mod identifier;
 pub mod identity;
 pub mod keychain;
+pub mod logo;
 pub mod oauth;
 pub mod password_reset;
 pub mod problem;

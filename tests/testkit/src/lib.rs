@@ -400,6 +400,13 @@ impl Network {
         let _: Value = json_of(response, "PUT /client-metadata").await;
     }
 
+    /// An address on the network that serves an app logo as a client's metadata would publish it
+    /// (`kind` `png`, padded to `bytes`, or `html`, which is not an image).
+    pub fn image_url(&self, kind: &str, bytes: usize) -> String {
+        self.control_url("/image", &[("kind", kind), ("bytes", &bytes.to_string())])
+            .to_string()
+    }
+
     /// The browser robot (`tests/network/oauth-browser.sh`): what `$BROWSER` points at in OAuth
     /// tests. It signs in on the PDS's own authorize page in headless Chromium.
     pub fn browser_robot() -> PathBuf {

@@ -273,3 +273,41 @@ async fn new_devices_and_apps_are_noticed() {
         "reported once"
     );
 }
+
+/// An app that publishes a logo shows it: Stratos fetches it and hands the UI a `data:` URL
+/// (the app's CSP loads no remote images). Logos that are not images or too large are skipped.
+#[tokio::test]
+async fn app_logo_is_fetched_for_the_apps_list() {
+    let net = stratos_testkit::Network::shared();
+    let client_id = "https://logo.mytestapp.com/client-metadata.json";
+    let mut doc =
+        stratos_core::oauth::client::hosted_document(&url::Url::parse(client_id).unwrap()).unwrap();
+    doc["client_name"] = "Logo Test App".into();
+    doc["logo_uri"] = net.image_url("png", 2000).into();
+    net.register_client_metadata(client_id, &doc).await;
+    let w = World::start_with(&[("STRATOS_OAUTH_CLIENT_ID", client_id)]);
+    let acct = w.net.create_account(w.net.pds1()).await;
+    w.browser_sign_in(&acct).await;
+    devices::sign_in(&w.accounts, &acct.did, &acct.password, None)
+        .await
+        .expect("sign in to the account manager");
+
+    let apps = devices::apps(&w.accounts, &acct.did).await.expect("apps");
+    assert_eq!(apps.len(), 1, "{apps:?}");
+    assert_eq!(apps[0].client_name.as_deref(), Some("Logo Test App"));
+    let logo = apps[0].logo.as_deref().expect("the logo is fetched");
+    let b64 = logo
+        .strip_prefix("data:image/png;base64,")
+        .unwrap_or_else(|| panic!("a PNG data URL: {}", &logo[..40.min(logo.len())]));
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
+    assert_eq!(bytes.len(), 2000);
+    assert_eq!(&bytes[1..4], b"PNG");
+
+    let http = reqwest::Client::new();
+    let logo = stratos_core::logo::data_url;
+    assert!(logo(&http, &net.image_url("html", 0)).await.is_none());
+    let too_big = stratos_core::logo::MAX_BYTES + 1;
+    assert!(logo(&http, &net.image_url("png", too_big)).await.is_none());
+    assert!(logo(&http, "ftp://example.com/logo.png").await.is_none());
+    assert!(logo(&http, "http://127.0.0.1:9/logo.png").await.is_none());
+}

@@ -34,6 +34,12 @@ pub struct World {
 
 impl World {
     pub fn start() -> World {
+        World::start_with(&[])
+    }
+
+    /// A world whose configuration also has `extra` environment variables (a hosted OAuth
+    /// client id, for instance).
+    pub fn start_with(extra: &[(&str, &str)]) -> World {
         let net = Network::shared();
         let dir = tempfile::tempdir().expect("temp dir");
         let service = format!(
@@ -45,6 +51,10 @@ impl World {
         let config = Config::from_lookup(|k| match k {
             "STRATOS_DATA_DIR" => Some(data_dir.clone()),
             "STRATOS_KEYRING_SERVICE" => Some(service.clone()),
+            _ if extra.iter().any(|(n, _)| *n == k) => extra
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned()),
             _ => env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
         })
         .expect("test config is valid");
