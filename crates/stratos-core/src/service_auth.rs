@@ -2,8 +2,9 @@
 //! a new PDS during migration (`createAccount` with an existing DID).
 //!
 //! Online, the account's PDS signs one with the account's key (`com.atproto.server.getServiceAuth`).
-//! Offline, Stratos signs one itself with a private key the person pastes: the account's atproto
-//! signing key, which is what a self-hosted or recovered account has when its PDS is gone. The
+//! Offline, Stratos signs one itself with a private key the person pastes or keeps in the keychain
+//! ([`crate::keys`]): the account's atproto signing key, which is what a self-hosted or recovered
+//! account has when its PDS is gone. The
 //! format follows atproto: ES256K (secp256k1) or ES256 (P-256), low-S signatures, claims `iss`,
 //! `aud`, `exp`, `iat`, `jti` and optionally `lxm`. The private key never leaves this process and
 //! never reaches a log.
@@ -14,11 +15,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jacquard_api::com_atproto::server::get_service_auth::GetServiceAuth;
 use jacquard_common::deps::smol_str::SmolStr;
-use jacquard_common::types::crypto::multikey;
 use jacquard_common::types::string::{Did, Nsid};
 use serde::Serialize;
 
 use crate::accounts::{Accounts, AccountsError};
+use crate::keys::{self, KeyError, PrivateKey};
 use crate::problem::{Explain, Problem};
 use crate::session::SessionError;
 
@@ -107,6 +108,9 @@ pub enum ServiceAuthError {
     /// Signing in or reaching the account failed.
     #[error(transparent)]
     Accounts(#[from] AccountsError),
+    /// The stored key could not be read from the keychain.
+    #[error(transparent)]
+    Key(#[from] KeyError),
 }
 
 impl From<SessionError> for ServiceAuthError {
@@ -145,6 +149,7 @@ impl Explain for ServiceAuthError {
                 ),
             ),
             ServiceAuthError::Accounts(e) => e.explain(),
+            ServiceAuthError::Key(e) => e.explain(),
         }
     }
 }
@@ -191,14 +196,42 @@ pub fn sign_offline(
     iss: &str,
     req: &TokenRequest,
 ) -> Result<ServiceToken, ServiceAuthError> {
+    let key = PrivateKey::from_multibase(private_key).map_err(bad_key)?;
+    sign_with(&key, iss, req)
+}
+
+/// Signs a token locally with a key held in the keychain (see [`crate::keys`]), named by its
+/// `did:key`: the same as [`sign_offline`] without pasting the secret anywhere.
+pub async fn sign_offline_stored(
+    accounts: &Accounts,
+    did_key: &str,
+    iss: &str,
+    req: &TokenRequest,
+) -> Result<ServiceToken, ServiceAuthError> {
+    let key = keys::load(accounts, did_key).await?;
+    sign_with(&key, iss, req)
+}
+
+fn bad_key(e: KeyError) -> ServiceAuthError {
+    match e {
+        KeyError::BadKey(why) => ServiceAuthError::BadKey(why),
+        other => ServiceAuthError::Key(other),
+    }
+}
+
+fn sign_with(
+    key: &PrivateKey,
+    iss: &str,
+    req: &TokenRequest,
+) -> Result<ServiceToken, ServiceAuthError> {
     let iss = parse_did(iss).map_err(|_| ServiceAuthError::BadIssuer(iss.to_owned()))?;
     let aud = parse_did(&req.aud).map_err(|_| ServiceAuthError::BadAudience(req.aud.clone()))?;
     let lxm = parse_lxm(req.lxm.as_deref())?;
-    let key = SigningKey::from_multibase(private_key)?;
     let iat = chrono::Utc::now().timestamp();
     let exp = iat + duration_secs(req.duration)?;
     let mut jti = [0u8; 16];
-    getrandom::fill(&mut jti).map_err(|e| ServiceAuthError::BadKey(e.to_string()))?;
+    getrandom::fill(&mut jti)
+        .map_err(|e| ServiceAuthError::Key(KeyError::Random(e.to_string())))?;
     let jti: String = jti.iter().map(|b| format!("{b:02x}")).collect();
     let header = serde_json::json!({ "typ": "JWT", "alg": key.alg() });
     let mut claims = serde_json::json!({
@@ -265,80 +298,13 @@ fn duration_secs(d: Option<Duration>) -> Result<i64, ServiceAuthError> {
     i64::try_from(secs).map_err(|_| ServiceAuthError::BadDuration)
 }
 
-/// A private atproto signing key of either curve.
-enum SigningKey {
-    K256(k256::ecdsa::SigningKey),
-    P256(p256::ecdsa::SigningKey),
-}
-
-/// Multicodec prefixes (varint) of private keys: secp256k1-priv 0x1301, p256-priv 0x1306.
-const K256_PRIV: [u8; 2] = [0x81, 0x26];
-const P256_PRIV: [u8; 2] = [0x86, 0x26];
-
-impl SigningKey {
-    fn from_multibase(input: &str) -> Result<Self, ServiceAuthError> {
-        let input = input.trim();
-        let (_, bytes) = multibase::decode(input).map_err(|_| {
-            ServiceAuthError::BadKey(if input.starts_with("did:key:") {
-                "this is a public did:key".to_owned()
-            } else {
-                "not multibase".to_owned()
-            })
-        })?;
-        let bad = |what: &str| ServiceAuthError::BadKey(what.to_owned());
-        match (bytes.get(..2), bytes.get(2..)) {
-            (Some(p), Some(raw)) if p == K256_PRIV => k256::ecdsa::SigningKey::from_slice(raw)
-                .map(SigningKey::K256)
-                .map_err(|_| bad("invalid secp256k1 key bytes")),
-            (Some(p), Some(raw)) if p == P256_PRIV => p256::ecdsa::SigningKey::from_slice(raw)
-                .map(SigningKey::P256)
-                .map_err(|_| bad("invalid P-256 key bytes")),
-            _ => Err(bad(
-                "unknown key type (expected secp256k1-priv or p256-priv)",
-            )),
-        }
-    }
-
-    fn alg(&self) -> &'static str {
-        match self {
-            SigningKey::K256(_) => "ES256K",
-            SigningKey::P256(_) => "ES256",
-        }
-    }
-
-    /// SHA-256 ECDSA, as 64 bytes r‖s with s normalised to the low half (atproto requires it).
-    fn sign(&self, message: &[u8]) -> Vec<u8> {
-        use k256::ecdsa::signature::Signer;
-        match self {
-            SigningKey::K256(k) => {
-                let sig: k256::ecdsa::Signature = k.sign(message);
-                sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
-            }
-            SigningKey::P256(k) => {
-                let sig: p256::ecdsa::Signature = k.sign(message);
-                sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
-            }
-        }
-    }
-
-    /// The public key as a `did:key` (compressed point, multicodec-prefixed, base58btc).
-    fn did_key(&self) -> String {
-        let key = match self {
-            SigningKey::K256(k) => {
-                multikey(0xE7, &k.verifying_key().to_encoded_point(true).to_bytes())
-            }
-            SigningKey::P256(k) => {
-                multikey(0x1200, &k.verifying_key().to_encoded_point(true).to_bytes())
-            }
-        };
-        format!("did:key:{key}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use jacquard_common::service_auth::{PublicKey, parse_jwt, verify_signature};
+
+    const K256_PRIV: [u8; 2] = [0x81, 0x26];
+    const P256_PRIV: [u8; 2] = [0x86, 0x26];
 
     fn multibase_key(prefix: [u8; 2], raw: &[u8]) -> String {
         let mut bytes = prefix.to_vec();

@@ -112,6 +112,9 @@ pub struct State {
     /// Device and app ids last seen per account (by DID), to notice new ones.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub known_sessions: std::collections::BTreeMap<String, KnownSessions>,
+    /// Keys held in the keychain (public part only; see [`crate::keys`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<crate::keys::KeyRecord>,
 }
 
 /// The devices and apps an account had at the last check (ids only, no secrets).

@@ -1,0 +1,428 @@
+//! atproto keypairs held in the OS keychain: a recovery (rotation) key for a PLC identity, or a
+//! signing key for offline service auth.
+//!
+//! Keys are secp256k1 (`k256`, what the reference PDS uses) or P-256. The private key is stored
+//! only in the keychain, under `key:<did:key>` in the same service as the sessions; `state.json`
+//! keeps a public index (the `did:key`, the curve, when it was made) so keys can be listed without
+//! unlocking anything. Formats follow the atproto cryptography spec: the public key is a `did:key`
+//! (multicodec `secp256k1-pub` 0xe7 or `p256-pub` 0x1200, compressed point, base58btc), the private
+//! key a multibase string (`secp256k1-priv` 0x1301 or `p256-priv` 0x1306), as goat prints it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use jacquard_common::types::crypto::multikey;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::Accounts;
+use crate::keychain::{KeychainError, SecretStore};
+use crate::problem::{Explain, Problem};
+use crate::state::StateError;
+
+/// The two curves atproto uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+    /// secp256k1 (`ES256K`), the reference PDS's choice.
+    K256,
+    /// NIST P-256 (`ES256`), which hardware keystores support.
+    P256,
+}
+
+impl std::str::FromStr for KeyType {
+    type Err = KeyError;
+    fn from_str(s: &str) -> Result<Self, KeyError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "k256" | "secp256k1" => Ok(KeyType::K256),
+            "p256" | "p-256" => Ok(KeyType::P256),
+            other => Err(KeyError::BadKey(format!(
+                "{other:?} is not a key type (k256 or p256)"
+            ))),
+        }
+    }
+}
+
+/// Multicodec prefixes (varint) of private keys: secp256k1-priv 0x1301, p256-priv 0x1306.
+const K256_PRIV: [u8; 2] = [0x81, 0x26];
+const P256_PRIV: [u8; 2] = [0x86, 0x26];
+
+/// A private atproto key of either curve. `{:?}` never shows the secret.
+#[derive(Clone)]
+pub enum PrivateKey {
+    /// secp256k1.
+    K256(k256::ecdsa::SigningKey),
+    /// P-256.
+    P256(p256::ecdsa::SigningKey),
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PrivateKey({}, <redacted>)", self.did_key())
+    }
+}
+
+impl PrivateKey {
+    /// A new random key from the operating system's random source.
+    pub fn generate(kind: KeyType) -> Result<Self, KeyError> {
+        // Random bytes outside the curve order are rejected by `from_slice`; retrying is the
+        // standard way (and happens with probability ~2^-128).
+        loop {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+            let key = match kind {
+                KeyType::K256 => k256::ecdsa::SigningKey::from_slice(&bytes)
+                    .ok()
+                    .map(PrivateKey::K256),
+                KeyType::P256 => p256::ecdsa::SigningKey::from_slice(&bytes)
+                    .ok()
+                    .map(PrivateKey::P256),
+            };
+            if let Some(key) = key {
+                return Ok(key);
+            }
+        }
+    }
+
+    /// Reads a multibase private key (as goat prints it and [`PrivateKey::to_multibase`] writes).
+    pub fn from_multibase(input: &str) -> Result<Self, KeyError> {
+        let input = input.trim();
+        let bad = |what: &str| KeyError::BadKey(what.to_owned());
+        let (_, bytes) = multibase::decode(input).map_err(|_| {
+            bad(if input.starts_with("did:key:") {
+                "this is a public did:key, not a private key"
+            } else {
+                "not multibase"
+            })
+        })?;
+        match (bytes.get(..2), bytes.get(2..)) {
+            (Some(p), Some(raw)) if p == K256_PRIV => k256::ecdsa::SigningKey::from_slice(raw)
+                .map(PrivateKey::K256)
+                .map_err(|_| bad("invalid secp256k1 key bytes")),
+            (Some(p), Some(raw)) if p == P256_PRIV => p256::ecdsa::SigningKey::from_slice(raw)
+                .map(PrivateKey::P256)
+                .map_err(|_| bad("invalid P-256 key bytes")),
+            _ => Err(bad(
+                "unknown key type (expected secp256k1-priv or p256-priv)",
+            )),
+        }
+    }
+
+    /// The private key as multibase (base58btc): the secret itself, for the keychain or an
+    /// export the person asked for.
+    pub fn to_multibase(&self) -> String {
+        let (prefix, raw) = match self {
+            PrivateKey::K256(k) => (K256_PRIV, k.to_bytes().to_vec()),
+            PrivateKey::P256(k) => (P256_PRIV, k.to_bytes().to_vec()),
+        };
+        let mut bytes = prefix.to_vec();
+        bytes.extend_from_slice(&raw);
+        multibase::encode(multibase::Base::Base58Btc, bytes)
+    }
+
+    /// Which curve.
+    pub fn kind(&self) -> KeyType {
+        match self {
+            PrivateKey::K256(_) => KeyType::K256,
+            PrivateKey::P256(_) => KeyType::P256,
+        }
+    }
+
+    /// The JWT algorithm name (`ES256K` or `ES256`).
+    pub fn alg(&self) -> &'static str {
+        match self {
+            PrivateKey::K256(_) => "ES256K",
+            PrivateKey::P256(_) => "ES256",
+        }
+    }
+
+    /// SHA-256 ECDSA, as 64 bytes r‖s with s normalised to the low half (atproto requires it).
+    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
+        use k256::ecdsa::signature::Signer;
+        match self {
+            PrivateKey::K256(k) => {
+                let sig: k256::ecdsa::Signature = k.sign(message);
+                sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
+            }
+            PrivateKey::P256(k) => {
+                let sig: p256::ecdsa::Signature = k.sign(message);
+                sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
+            }
+        }
+    }
+
+    /// The public key as a `did:key` (compressed point, multicodec-prefixed, base58btc).
+    pub fn did_key(&self) -> String {
+        let key = match self {
+            PrivateKey::K256(k) => {
+                multikey(0xE7, &k.verifying_key().to_encoded_point(true).to_bytes())
+            }
+            PrivateKey::P256(k) => {
+                multikey(0x1200, &k.verifying_key().to_encoded_point(true).to_bytes())
+            }
+        };
+        format!("did:key:{key}")
+    }
+}
+
+/// A key held in the keychain, as listed (public data only; kept in `state.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRecord {
+    /// The public key.
+    pub did_key: String,
+    /// Its curve.
+    #[serde(rename = "type")]
+    pub kind: KeyType,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where an export went.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exported {
+    /// The key.
+    pub did_key: String,
+    /// The file written (readable by its owner only).
+    pub path: PathBuf,
+}
+
+/// What to tell a person before they export a private key.
+pub const EXPORT_WARNING: &str = "This file holds a private key. Anyone who reads it can take over \
+every identity that lists the key. Keep it offline (a password manager or a USB stick in a drawer), \
+never share it, and delete this copy once it is safe elsewhere.";
+
+/// Why a key operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The keychain failed.
+    #[error(transparent)]
+    Keychain(#[from] KeychainError),
+    /// The key index in the state file could not be used.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// No key with that `did:key` is in the keychain.
+    #[error("no private key for {did_key} is in the keychain")]
+    NotFound {
+        /// The key asked for.
+        did_key: String,
+    },
+    /// Text that is not a key (or not of a supported kind).
+    #[error("not a usable key: {0}")]
+    BadKey(String),
+    /// The system's random source failed.
+    #[error("the system random number source failed: {0}")]
+    Random(String),
+    /// The export file already exists.
+    #[error("{} already exists; choose a new file name", path.display())]
+    FileExists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The export file could not be written.
+    #[error("could not write {}: {detail}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        detail: String,
+    },
+}
+
+impl Explain for KeyError {
+    fn explain(&self) -> Problem {
+        let p = |code, hint: Option<&str>| Problem::new(code, self, hint);
+        match self {
+            KeyError::Keychain(e) => e.explain(),
+            KeyError::State(e) => Problem::new(
+                "state_file",
+                e,
+                Some("Check that the Stratos data folder is writable."),
+            ),
+            KeyError::NotFound { .. } => p(
+                "key_not_found",
+                Some("`stratos key list` shows the keys this computer holds."),
+            ),
+            KeyError::BadKey(_) => p(
+                "bad_key",
+                Some(
+                    "A public key looks like did:key:zQ3sh…; a private key is multibase (starts with z).",
+                ),
+            ),
+            KeyError::Random(_) => p("internal", None),
+            KeyError::FileExists { .. } => p("file_exists", None),
+            KeyError::Write { .. } => p("write_failed", Some("Choose a folder you can write to.")),
+        }
+    }
+}
+
+fn entry_name(did_key: &str) -> String {
+    format!("key:{did_key}")
+}
+
+/// Runs keychain work off the async threads (keychain calls block).
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, KeyError> + Send + 'static,
+) -> Result<T, KeyError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("keychain work does not panic")
+}
+
+/// Makes a new key, stores its private half in the keychain and lists it.
+pub async fn generate(accounts: &Accounts, kind: KeyType) -> Result<KeyRecord, KeyError> {
+    let key = PrivateKey::generate(kind)?;
+    let record = KeyRecord {
+        did_key: key.did_key(),
+        kind,
+        created_at: Utc::now(),
+    };
+    let store = accounts.secret_store();
+    let name = entry_name(&record.did_key);
+    blocking(move || Ok(store.set(&name, &key.to_multibase())?)).await?;
+    let kept = record.clone();
+    accounts.state_file().update(move |s| {
+        s.keys.retain(|k| k.did_key != kept.did_key);
+        s.keys.push(kept);
+    })?;
+    log::info!("generated {:?} key {}", kind, record.did_key);
+    Ok(record)
+}
+
+/// The keys this computer holds, oldest first.
+pub fn list(accounts: &Accounts) -> Result<Vec<KeyRecord>, KeyError> {
+    Ok(accounts.state_file().load()?.keys)
+}
+
+/// The private key for `did_key`, from the keychain.
+pub async fn load(accounts: &Accounts, did_key: &str) -> Result<PrivateKey, KeyError> {
+    load_from(accounts.secret_store(), did_key).await
+}
+
+async fn load_from(store: Arc<dyn SecretStore>, did_key: &str) -> Result<PrivateKey, KeyError> {
+    let did_key = did_key.trim().to_owned();
+    let name = entry_name(&did_key);
+    let secret = blocking(move || Ok(store.get(&name)?)).await?;
+    let key = secret
+        .ok_or_else(|| KeyError::NotFound {
+            did_key: did_key.clone(),
+        })
+        .and_then(|s| PrivateKey::from_multibase(&s))?;
+    if key.did_key() != did_key {
+        return Err(KeychainError::Damaged(entry_name(&did_key)).into());
+    }
+    Ok(key)
+}
+
+/// Writes the private key of `did_key` as multibase to a new file `path`, readable by its owner
+/// only. Refuses to overwrite a file. Show [`EXPORT_WARNING`] first.
+pub async fn export(accounts: &Accounts, did_key: &str, path: &Path) -> Result<Exported, KeyError> {
+    let key = load(accounts, did_key).await?;
+    let path = path.to_path_buf();
+    let written = path.clone();
+    blocking(move || write_new(&written, &format!("{}\n", key.to_multibase()))).await?;
+    log::info!("exported the private key of {did_key} to a file");
+    Ok(Exported {
+        did_key: did_key.trim().to_owned(),
+        path,
+    })
+}
+
+fn write_new(path: &Path, text: &str) -> Result<(), KeyError> {
+    use std::io::Write;
+    let mut options = std::fs::File::options();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => KeyError::FileExists {
+            path: path.to_path_buf(),
+        },
+        _ => KeyError::Write {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+    })?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| KeyError::Write {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keychain::memory::MemoryStore;
+    use jacquard_common::types::crypto::{KeyCodec, PublicKey};
+
+    #[test]
+    fn generated_keys_round_trip_and_have_atproto_did_keys() {
+        for (kind, prefix, codec) in [
+            (KeyType::K256, "did:key:zQ3s", KeyCodec::Secp256k1),
+            (KeyType::P256, "did:key:zDn", KeyCodec::P256),
+        ] {
+            let key = PrivateKey::generate(kind).unwrap();
+            let did_key = key.did_key();
+            assert!(did_key.starts_with(prefix), "{did_key}");
+            let public = PublicKey::decode(did_key.strip_prefix("did:key:").unwrap()).unwrap();
+            assert_eq!(public.codec, codec);
+            assert_eq!(public.bytes.len(), 33, "compressed point");
+            let again = PrivateKey::from_multibase(&key.to_multibase()).unwrap();
+            assert_eq!(again.did_key(), did_key);
+            assert_eq!(again.kind(), kind);
+            assert!(key.to_multibase().starts_with('z'));
+            assert!(!format!("{key:?}").contains(&key.to_multibase()));
+            assert_ne!(PrivateKey::generate(kind).unwrap().did_key(), did_key);
+        }
+    }
+
+    /// A did:key from the atproto cryptography spec's examples decodes as the spec says.
+    #[test]
+    fn spec_example_did_keys_decode() {
+        for (did_key, codec) in [
+            (
+                "did:key:zQ3shqwJEJyMBsBXCWyCBpUBMqxcon9oHB7mCvx4sSpMdLJwc",
+                KeyCodec::Secp256k1,
+            ),
+            (
+                "did:key:zDnaembgSGUhZULN2Caob4HLJPaxBh92N7rtH21TErzqf8HQo",
+                KeyCodec::P256,
+            ),
+        ] {
+            let k = PublicKey::decode(did_key.strip_prefix("did:key:").unwrap()).unwrap();
+            assert_eq!(k.codec, codec);
+        }
+    }
+
+    #[test]
+    fn bad_text_is_not_a_key() {
+        assert!(matches!(
+            PrivateKey::from_multibase("did:key:zQ3shabc"),
+            Err(KeyError::BadKey(m)) if m.contains("public")
+        ));
+        assert!(PrivateKey::from_multibase("hello").is_err());
+        assert!("rsa".parse::<KeyType>().is_err());
+        assert_eq!("P256".parse::<KeyType>().unwrap(), KeyType::P256);
+    }
+
+    #[tokio::test]
+    async fn a_damaged_entry_is_not_loaded_as_another_key() {
+        let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+        let a = PrivateKey::generate(KeyType::K256).unwrap();
+        let b = PrivateKey::generate(KeyType::K256).unwrap();
+        store
+            .set(&entry_name(&a.did_key()), &b.to_multibase())
+            .unwrap();
+        assert!(matches!(
+            load_from(store.clone(), &a.did_key()).await,
+            Err(KeyError::Keychain(KeychainError::Damaged(_)))
+        ));
+        assert!(matches!(
+            load_from(store, &b.did_key()).await,
+            Err(KeyError::NotFound { .. })
+        ));
+    }
+}
