@@ -737,6 +737,17 @@ impl Accounts {
         }
     }
 
+    /// The OAuth network layer, for sessions made outside this facade (a migration's target).
+    pub(crate) fn oauth_net(&self) -> Arc<Net> {
+        self.net.clone()
+    }
+
+    /// Forgets the cached session of `did`, so the next call restores it from the keychain
+    /// (after a migration moved the account to another PDS).
+    pub(crate) async fn forget_cached_session(&self, did: &str) {
+        self.sessions.lock().await.remove(did);
+    }
+
     /// The keychain this instance keeps secrets in, for features that store their own secrets
     /// next to the session (such as the account-manager device cookies of [`crate::devices`]).
     pub fn secret_store(&self) -> Arc<dyn SecretStore> {

@@ -3,6 +3,10 @@
 //! server that still has it (the old PDS, or another account holding the same bytes: a CID
 //! names the content, so the same bytes have the same CID everywhere).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::StreamExt;
 use jacquard_api::com_atproto::repo::list_missing_blobs::ListMissingBlobs;
 use jacquard_common::deps::smol_str::SmolStr;
 use serde::Serialize;
@@ -148,7 +152,7 @@ pub async fn repair(
         if cancel.is_cancelled() {
             return Err(BlobsError::Cancelled);
         }
-        let copy = copy_blob(accounts.xrpc(), &session, &source, &source_did, &cid);
+        let copy = copy_blob(accounts.xrpc(), &session, &source, &source_did, &cid, None);
         let result = tokio::select! {
             r = copy => r,
             () = cancel.cancelled() => return Err(BlobsError::Cancelled),
@@ -183,19 +187,21 @@ pub async fn repair(
 
 /// Streams blob `cid` of `did` from `source` (`sync.getBlob`) into `repo.uploadBlob` on the
 /// session's PDS, declaring the Content-Type the source serves (the PDS keeps the declared type
-/// when it cannot recognise the content), and checks the PDS computed the same CID.
+/// when it cannot recognise the content), and checks the PDS computed the same CID. Bytes read
+/// from the source are added to `bytes` when given, for a progress display.
 pub async fn copy_blob(
     xrpc: &Xrpc,
     session: &AccountSession,
     source: &Url,
     did: &str,
     cid: &str,
+    bytes: Option<&Arc<AtomicU64>>,
 ) -> Result<(), SessionError> {
     // The type is known only once the source answers; the first answer's type is used for
     // every resend, since a CID names the same bytes.
     let mime = std::sync::Mutex::new(None::<String>);
     let open = || async {
-        let (body, served) = download(xrpc, source, did, cid).await?;
+        let (body, served) = download(xrpc, source, did, cid, bytes.cloned()).await?;
         mime.lock()
             .expect("mime lock")
             .get_or_insert_with(|| served.unwrap_or_else(|| "*/*".to_owned()));
@@ -238,6 +244,7 @@ async fn download(
     source: &Url,
     did: &str,
     cid: &str,
+    bytes: Option<Arc<AtomicU64>>,
 ) -> Result<(reqwest::Body, Option<String>), XrpcError> {
     let nsid = "com.atproto.sync.getBlob";
     let mut url = source
@@ -278,5 +285,10 @@ async fn download(
                 .to_ascii_lowercase()
         })
         .filter(|v| !v.is_empty());
-    Ok((reqwest::Body::wrap_stream(response.bytes_stream()), mime))
+    let counted = response.bytes_stream().inspect(move |chunk| {
+        if let (Some(n), Ok(chunk)) = (&bytes, chunk) {
+            n.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        }
+    });
+    Ok((reqwest::Body::wrap_stream(counted), mime))
 }

@@ -22,6 +22,7 @@ pub mod identity;
 pub mod keychain;
 pub mod keys;
 pub mod logo;
+pub mod migrate;
 pub mod oauth;
 pub mod password_reset;
 pub mod plc;

@@ -91,6 +91,13 @@ impl Explain for XrpcError {
                     "This address may not be an atproto PDS, or something between you and it is failing.",
                 ),
             ),
+            XrpcError::RateLimited { .. } => Problem::new(
+                "rate_limited",
+                self,
+                Some(
+                    "The server limits how many requests it takes. Wait a little, then run it again; work already done is kept.",
+                ),
+            ),
             XrpcError::Encode { .. } => Problem::new(
                 "internal",
                 self,

@@ -60,6 +60,16 @@ pub enum XrpcError {
         /// What was wrong with it.
         detail: String,
     },
+    /// The service limits how often this may be called, and the limit is reached for now.
+    #[error("{service} asks to slow down on {nsid} (rate limit reached){}", retry_after.map(|s| format!("; it can go on in {s} s")).unwrap_or_default())]
+    RateLimited {
+        /// The service's host.
+        service: String,
+        /// The method called.
+        nsid: String,
+        /// Seconds until the limit resets, when the server said (`RateLimit-Reset`, `Retry-After`).
+        retry_after: Option<u64>,
+    },
     /// The request itself could not be built; a bug or an impossible argument.
     #[error("could not build the {nsid} request: {detail}")]
     Encode {
@@ -117,8 +127,23 @@ pub struct Xrpc {
     transfer: reqwest::Client,
 }
 
-/// How a streamed request says who is calling.
+/// A request outside the typed lexicons: method, NSID, query, and an optional body with its
+/// Content-Type (streamed or not).
+pub struct Raw<'a> {
+    /// GET for queries, POST for procedures.
+    pub method: reqwest::Method,
+    /// The XRPC method.
+    pub nsid: &'a str,
+    /// Query parameters.
+    pub query: &'a [(&'a str, &'a str)],
+    /// The body and its Content-Type.
+    pub body: Option<(&'a str, reqwest::Body)>,
+}
+
+/// How a raw request says who is calling.
 pub enum Auth<'a> {
+    /// Nobody: a public method.
+    None,
     /// A password session's access token, or a service-auth token.
     Bearer(&'a str),
     /// A DPoP-bound OAuth access token.
@@ -143,37 +168,67 @@ impl Xrpc {
         &self.transfer
     }
 
-    /// Calls procedure `nsid` on `base` with a streamed body declared as `content_type`, and
-    /// returns its JSON output.
+    /// Calls a method with no typed lexicon here, or whose body is streamed (a repo, a blob),
+    /// and returns its JSON output (`null` when it has none).
     ///
     /// Nothing is retried here: a stream can be sent only once, so when the server asks for a
     /// new DPoP nonce or a fresh token the caller opens the body again (see
     /// [`crate::session::AccountSession::procedure_stream`]). The DPoP nonce of every answer is
     /// remembered, and a nonce request comes back as an error for which
-    /// [`XrpcError::wants_dpop_nonce`] is true.
-    pub async fn send_stream(
+    /// [`XrpcError::wants_dpop_nonce`] is true. HTTP 429 comes back as
+    /// [`XrpcError::RateLimited`] with the wait the server asked for.
+    pub async fn send_raw(
         &self,
         base: &Url,
-        nsid: &str,
-        content_type: &str,
-        body: reqwest::Body,
+        raw: Raw<'_>,
         auth: Auth<'_>,
     ) -> Result<serde_json::Value, XrpcError> {
+        let nsid = raw.nsid;
+        let response = self.send_raw_response(base, raw, auth).await?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport(base, nsid, e))?;
+        if body.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_slice(&body).map_err(|e| XrpcError::BadResponse {
+            service: service_name(base),
+            nsid: nsid.to_owned(),
+            status,
+            detail: not_json_or(&body, e),
+        })
+    }
+
+    /// Like [`Xrpc::send_raw`], but hands back a successful answer unread, so a large one (a
+    /// repository) can be streamed.
+    pub async fn send_raw_response(
+        &self,
+        base: &Url,
+        raw: Raw<'_>,
+        auth: Auth<'_>,
+    ) -> Result<reqwest::Response, XrpcError> {
+        let nsid = raw.nsid;
         let encode = |detail: String| XrpcError::Encode {
             nsid: nsid.to_owned(),
             detail,
         };
-        let url = base
+        let mut url = base
             .join(&format!("xrpc/{nsid}"))
             .map_err(|e| encode(e.to_string()))?;
-        let mut request = self
-            .transfer
-            .post(url)
-            .header(http::header::CONTENT_TYPE, content_type)
-            .body(body)
-            .build()
-            .map_err(|e| encode(e.to_string()))?;
+        if !raw.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(raw.query);
+        }
+        let mut builder = self.transfer.request(raw.method, url);
+        if let Some((content_type, body)) = raw.body {
+            builder = builder
+                .header(http::header::CONTENT_TYPE, content_type)
+                .body(body);
+        }
+        let mut request = builder.build().map_err(|e| encode(e.to_string()))?;
         match auth {
+            Auth::None => {}
             Auth::Bearer(token) => {
                 let value = http::HeaderValue::from_str(&format!("Bearer {token}"))
                     .map_err(|e| encode(e.to_string()))?;
@@ -183,28 +238,38 @@ impl Xrpc {
             }
             Auth::Dpop(dpop) => dpop.authorize(&mut request, nsid)?,
         }
-        log::debug!("xrpc {nsid} {} (streamed)", service_name(base));
-        let (status, headers, body) = self
-            .execute_with(&self.transfer, base, nsid, request)
-            .await?;
-        if let Auth::Dpop(dpop) = auth {
+        log::debug!("xrpc {nsid} {} (raw)", service_name(base));
+        let response = self
+            .transfer
+            .execute(request)
+            .await
+            .map_err(|e| transport(base, nsid, e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if let Auth::Dpop(dpop) = &auth {
             dpop.remember_nonce(&headers);
-            if wants_nonce(base, nsid, status, &headers, &body) {
-                return Err(XrpcError::Server {
-                    service: service_name(base),
-                    nsid: nsid.to_owned(),
-                    status,
-                    error: "use_dpop_nonce".to_owned(),
-                    message: None,
-                });
-            }
         }
         if (200..300).contains(&status) {
-            return serde_json::from_slice(&body).map_err(|e| XrpcError::BadResponse {
+            return Ok(response);
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport(base, nsid, e))?;
+        if matches!(auth, Auth::Dpop(_)) && wants_nonce(base, nsid, status, &headers, &body) {
+            return Err(XrpcError::Server {
                 service: service_name(base),
                 nsid: nsid.to_owned(),
                 status,
-                detail: not_json_or(&body, e),
+                error: "use_dpop_nonce".to_owned(),
+                message: None,
+            });
+        }
+        if status == 429 {
+            return Err(XrpcError::RateLimited {
+                service: service_name(base),
+                nsid: nsid.to_owned(),
+                retry_after: retry_after(&headers),
             });
         }
         Err(decode_error(base, nsid, status, &body))
@@ -312,19 +377,7 @@ impl Xrpc {
         nsid: &str,
         request: reqwest::Request,
     ) -> Result<(u16, http::HeaderMap, Vec<u8>), XrpcError> {
-        let transport = |e: reqwest::Error| {
-            if e.is_timeout() {
-                XrpcError::Timeout {
-                    service: service_name(base),
-                    nsid: nsid.to_owned(),
-                }
-            } else {
-                XrpcError::Unreachable {
-                    service: service_name(base),
-                    detail: root_cause(&e),
-                }
-            }
-        };
+        let transport = |e| transport(base, nsid, e);
         let response = client.execute(request).await.map_err(transport)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -385,6 +438,46 @@ impl DpopAuth<'_> {
             *self.nonce.lock().expect("nonce lock") = Some(n.to_owned());
         }
     }
+}
+
+/// A transport failure as the error a person reads: a timeout, or the innermost cause.
+fn transport(base: &Url, nsid: &str, e: reqwest::Error) -> XrpcError {
+    if e.is_timeout() {
+        XrpcError::Timeout {
+            service: service_name(base),
+            nsid: nsid.to_owned(),
+        }
+    } else {
+        XrpcError::Unreachable {
+            service: service_name(base),
+            detail: root_cause(&e),
+        }
+    }
+}
+
+/// How long a rate-limited answer asks to wait: `Retry-After` seconds, or the reset time of
+/// the `RateLimit-Reset` header the reference PDS sends (seconds since the epoch).
+fn retry_after(headers: &http::HeaderMap) -> Option<u64> {
+    let number = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    if let Some(s) = number("retry-after") {
+        return Some(s);
+    }
+    let reset = number("ratelimit-reset")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Some servers send seconds-from-now rather than a timestamp; both read sensibly.
+    Some(if reset > now {
+        reset - now
+    } else {
+        reset.min(3600)
+    })
 }
 
 /// Whether an answer asks for the request again with the nonce it carries.

@@ -15,6 +15,9 @@
 //! instead of returning errors, except where a test wants to inspect an XRPC
 //! error ([`Network::create_session`], [`xrpc_get`], [`xrpc_post`]).
 
+pub mod populate;
+pub use populate::{Populated, Population, blob_bytes, populate};
+
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
@@ -469,7 +472,8 @@ impl Network {
         v["count"].as_u64().expect("count is a number")
     }
 
-    async fn count_mails(&self, email: &str, subject_contains: &str) -> usize {
+    /// How many mails to `email` with `subject_contains` in the subject were caught so far.
+    pub async fn count_mails(&self, email: &str, subject_contains: &str) -> usize {
         let url = self.control_url("/mail", &[("to", email), ("subject", subject_contains)]);
         let response =
             http().get(url).send().await.unwrap_or_else(|e| {

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::keychain::{KeychainError, SecretStore};
-use crate::xrpc::{Auth, Output, Xrpc, XrpcError};
+use crate::xrpc::{Auth, Output, Raw, Xrpc, XrpcError};
 use jacquard_common::xrpc::XrpcRequest;
 
 pub use password::{PasswordLogin, PasswordSecrets};
@@ -261,10 +261,103 @@ impl AccountSession {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<reqwest::Body, XrpcError>>,
     {
+        self.raw(reqwest::Method::POST, nsid, &[], || async {
+            Ok(Some((content_type, open().await?)))
+        })
+        .await
+    }
+
+    /// Calls query `nsid` (one with no typed lexicon here, such as `app.bsky.*`) and returns its
+    /// JSON output.
+    pub async fn query_json(
+        &self,
+        nsid: &str,
+        query: &[(&str, &str)],
+    ) -> Result<serde_json::Value, SessionError> {
+        self.raw(reqwest::Method::GET, nsid, query, || async { Ok(None) })
+            .await
+    }
+
+    /// Calls procedure `nsid` with a JSON `input` and returns its JSON output (`null` if none).
+    pub async fn procedure_json(
+        &self,
+        nsid: &str,
+        input: &serde_json::Value,
+    ) -> Result<serde_json::Value, SessionError> {
+        let bytes = serde_json::to_vec(input).expect("a JSON value always serialises");
+        self.raw(reqwest::Method::POST, nsid, &[], || async {
+            Ok(Some((
+                "application/json",
+                reqwest::Body::from(bytes.clone()),
+            )))
+        })
+        .await
+    }
+
+    /// Calls query `nsid` and hands back the answer unread, to stream a large one (a
+    /// repository export).
+    pub async fn query_stream(
+        &self,
+        nsid: &str,
+        query: &[(&str, &str)],
+    ) -> Result<reqwest::Response, SessionError> {
+        self.raw_response(reqwest::Method::GET, nsid, query, || async { Ok(None) })
+            .await
+    }
+
+    /// Sends a raw request with this session's credentials and reads its JSON answer.
+    async fn raw<'c, F, Fut>(
+        &self,
+        method: reqwest::Method,
+        nsid: &str,
+        query: &[(&str, &str)],
+        body: F,
+    ) -> Result<serde_json::Value, SessionError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<(&'c str, reqwest::Body)>, XrpcError>>,
+    {
+        let response = self.raw_response(method, nsid, query, body).await?;
+        let bytes = response.bytes().await.map_err(|e| XrpcError::Unreachable {
+            service: crate::xrpc::service_name(&self.pds),
+            detail: e.to_string(),
+        })?;
+        if bytes.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            SessionError::Xrpc(XrpcError::BadResponse {
+                service: crate::xrpc::service_name(&self.pds),
+                nsid: nsid.to_owned(),
+                status: 200,
+                detail: e.to_string(),
+            })
+        })
+    }
+
+    /// Sends a raw request with this session's credentials: a fresh token or a new DPoP nonce
+    /// when the server asks, the body made anew by `body` for each send.
+    async fn raw_response<'c, F, Fut>(
+        &self,
+        method: reqwest::Method,
+        nsid: &str,
+        query: &[(&str, &str)],
+        body: F,
+    ) -> Result<reqwest::Response, SessionError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<(&'c str, reqwest::Body)>, XrpcError>>,
+    {
         let mut last: Option<String> = None;
+        let mut failure = None;
         for _ in 0..3 {
-            let body = open().await?;
-            let sent = match &self.credentials {
+            let raw = Raw {
+                method: method.clone(),
+                nsid,
+                query,
+                body: body().await?,
+            };
+            let (sent, token) = match &self.credentials {
                 Credentials::Password(auth) => {
                     let token = match last.take() {
                         Some(used) => auth.refresh_after(&used, &self.xrpc, &self.pds).await?,
@@ -272,7 +365,7 @@ impl AccountSession {
                     };
                     let sent = self
                         .xrpc
-                        .send_stream(&self.pds, nsid, content_type, body, Auth::Bearer(&token))
+                        .send_raw_response(&self.pds, raw, Auth::Bearer(&token))
                         .await;
                     (sent, token)
                 }
@@ -284,20 +377,25 @@ impl AccountSession {
                     let dpop = auth.dpop(&token, &key);
                     let sent = self
                         .xrpc
-                        .send_stream(&self.pds, nsid, content_type, body, Auth::Dpop(&dpop))
+                        .send_raw_response(&self.pds, raw, Auth::Dpop(&dpop))
                         .await;
                     (sent, token)
                 }
             };
             match sent {
-                (Err(e), token) if e.is_expired_token() => last = Some(token),
-                (Err(e), _) if e.wants_dpop_nonce() => {}
-                (other, _) => return Ok(other?),
+                Err(e) if e.is_expired_token() => {
+                    last = Some(token);
+                    failure = Some(e);
+                }
+                Err(e) if e.wants_dpop_nonce() => failure = Some(e),
+                other => return Ok(other?),
             }
         }
-        Err(SessionError::Expired {
-            did: self.did.clone(),
-        })
+        Err(failure
+            .map(SessionError::Xrpc)
+            .unwrap_or_else(|| SessionError::Expired {
+                did: self.did.clone(),
+            }))
     }
 
     /// Ends the session on the server. Local secrets are removed by the caller afterwards.

@@ -11,6 +11,7 @@ mod email;
 mod handle;
 mod keys;
 mod login;
+mod migrate;
 mod oauth;
 mod password_reset;
 mod plc;
