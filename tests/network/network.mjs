@@ -442,6 +442,29 @@ function emulateEmail2fa(pdsEntry) {
   }
 }
 
+// ------------------------------------------------------------ fault injection --
+
+// FAULT INJECTION (a test double inside the real PDS's front door): a real PDS cannot be told
+// to refuse some uploads and then accept them, so `PUT /faults` arms one: the next `count`
+// requests for `nsid` by `did` (the Bearer token's subject) on that PDS are answered with
+// `status` after their body was read; then the real PDS answers again.
+const faults = [] // { pdsUrl, nsid, did, count, status }
+
+function injectFaults(pdsEntry) {
+  const handle = pdsEntry.pds.app.handle.bind(pdsEntry.pds.app)
+  pdsEntry.pds.app.handle = (req, res, next) => {
+    const nsid = req.url.split('?')[0].replace(/^\/xrpc\//, '')
+    const did = jwtPayload(String(req.headers.authorization ?? '').split(' ')[1] ?? '')?.sub
+    const fault = faults.find((f) => f.pdsUrl === pdsEntry.url && f.nsid === nsid && f.did === did && f.count > 0)
+    if (!fault || req.headers[INNER_HEADER] === INNER_SECRET) return handle(req, res, next)
+    fault.count -= 1
+    req.resume()
+    req.on('end', () =>
+      sendJson(res, fault.status, { error: fault.status === 429 ? 'RateLimitExceeded' : 'InternalServerError', message: 'injected fault' }, fault.status === 429 ? { 'retry-after': '1' } : {}),
+    )
+  }
+}
+
 // ------------------------------------------------ hosted OAuth client metadata --
 
 // OAuth clients with a hosted client_id (an https URL) publish their metadata there. The
@@ -563,6 +586,18 @@ function controlHandler({ createDidWithoutPds, createDidWithKey }) {
       clientMetadata.set(url.href, body.document)
       return sendJson(res, 200, { url: url.href })
     }
+
+    if (route === 'PUT /faults') {
+      const body = JSON.parse((await readBody(req)).toString('utf8') || '{}')
+      const pdsUrl = String(body.pds ?? '').replace(/\/$/, '')
+      if (!pdsUrl || !body.nsid || !body.did || !(body.count > 0) || !(body.status >= 400)) {
+        return sendJson(res, 400, { error: 'BadRequest', message: 'need {pds, nsid, did, count > 0, status >= 400}' })
+      }
+      faults.push({ pdsUrl, nsid: body.nsid, did: body.did, count: body.count, status: body.status })
+      return sendJson(res, 200, { armed: body.count })
+    }
+
+    if (route === 'GET /faults') return sendJson(res, 200, faults)
 
     if (route === 'GET /image') {
       // An app logo as a client's metadata would publish: `kind` png (a real 32x32 PNG, padded to
@@ -697,6 +732,7 @@ async function main() {
     p.pds.ctx.idResolver.handle.resolve = (handle) => resolveHandle(pdsList, handle)
     emulateEmail2fa(p)
     countRequests(p)
+    injectFaults(p)
   }
 
   const resolver = await listenHttp(resolverHandler(pdsList))

@@ -163,6 +163,9 @@ pub enum AccountCommand {
     MissingBlobs(crate::manage::blobs::MissingBlobsArgs),
     /// Copy the repository (CAR) and every blob into a folder; a rerun resumes.
     Backup(crate::manage::deletion::BackupArgs),
+    /// Move the account to another PDS: copy, verify, then point the identity there (asks for
+    /// the emailed PLC code only then); `--resume` continues after any interruption.
+    Migrate(Box<crate::manage::migrate::MigrateArgs>),
 }
 
 /// `--redirect` values.
@@ -365,6 +368,7 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
             crate::manage::deletion::run_delete(args, config, out).await
         }
         AccountCommand::MissingBlobs(args) => crate::manage::blobs::run(args, config, out).await,
+        AccountCommand::Migrate(args) => crate::manage::migrate::run(*args, config, out).await,
         AccountCommand::Backup(args) => {
             crate::manage::deletion::run_backup(args, config, out).await
         }

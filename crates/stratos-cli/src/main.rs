@@ -72,3 +72,33 @@ async fn main() -> ExitCode {
 fn open(config: Config) -> Result<Accounts, Problem> {
     Accounts::open(config).map_err(|e| e.explain())
 }
+
+/// Asks for a line on the terminal (a code, a yes); an empty answer or a closed input is an
+/// error the person can act on.
+fn prompt_line(label: &str) -> Result<String, Problem> {
+    use std::io::{BufRead, Write};
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{label}");
+    let _ = stderr.flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(n) if n > 0 && !line.trim().is_empty() => Ok(line.trim().to_owned()),
+        _ => Err(Problem {
+            code: "no_answer",
+            message: "no answer was given".to_owned(),
+            hint: Some("Pass it as an option instead (see --help).".to_owned()),
+        }),
+    }
+}
+
+/// Asks for a secret on the terminal without echoing it.
+fn prompt_secret(label: &str) -> Result<String, Problem> {
+    rpassword::prompt_password(label)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| Problem {
+            code: "no_answer",
+            message: "no password was given".to_owned(),
+            hint: Some("Pass it as an option instead (see --help).".to_owned()),
+        })
+}

@@ -11,6 +11,8 @@ mod manage_a;
 mod manage_b;
 #[path = "cases/manage_devices.rs"]
 mod manage_devices;
+#[path = "cases/migrate.rs"]
+mod migrate;
 #[path = "cases/oauth.rs"]
 mod oauth;
 

@@ -403,6 +403,39 @@ impl Network {
         let _: Value = json_of(response, "PUT /client-metadata").await;
     }
 
+    /// FAULT INJECTION: the next `count` calls of `nsid` by `did` on `pds` are answered with
+    /// HTTP `status` instead of reaching the PDS (see tests/network/README.md).
+    pub async fn inject_faults(
+        &self,
+        pds: &PdsInfo,
+        nsid: &str,
+        did: &str,
+        count: u32,
+        status: u16,
+    ) {
+        let response = http()
+            .put(self.control_url("/faults", &[]))
+            .json(&json!({ "pds": pds.url, "nsid": nsid, "did": did, "count": count, "status": status }))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        let _: Value = json_of(response, "PUT /faults").await;
+    }
+
+    /// Injected faults not used up yet, for `did`.
+    pub async fn faults_left(&self, did: &str) -> u64 {
+        let response = http()
+            .get(self.control_url("/faults", &[]))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        let all: Vec<Value> = json_of(response, "GET /faults").await;
+        all.iter()
+            .filter(|f| f["did"] == did)
+            .map(|f| f["count"].as_u64().unwrap_or(0))
+            .sum()
+    }
+
     /// An address on the network that serves an app logo as a client's metadata would publish it
     /// (`kind` `png`, padded to `bytes`, or `html`, which is not an image).
     pub fn image_url(&self, kind: &str, bytes: usize) -> String {

@@ -7,5 +7,6 @@ pub mod deletion;
 pub mod devices;
 pub mod email;
 pub mod handle;
+pub mod migrate;
 pub mod password_reset;
 pub mod service_auth;
