@@ -3,12 +3,13 @@
 # find them (STRATOS_TESTNET_INFO, DBUS_SESSION_BUS_ADDRESS, a private HOME).
 # The caller owns `run_dir` (an empty directory) and the `pids` array, and stops them.
 
-# start_test_env NODE22
+# start_test_env NODE22 [NETWORK_ARGS...]  (extra arguments go to network.mjs, e.g. --latency-ms 40)
 start_test_env() {
   local node22=$1
+  shift
   # The network: its first stdout line (JSON) means it is ready.
   local info="$run_dir/testnet.json" ready
-  exec {net_fd}< <(exec "$node22" tests/network/network.mjs --info "$info" --ignore-stdin)
+  exec {net_fd}< <(exec "$node22" tests/network/network.mjs --info "$info" --ignore-stdin "$@")
   pids+=($!)
   read -r -t 180 -u "$net_fd" ready || { echo "the test network did not start" >&2; return 1; }
   export STRATOS_TESTNET_INFO="$info"

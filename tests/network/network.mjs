@@ -3,8 +3,12 @@
 // Node process, bound to 127.0.0.1 only, plus a handle resolver and a control
 // server for tests.
 //
-// Usage:  node network.mjs [--info <file>] [--ignore-stdin]
+// Usage:  node network.mjs [--info <file>] [--ignore-stdin] [--latency-ms <rtt>]
 //   Needs Node >= 22 (run ./setup.sh first; it prints the node binary to use).
+//   --latency-ms N (for benchmarks): each PDS listens on an inner port and a TCP latency
+//   proxy (in a worker thread) on its advertised port adds N ms of round-trip time to every
+//   connection (N/2 each way, plus one RTT before the first byte, as a TCP handshake would),
+//   so DID documents and URLs stay valid. Without it (the default) nothing is proxied.
 //
 // Once everything listens, ONE line of JSON goes to stdout (and, atomically, to
 // --info <file>):
@@ -51,6 +55,7 @@ import net from 'node:net'
 import os from 'node:os'
 import zlib from 'node:zlib'
 import path from 'node:path'
+import { Worker, isMainThread, workerData } from 'node:worker_threads'
 
 const VERBOSE = process.env.STRATOS_TESTNET_VERBOSE === '1'
 // The atproto loggers read these at import time, so set them before importing.
@@ -107,15 +112,111 @@ const log = (...args) => console.error('[stratos-testnet]', ...args)
 const debug = VERBOSE ? log : () => {}
 
 function parseArgs(argv) {
-  const opts = { info: null, ignoreStdin: false }
+  const opts = { info: null, ignoreStdin: false, latencyMs: 0 }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--info' && argv[i + 1]) opts.info = argv[++i]
     else if (a.startsWith('--info=')) opts.info = a.slice('--info='.length)
     else if (a === '--ignore-stdin') opts.ignoreStdin = true
-    else throw new Error(`unknown argument ${a} (usage: network.mjs [--info <file>] [--ignore-stdin])`)
+    else if (a === '--latency-ms' && argv[i + 1]) opts.latencyMs = Number(argv[++i])
+    else throw new Error(`unknown argument ${a} (usage: network.mjs [--info <file>] [--ignore-stdin] [--latency-ms <rtt>])`)
   }
+  if (!(opts.latencyMs >= 0)) throw new Error('--latency-ms needs a number >= 0')
   return opts
+}
+
+// ------------------------------------------------------------ latency proxy --
+
+// Copies src to dst, delivering each chunk `delay` ms after it arrived (`firstAt`: not before
+// that time), in order; reading pauses while more than HIGH bytes wait, so memory stays bounded.
+function pipeDelayed(src, dst, delay, firstAt) {
+  const HIGH = 8 * 1024 * 1024
+  const queue = [] // { at, chunk } | { at, end: true }
+  let queued = 0
+  let timer = null
+  let draining = false
+  const flush = () => {
+    timer = null
+    const now = performance.now()
+    while (queue.length && queue[0].at <= now) {
+      const item = queue.shift()
+      if (item.end) return dst.end()
+      queued -= item.chunk.length
+      if (!dst.destroyed && !dst.write(item.chunk) && !draining) {
+        draining = true
+        src.pause()
+        dst.once('drain', () => {
+          draining = false
+          if (queued <= HIGH) src.resume()
+        })
+      }
+    }
+    if (queued <= HIGH && !draining) src.resume()
+    if (queue.length) timer = setTimeout(flush, Math.max(0, queue[0].at - now))
+  }
+  const push = (item) => {
+    queue.push(item)
+    if (!timer) timer = setTimeout(flush, Math.max(0, queue[0].at - performance.now()))
+  }
+  src.on('data', (chunk) => {
+    queued += chunk.length
+    if (queued > HIGH) src.pause()
+    push({ at: Math.max(performance.now() + delay, firstAt), chunk })
+  })
+  src.on('end', () => push({ at: Math.max(performance.now() + delay, firstAt), end: true }))
+}
+
+// The worker thread's body: one TCP proxy per { listen, target } pair, adding `rttMs`.
+async function runLatencyProxies({ rttMs, pairs }) {
+  const half = rttMs / 2
+  for (const { listen, target } of pairs) {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(target, HOST)
+      client.setNoDelay(true)
+      upstream.setNoDelay(true)
+      // The client's first byte reaches the server one RTT (the handshake) plus half an RTT later.
+      pipeDelayed(client, upstream, half, performance.now() + rttMs + half)
+      pipeDelayed(upstream, client, half, 0)
+      const kill = () => {
+        client.destroy()
+        upstream.destroy()
+      }
+      client.on('error', kill)
+      upstream.on('error', kill)
+      client.on('close', () => setTimeout(() => upstream.destroy(), half + 1000).unref())
+      upstream.on('close', () => setTimeout(() => client.destroy(), half + 1000).unref())
+    })
+    server.listen(listen, HOST)
+    await once(server, 'listening')
+  }
+}
+
+if (!isMainThread && workerData?.latencyProxy) {
+  runLatencyProxies(workerData.latencyProxy).catch((err) => {
+    console.error('[stratos-testnet] latency proxy failed:', err?.stack ?? err)
+    process.exit(1)
+  })
+}
+
+// Starts the proxies in a worker thread (its own event loop, so the PDSes' CPU is not shared
+// with it); resolves once they listen.
+async function startLatencyProxies(rttMs, pairs) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { latencyProxy: { rttMs, pairs } }, argv: [] })
+  cleanups.push(() => worker.terminate())
+  // Listening is quick; poll the ports until they accept.
+  for (const { listen } of pairs) {
+    const deadline = performance.now() + 10_000
+    for (;;) {
+      const ok = await new Promise((resolve) => {
+        const s = net.connect(listen, HOST)
+        s.once('connect', () => (s.destroy(), resolve(true)))
+        s.once('error', () => resolve(false))
+      })
+      if (ok) break
+      if (performance.now() > deadline) throw new Error(`latency proxy on port ${listen} did not start`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
 }
 
 // ---------------------------------------------------------------- shutdown --
@@ -687,9 +788,12 @@ async function main() {
   cleanups.push(() => plc.destroy())
   const plcUrl = `http://localhost:${plcPort.port}` // a hostname: the PDS rejects IP hosts for DID fetches
 
+  const proxied = [] // { listen, target } for the latency proxy
   const startPds = async (name, domain) => {
-    const reserved = await reservePort()
-    const port = reserved.port
+    // With --latency-ms the PDS serves on an inner port and the proxy takes the advertised one.
+    const advertised = await reservePort()
+    const reserved = opts.latencyMs > 0 ? await reservePort() : advertised
+    const port = advertised.port
     const dir = path.join(tmpDir, name)
     await fsp.mkdir(dir, { recursive: true })
     const keypair = await Secp256k1Keypair.create({ exportable: true })
@@ -719,13 +823,22 @@ async function main() {
     await pds.start()
     debug(`${name} started at ${Math.round(performance.now() - started)} ms`)
     cleanups.push(() => pds.destroy())
-    return { name, domain, port, pds, url: `http://localhost:${port}`, did: env.serviceDid, adminPassword: env.adminPassword }
+    if (reserved !== advertised) {
+      proxied.push({ listen: port, target: reserved.port })
+      advertised.srv.close() // the proxy (another thread) binds this port next
+    }
+    // `port`: where this process reaches the PDS itself (the inner one when proxied).
+    return { name, domain, port: reserved.port, pds, url: `http://localhost:${port}`, did: env.serviceDid, adminPassword: env.adminPassword }
   }
 
   // Sequential: both share the CPU anyway, and errors stay readable.
   const pds1 = await startPds('pds1', '.test')
   const pds2 = await startPds('pds2', '.pds2.test')
   const pdsList = [pds1, pds2].sort((a, b) => b.domain.length - a.domain.length)
+  if (proxied.length) {
+    await startLatencyProxies(opts.latencyMs, proxied)
+    log(`latency proxy: +${opts.latencyMs} ms RTT on ${proxied.map((p) => `${p.listen}->${p.target}`).join(', ')}`)
+  }
 
   for (const p of [pds1, pds2]) {
     captureMail(p.pds, p.url)
@@ -784,12 +897,14 @@ async function main() {
   log(`ready in ${Math.round(performance.now() - started)} ms: plc ${info.plc}, pds1 ${pds1.url}, pds2 ${pds2.url}, resolver ${info.resolver}, control ${info.control}`)
 }
 
-process.on('SIGTERM', () => shutdown(0, 'SIGTERM; shutting down'))
-process.on('SIGINT', () => shutdown(0, 'SIGINT; shutting down'))
-process.on('uncaughtException', (err) => shutdown(1, `uncaught exception: ${err?.stack ?? err}`))
-// Logged, not fatal: a stray background rejection inside a PDS should not take the
-// whole test run down (Node's default would exit).
-process.on('unhandledRejection', (err) => log('unhandled rejection:', err?.stack ?? err))
+if (isMainThread) {
+  process.on('SIGTERM', () => shutdown(0, 'SIGTERM; shutting down'))
+  process.on('SIGINT', () => shutdown(0, 'SIGINT; shutting down'))
+  process.on('uncaughtException', (err) => shutdown(1, `uncaught exception: ${err?.stack ?? err}`))
+  // Logged, not fatal: a stray background rejection inside a PDS should not take the
+  // whole test run down (Node's default would exit).
+  process.on('unhandledRejection', (err) => log('unhandled rejection:', err?.stack ?? err))
 
-startup = main()
-startup.catch((err) => shutdown(1, `startup failed: ${err?.stack ?? err}`))
+  startup = main()
+  startup.catch((err) => shutdown(1, `startup failed: ${err?.stack ?? err}`))
+}
