@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages Stratos needs. Usage: scripts/deps.sh build|test
+# Installs the Debian/Ubuntu packages Stratos needs. Usage: scripts/deps.sh build|test|bench
 # "build" is enough to compile and run the app; "test" adds the headless desktop, the keychain
-# daemon and the WebDriver used by the tests. Installs only what is missing.
+# daemon and the WebDriver used by the tests; "bench" adds what scripts/bench-migrate.sh uses
+# besides the test environment (GNU time for peak RSS, curl, jq). Installs only what is missing.
 set -euo pipefail
 
 build=(build-essential pkg-config libwebkit2gtk-4.1-dev libdbus-1-dev libayatana-appindicator3-1 gnome-keyring)
 test=(xvfb xauth dbus dbus-x11 libglib2.0-bin webkit2gtk-driver imagemagick chromium)
+bench=(time curl jq)
 
 want=("${build[@]}")
-[[ "${1:-build}" == "test" ]] && want+=("${test[@]}")
+[[ "${1:-build}" == "test" || "${1:-build}" == "bench" ]] && want+=("${test[@]}")
+[[ "${1:-build}" == "bench" ]] && want+=("${bench[@]}")
 
 missing=()
 for p in "${want[@]}"; do
