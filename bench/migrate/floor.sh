@@ -2,7 +2,9 @@
 # Baseline (b): the raw transfer floor with curl. With a session on the old PDS made before
 # (as Stratos has its stored login), it does only what any migration must: service auth +
 # createAccount on the new PDS, getRepo piped into importRepo, then the missing blobs 8 at a
-# time (each getBlob piped into uploadBlob). No preferences, no identity change, no retries.
+# time: one curl downloads them all (--parallel, connections reused), then one uploads them all
+# the same way. That beat one getBlob|uploadBlob pipeline per blob (xargs -P 8), which pays two
+# new connections and three processes per blob. No preferences, no identity change, no retries.
 #
 # Usage: floor.sh OLD_URL NEW_URL DID OLD_ACCESS_JWT NEW_HANDLE NEW_EMAIL NEW_PASSWORD
 # Prints one JSON line: milliseconds since start at the end of each phase.
@@ -24,20 +26,28 @@ curl -sSf "$old/xrpc/com.atproto.sync.getRepo?did=$did" |
     "$new/xrpc/com.atproto.repo.importRepo" -o /dev/null
 t_repo=$(ms)
 
-cids=$(mktemp)
-trap 'rm -f "$cids"' EXIT
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
 cursor=
 while :; do
   page=$(curl -sSf -H "authorization: Bearer $token" \
     "$new/xrpc/com.atproto.repo.listMissingBlobs?limit=1000${cursor:+&cursor=$cursor}")
   n=$(jq '.blobs | length' <<<"$page")
-  jq -r '.blobs[].cid' <<<"$page" >>"$cids"
+  jq -r '.blobs[].cid' <<<"$page" >>"$dir/cids"
   cursor=$(jq -r '.cursor // empty' <<<"$page")
   [[ $n -gt 0 && -n $cursor ]] || break
 done
-export old new did token
-xargs -P 8 -I '{}' sh -c 'curl -sSf "$old/xrpc/com.atproto.sync.getBlob?did=$did&cid={}" |
-  curl -sSf -H "authorization: Bearer $token" -H "content-type: application/octet-stream" \
-    --data-binary @- "$new/xrpc/com.atproto.repo.uploadBlob" -o /dev/null' <"$cids"
+sep=
+while read -r cid; do
+  printf '%surl = "%s"\noutput = "%s"\nfail\nsilent\nshow-error\n' "$sep" \
+    "$old/xrpc/com.atproto.sync.getBlob?did=$did&cid=$cid" "$dir/$cid" >>"$dir/get.cfg"
+  printf '%surl = "%s"\nheader = "authorization: Bearer %s"\nheader = "content-type: application/octet-stream"\ndata-binary = "@%s"\noutput = "/dev/null"\nfail\nsilent\nshow-error\n' "$sep" \
+    "$new/xrpc/com.atproto.repo.uploadBlob" "$token" "$dir/$cid" >>"$dir/put.cfg"
+  sep=$'next\n'
+done <"$dir/cids"
+if [[ -s $dir/cids ]]; then
+  curl -sS --no-progress-meter --parallel --parallel-max 8 -K "$dir/get.cfg"
+  curl -sS --no-progress-meter --parallel --parallel-max 8 -K "$dir/put.cfg"
+fi
 t_blobs=$(ms)
-echo "{\"blobs\":$(wc -l <"$cids"),\"ms\":{\"create\":$((t_create - t0)),\"repo\":$((t_repo - t0)),\"blobs\":$((t_blobs - t0))}}"
+echo "{\"blobs\":$(wc -l <"$dir/cids"),\"ms\":{\"create\":$((t_create - t0)),\"repo\":$((t_repo - t0)),\"blobs\":$((t_blobs - t0))}}"
