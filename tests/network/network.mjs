@@ -170,8 +170,9 @@ function pipeDelayed(src, dst, delay, firstAt) {
 async function runLatencyProxies({ rttMs, pairs }) {
   const half = rttMs / 2
   for (const { listen, target } of pairs) {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(target, HOST)
+    // Half-open allowed: a side that finished sending still gets the other side's bytes.
+    const server = net.createServer({ allowHalfOpen: true }, (client) => {
+      const upstream = net.connect({ port: target, host: HOST, allowHalfOpen: true })
       client.setNoDelay(true)
       upstream.setNoDelay(true)
       // The client's first byte reaches the server one RTT (the handshake) plus half an RTT later.
