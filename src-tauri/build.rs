@@ -51,6 +51,12 @@ fn main() {
             "repair_blobs",
             "backup_account",
             "cancel_job",
+            "migration_journal",
+            "migration_preflight",
+            "migration_start",
+            "migration_continue",
+            "migration_pause",
+            "migration_cancel",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
 }

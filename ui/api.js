@@ -131,3 +131,12 @@ export const repairBlobs = (did, { sourcePds, sourceDid = null, jobId }) =>
   invoke('repair_blobs', { did, sourcePds, sourceDid, jobId });
 export const backupAccount = (did, { folder, jobId }) => invoke('backup_account', { did, folder, jobId });
 export const cancelJob = (jobId) => invoke('cancel_job', { jobId });
+
+/* Moving an account to another server (the migration wizard). Progress arrives as
+   `migration-progress` {did, event}; the plan's password goes to the backend only. */
+export const migrationJournal = (did) => invoke('migration_journal', { did });
+export const migrationPreflight = (plan) => invoke('migration_preflight', { plan });
+export const migrationStart = (plan) => invoke('migration_start', { plan });
+export const migrationContinue = (did, input = {}) => invoke('migration_continue', { did, input });
+export const migrationPause = (did) => invoke('migration_pause', { did });
+export const migrationCancel = (did) => invoke('migration_cancel', { did });

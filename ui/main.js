@@ -7,8 +7,9 @@ import * as addAccount from './screens/add-account.js';
 import * as lookup from './screens/lookup.js';
 import * as settings from './screens/settings.js';
 import * as welcome from './screens/welcome.js';
+import * as migrate from './screens/migrate.js';
 
-const SCREENS = { overview, 'add-account': addAccount, lookup, settings, welcome };
+const SCREENS = { overview, 'add-account': addAccount, lookup, settings, welcome, migrate };
 
 const state = {
   accounts: [],

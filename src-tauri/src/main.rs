@@ -7,6 +7,7 @@
 mod commands;
 mod error;
 mod manage;
+mod migrate;
 mod oauth;
 mod refresher;
 mod security;
@@ -71,6 +72,7 @@ fn main() {
         .manage(state)
         .manage(oauth::Waiting::default())
         .manage(tools::Jobs::default())
+        .manage(migrate::Migrations::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::refresh_accounts,
@@ -115,6 +117,12 @@ fn main() {
             tools::repair_blobs,
             tools::backup_account,
             tools::cancel_job,
+            migrate::migration_journal,
+            migrate::migration_preflight,
+            migrate::migration_start,
+            migrate::migration_continue,
+            migrate::migration_pause,
+            migrate::migration_cancel,
         ])
         .setup(|app| {
             tray::install(app.handle())?;

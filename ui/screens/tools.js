@@ -153,8 +153,15 @@ export function mount(panel, ctx, acct) {
   const serviceAuth = serviceAuthCard();
   const blobs = missingBlobsCard();
   const backup = backupCard();
+  const move = button('Move to another server…', { iconName: 'server', 'data-testid': 'migration-open-wizard' });
+  move.addEventListener('click', () => ctx.go('migrate', { did }));
+  const moveCard = panelCard({
+    iconName: 'server', title: 'Move to another server', testid: 'migration-card',
+    text: 'Copy everything to a new PDS, verify it, then point your identity there. Your followers stay.',
+    children: [h('div', { class: 'tool-body' }, h('div', { class: 'form-actions' }, move))],
+  });
   panel.replaceChildren(h('div', { class: 'tools-section', 'data-testid': 'tools-section' },
-    serviceAuth.el, blobs.el, backup.el, status));
+    serviceAuth.el, blobs.el, backup.el, moveCard, status));
 
   /* =====================================================================
    * Service auth token
