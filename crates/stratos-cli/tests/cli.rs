@@ -13,6 +13,8 @@ mod manage_b;
 mod manage_devices;
 #[path = "cases/oauth.rs"]
 mod oauth;
+#[path = "cases/plc_keys.rs"]
+mod plc_keys;
 
 use std::process::Stdio;
 

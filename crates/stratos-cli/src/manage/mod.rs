@@ -8,4 +8,5 @@ pub mod devices;
 pub mod email;
 pub mod handle;
 pub mod password_reset;
+pub mod plc;
 pub mod service_auth;
