@@ -47,6 +47,7 @@ fn main() {
             "password_reset",
             "service_auth_online",
             "service_auth_offline",
+            "keys_list",
             "missing_blobs",
             "repair_blobs",
             "backup_account",

@@ -123,9 +123,14 @@ export const passwordReset = (did, { code, newPassword }) => invoke('password_re
  */
 export const serviceAuthOnline = (did, { aud, lxm = null, durationSec }) =>
   invoke('service_auth_online', { did, aud, lxm, durationSec });
-/** Signs the token here with `signingKey` (a multibase private key, used for this call only). */
-export const serviceAuthOffline = ({ signingKey, iss, aud, lxm = null, durationSec }) =>
-  invoke('service_auth_offline', { signingKey, iss, aud, lxm, durationSec });
+/**
+ * Signs the token here: with `storedKey` (the did:key of a key in the keychain), or with
+ * `signingKey` (a pasted multibase private key, used for this call only).
+ */
+export const serviceAuthOffline = ({ signingKey = null, storedKey = null, iss, aud, lxm = null, durationSec }) =>
+  invoke('service_auth_offline', { signingKey, storedKey, iss, aud, lxm, durationSec });
+/** Keys held in the keychain: [{didKey, type: 'k256'|'p256', createdAt}] (public data only). */
+export const keysList = () => invoke('keys_list');
 export const missingBlobs = (did) => invoke('missing_blobs', { did });
 export const repairBlobs = (did, { sourcePds, sourceDid = null, jobId }) =>
   invoke('repair_blobs', { did, sourcePds, sourceDid, jobId });

@@ -111,6 +111,7 @@ fn main() {
             security::password_reset,
             tools::service_auth_online,
             tools::service_auth_offline,
+            tools::keys_list,
             tools::missing_blobs,
             tools::repair_blobs,
             tools::backup_account,

@@ -173,6 +173,8 @@ pub enum AccountCommand {
     MissingBlobs(crate::manage::blobs::MissingBlobsArgs),
     /// Copy the repository (CAR) and every blob into a folder; a rerun resumes.
     Backup(crate::manage::deletion::BackupArgs),
+    /// Create an account on a PDS (optionally with a recovery key), then sign in to it.
+    Create(crate::manage::create::CreateArgs),
     /// The account's did:plc identity: recommended fields, current data, signed changes.
     #[command(subcommand)]
     Plc(crate::manage::plc::PlcCommand),
@@ -394,6 +396,7 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
         AccountCommand::Backup(args) => {
             crate::manage::deletion::run_backup(args, config, out).await
         }
+        AccountCommand::Create(args) => crate::manage::create::run(args, config, out).await,
         AccountCommand::Plc(cmd) => {
             let accounts = crate::open(config)?;
             crate::manage::plc::run(&accounts, cmd, out).await

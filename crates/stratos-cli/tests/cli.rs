@@ -5,6 +5,8 @@
 //! its own fresh accounts, so tests run in parallel without seeing each other.
 
 mod common;
+#[path = "cases/create.rs"]
+mod create;
 #[path = "cases/manage_a.rs"]
 mod manage_a;
 #[path = "cases/manage_b.rs"]

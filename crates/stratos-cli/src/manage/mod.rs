@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod app_password;
 pub mod blobs;
+pub mod create;
 pub mod deletion;
 pub mod devices;
 pub mod email;
