@@ -45,8 +45,10 @@ export const oauthInfo = () => invoke('oauth_info');
 /**
  * Start a browser (atproto OAuth) sign-in. The backend opens the system browser itself and later
  * emits `oauth-finished` with the same `state`. `redirect` null means the saved choice.
+ * With `signUp`, `account` is a server address and the server's own sign-up page opens; the new
+ * account arrives the same way.
  */
-export const oauthStart = ({ account, redirect = null }) => invoke('oauth_start', { account, redirect });
+export const oauthStart = ({ account, redirect = null, signUp = false }) => invoke('oauth_start', { account, redirect, signUp });
 export const oauthCancel = (state) => invoke('oauth_cancel', { state });
 
 export function loginPassword({ identifier, password, authFactorToken = null, pdsHost = null }) {
@@ -136,3 +138,18 @@ export const repairBlobs = (did, { sourcePds, sourceDid = null, jobId }) =>
   invoke('repair_blobs', { did, sourcePds, sourceDid, jobId });
 export const backupAccount = (did, { folder, jobId }) => invoke('backup_account', { did, folder, jobId });
 export const cancelJob = (jobId) => invoke('cancel_job', { jobId });
+
+/* ---------- Create account ----------
+ * `signupForm` describes the server: {pdsUrl, serverDid, domains: ['.bsky.social'],
+ * inviteCodeRequired, phoneVerificationRequired, termsOfService, privacyPolicy, contactEmail}.
+ * `createAccount` signs the new account in and resolves to {account, recoveryKey|null}, where
+ * recoveryKey is {didKey, type, createdAt}: its private half is in the keychain only, until
+ * `keyExport` writes it to a new file the person named.
+ */
+export const signupForm = (pdsHost) => invoke('signup_form', { pdsHost });
+/** {handle, available, reason|null, suggestions: []} */
+export const signupCheckHandle = (pdsHost, handle) => invoke('signup_check_handle', { pdsHost, handle });
+export const createAccount = ({ pdsHost, handle, email, password, inviteCode = null, recoveryKey = null }) =>
+  invoke('create_account', { pdsHost, handle, email, password, inviteCode, recoveryKey });
+/** Resolves to {didKey, path}. */
+export const keyExport = (didKey, path) => invoke('key_export', { didKey, path });
