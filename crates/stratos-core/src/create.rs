@@ -470,9 +470,9 @@ mod tests {
 
     fn form() -> SignupForm {
         SignupForm {
-            pds_url: "https://pds.example".into(),
-            server_did: "did:web:pds.example".into(),
-            domains: vec![".pds.example".into(), ".alt.example".into()],
+            pds_url: "https://pds.social".into(),
+            server_did: "did:web:pds.social".into(),
+            domains: vec![".pds.social".into(), ".alt.social".into()],
             invite_code_required: false,
             phone_verification_required: false,
             terms_of_service: None,
@@ -485,19 +485,19 @@ mod tests {
     fn handles_are_checked_locally_first() {
         let f = form();
         assert_eq!(
-            valid_handle(&f, " @Alice.PDS.example ").unwrap(),
-            "alice.pds.example"
+            valid_handle(&f, " @Alice.PDS.social ").unwrap(),
+            "alice.pds.social"
         );
         assert_eq!(
-            valid_handle(&f, "bob-1.alt.example").unwrap(),
-            "bob-1.alt.example"
+            valid_handle(&f, "bob-1.alt.social").unwrap(),
+            "bob-1.alt.social"
         );
         for (bad, want) in [
-            ("al.pds.example", "3 to 18"),
-            ("averyveryverylongname1.pds.example", "3 to 18"),
-            ("a.b.pds.example", "dot"),
-            ("-alice.pds.example", "hyphen"),
-            ("al_ice.pds.example", "letters"),
+            ("al.pds.social", "3 to 18"),
+            ("averyveryverylongname1.pds.social", "3 to 18"),
+            ("a.b.pds.social", "dot"),
+            ("-alice.pds.social", "hyphen"),
+            ("al_ice.pds.social", "letters"),
         ] {
             match valid_handle(&f, bad) {
                 Err(CreateError::BadHandle { reason, .. }) => {
@@ -507,11 +507,11 @@ mod tests {
             }
         }
         assert!(matches!(
-            valid_handle(&f, "alice.example.com"),
+            valid_handle(&f, "alice.example.org"),
             Err(CreateError::UnsupportedDomain { .. })
         ));
         assert!(matches!(
-            valid_handle(&f, ".pds.example"),
+            valid_handle(&f, ".pds.social"),
             Err(CreateError::UnsupportedDomain { .. })
         ));
         assert!(matches!(
