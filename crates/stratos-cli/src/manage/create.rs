@@ -3,7 +3,7 @@
 //! sign-up page instead (servers that verify phones or show a captcha).
 
 use stratos_core::create::{self, NewAccount};
-use stratos_core::keys::{self, KeyType};
+use stratos_core::keys::KeyType;
 use stratos_core::password_reset::estimate;
 use stratos_core::{Config, Explain, Problem};
 
@@ -82,10 +82,8 @@ pub async fn run(args: CreateArgs, config: Config, out: &Output) -> Result<(), P
         let mut text = format!("Created {} ({}) on {} and signed in", a.handle, a.did, a.pds_url);
         if let Some(k) = &created.recovery_key {
             text.push_str(&format!(
-                "\nRecovery key {} (first rotation key) is in your keychain.\nExport it and keep it offline: stratos key export {} --out <file>\n{}",
-                k.did_key,
-                k.did_key,
-                keys::EXPORT_WARNING
+                "\nRecovery key {} (first rotation key) is in your keychain.\nExport a copy and keep it offline, never shared: stratos key export {} --out <file>",
+                k.did_key, k.did_key
             ));
         }
         text
