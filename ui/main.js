@@ -4,12 +4,13 @@ import { h, button, errorBox, hostOf } from './dom.js';
 import { createSidebar } from './screens/accounts.js';
 import * as overview from './screens/overview.js';
 import * as addAccount from './screens/add-account.js';
+import * as createAccount from './screens/create-account.js';
 import * as lookup from './screens/lookup.js';
 import * as settings from './screens/settings.js';
 import * as welcome from './screens/welcome.js';
 import * as migrate from './screens/migrate.js';
 
-const SCREENS = { overview, 'add-account': addAccount, lookup, settings, welcome, migrate };
+const SCREENS = { overview, 'add-account': addAccount, 'create-account': createAccount, lookup, settings, welcome, migrate };
 
 const state = {
   accounts: [],

@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod create;
 mod error;
 mod manage;
 mod migrate;
@@ -113,6 +114,11 @@ fn main() {
             security::password_reset,
             tools::service_auth_online,
             tools::service_auth_offline,
+            tools::keys_list,
+            create::signup_form,
+            create::signup_check_handle,
+            create::create_account,
+            create::key_export,
             tools::missing_blobs,
             tools::repair_blobs,
             tools::backup_account,

@@ -108,7 +108,8 @@ pub enum RedirectArg {
     DeepLink,
 }
 
-/// Starts a browser sign-in and opens the browser; the result arrives as `oauth-finished`.
+/// Starts a browser sign-in and opens the browser; the result arrives as `oauth-finished`. With
+/// `sign_up`, `account` is a server address and its own sign-up page opens (`prompt=create`).
 #[tauri::command]
 pub async fn oauth_start(
     app: AppHandle,
@@ -116,6 +117,7 @@ pub async fn oauth_start(
     waiting: State<'_, Waiting>,
     account: String,
     redirect: Option<RedirectArg>,
+    sign_up: Option<bool>,
 ) -> Result<StartView, CommandError> {
     let accounts = state.accounts()?;
     let choice = match redirect {
@@ -136,7 +138,12 @@ pub async fn oauth_start(
         .map_or(Redirect::DeepLink, |l| Redirect::Loopback {
             port: l.port(),
         });
-    let started = accounts.oauth_start(&account, redirect).await?;
+    // Sign-up: `account` is the server's address, whose own page creates the account.
+    let started = if sign_up.unwrap_or(false) {
+        accounts.oauth_sign_up(&account, redirect).await?
+    } else {
+        accounts.oauth_start(&account, redirect).await?
+    };
     open_browser(&app, &started.authorize_url);
     if let Some(listener) = listener {
         let (app2, accounts2, st) = (app.clone(), accounts.clone(), started.state.clone());

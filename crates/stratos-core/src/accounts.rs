@@ -637,7 +637,30 @@ impl Accounts {
             .client
             .metadata(redirect, access)
             .map_err(OAuthError::from)?;
-        let (started, pending) = oauth::start(&self.net, &self.resolver, input, client).await?;
+        let (started, pending) =
+            oauth::start(&self.net, &self.resolver, input, client, false).await?;
+        let mut all = self.pending.lock().expect("pending lock");
+        all.retain(|_, p| !p.expired());
+        all.insert(pending.state().to_owned(), pending);
+        Ok(started)
+    }
+
+    /// Starts creating an account in the browser on the server at `pds_url` (OAuth with
+    /// `prompt=create`): for servers whose sign-up needs a captcha or phone verification, which
+    /// only their own page can do. [`Accounts::oauth_finish`] then signs in the new account.
+    pub async fn oauth_sign_up(
+        &self,
+        pds_url: &str,
+        redirect: Redirect,
+    ) -> Result<Started, AccountsError> {
+        let server = parse_service_url(pds_url)?;
+        let access = self.state()?.settings.oauth_access;
+        let client = self
+            .client
+            .metadata(redirect, access)
+            .map_err(OAuthError::from)?;
+        let (started, pending) =
+            oauth::start(&self.net, &self.resolver, server.as_str(), client, true).await?;
         let mut all = self.pending.lock().expect("pending lock");
         all.retain(|_, p| !p.expired());
         all.insert(pending.state().to_owned(), pending);
