@@ -8,11 +8,12 @@
 #                                         `cargo build -p stratos-app` or `cargo test`), without
 #                                         rebuilding it; what scripts/test.sh does for the package test
 #
-# Bundles land in $CARGO_TARGET_DIR/{release,debug}/bundle/<kind>/.
+# Bundles land in ${CARGO_TARGET_DIR:-target}/{release,debug}/bundle/<kind>/.
 #
-# The deep-link scheme the packages declare (Linux .desktop MimeType, macOS CFBundleURLTypes) is
-# $STRATOS_DEEP_LINK_SCHEME, else the scheme of $STRATOS_DEFAULT_OAUTH_CLIENT_ID (its host
-# reversed, the same one the release build compiles in), else none.
+# The deep-link scheme the bundles declare (Linux .desktop MimeType, Windows installers' registry
+# keys, macOS CFBundleURLTypes) is $STRATOS_DEEP_LINK_SCHEME, else the scheme of
+# $STRATOS_DEFAULT_OAUTH_CLIENT_ID (its host reversed; the release build compiles that client in),
+# else none.
 #
 # The CLI is the npm package @tauri-apps/cli (a prebuilt native binary, seconds to install),
 # pinned with a lockfile in packaging/cli/ and installed there; `cargo install tauri-cli` would
