@@ -203,13 +203,21 @@ impl App {
 
     /// Waits for an element matching `css`.
     pub async fn el(&self, css: &str) -> Element {
-        match self
-            .client
-            .wait()
-            .at_most(STEP)
-            .for_element(Locator::Css(css))
-            .await
-        {
+        let deadline = Instant::now() + STEP;
+        let found = loop {
+            let found = self
+                .client
+                .wait()
+                .at_most(deadline.saturating_duration_since(Instant::now()))
+                .for_element(Locator::Css(css))
+                .await;
+            // A screen that re-renders while the driver looks can yield a stale node: look again.
+            match &found {
+                Err(e) if e.to_string().contains("Stale") && Instant::now() < deadline => continue,
+                _ => break found,
+            }
+        };
+        match found {
             Ok(e) => e,
             Err(e) => {
                 self.shot("failure").await;

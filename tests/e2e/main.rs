@@ -4,6 +4,7 @@
 //! log land in target/e2e-artifacts/<test>/. Run through scripts/test.sh.
 
 mod app;
+mod desk;
 mod desktop;
 
 use std::time::Duration;

@@ -65,9 +65,10 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             }
         }),
         // App passwords: xxxx-xxxx-xxxx-xxxx.
-        rule(r"\b[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}\b", |c| {
-            secret(&c[0])
-        }),
+        rule(
+            r"\b[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}\b",
+            |c| secret(&c[0]),
+        ),
         // Emailed codes: XXXXX-XXXXX.
         rule(r"\b[A-Z2-7]{5}-[A-Z2-7]{5}\b", |c| secret(&c[0])),
     ]
