@@ -204,7 +204,10 @@ async fn settings_take_effect_while_running() {
     app.close().await;
 }
 
-/// The Secret Service items of a keychain service in the test desktop: (attributes, secret).
+/// A Secret Service secret: (session, parameters, value, content type).
+type Secret = (dbus::strings::Path<'static>, Vec<u8>, Vec<u8>, String);
+
+/// The secret values stored under a keychain service in the test desktop.
 fn keychain_secrets(app: &App, service: &str) -> Vec<String> {
     use dbus::arg::{RefArg, Variant};
     use dbus::blocking::Connection;
@@ -225,7 +228,7 @@ fn keychain_secrets(app: &App, service: &str) -> Vec<String> {
     let (unlocked, _locked): (Vec<ObjPath>, Vec<ObjPath>) = proxy
         .method_call(SS, "SearchItems", (query,))
         .expect("search the keychain");
-    let (secrets,): (HashMap<ObjPath, (ObjPath, Vec<u8>, Vec<u8>, String)>,) = proxy
+    let (secrets,): (HashMap<ObjPath, Secret>,) = proxy
         .method_call(SS, "GetSecrets", (unlocked, session))
         .expect("read the secrets");
     secrets
@@ -509,6 +512,24 @@ async fn themes_sizes_and_keyboard() {
             app.el(SETTINGS).await;
             audit_labels(&app, "settings").await;
             app.shot(&format!("{theme}-{w}x{h}-settings")).await;
+            app.click("[data-testid=copy-diagnostics]").await;
+            app.el("[data-testid=diagnostics-text]:not([hidden])").await;
+            app.client
+                .execute(
+                    "document.querySelector('[data-testid=oauth-settings]').scrollIntoView({block: 'start'})",
+                    vec![],
+                )
+                .await
+                .expect("script runs");
+            app.shot(&format!("{theme}-{w}x{h}-settings-sign-in")).await;
+            app.client
+                .execute(
+                    "document.querySelector('[data-testid=logs-settings]').scrollIntoView({block: 'start'})",
+                    vec![],
+                )
+                .await
+                .expect("script runs");
+            app.shot(&format!("{theme}-{w}x{h}-settings-logs")).await;
             app.click("[data-testid=add-account]").await;
             use_password(&app).await;
             audit_labels(&app, "add account").await;

@@ -63,7 +63,7 @@ export function mount(main, ctx) {
       help: 'Where did:plc identities are looked up. Leave empty for the public directory, plc.directory.',
     });
     const levelId = nextId('loglevel');
-    const logLevel = h('select', { id: levelId, name: 'logLevel', class: 'input select', 'aria-describedby': `${levelId}-help` },
+    const logLevel = h('select', { id: levelId, name: 'logLevel', class: 'input select-field', 'aria-describedby': `${levelId}-help` },
       ...[['error', 'Errors only'], ['warn', 'Warnings'], ['info', 'Normal'], ['debug', 'Detailed'], ['trace', 'Everything']]
         .map(([value, text]) => h('option', { value, selected: settings.logLevel === value }, text)));
     const errorSlot = h('div', { class: 'error-slot' });
