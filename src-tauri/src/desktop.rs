@@ -65,17 +65,21 @@ pub fn explain_close_to_tray(app: &AppHandle) {
         Ok((_, true)) => {
             use tauri_plugin_notification::NotificationExt;
             log::info!("explaining close-to-tray (first close)");
-            let shown = app
-                .notification()
-                .builder()
-                .title("Stratos is still running")
-                .body(
-                    "It keeps checking your accounts from the tray. Choose Quit Stratos in the tray menu to exit.",
-                )
-                .show();
-            if let Err(e) = shown {
-                log::warn!("could not show a notification: {e}");
-            }
+            // Showing a notification is a D-Bus round trip: keep it off the window's thread.
+            let app = app.clone();
+            tauri::async_runtime::spawn_blocking(move || {
+                let shown = app
+                    .notification()
+                    .builder()
+                    .title("Stratos is still running")
+                    .body(
+                        "It keeps checking your accounts from the tray. Choose Quit Stratos in the tray menu to exit.",
+                    )
+                    .show();
+                if let Err(e) = shown {
+                    log::warn!("could not show a notification: {e}");
+                }
+            });
         }
         Err(e) => log::warn!("could not remember the close-to-tray notice: {e}"),
     }

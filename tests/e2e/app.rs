@@ -63,6 +63,11 @@ impl App {
 
     /// Like [`App::launch`], with extra environment for the app (OAuth client, `$BROWSER`...).
     pub async fn launch_with(test: &str, env: &[(String, String)]) -> App {
+        Self::launch_on(Desktop::start(), test, env).await
+    }
+
+    /// Like [`App::launch_with`] on a desktop the test prepared first (a tray host, say).
+    pub async fn launch_on(desktop: Desktop, test: &str, env: &[(String, String)]) -> App {
         let artifacts = Desktop::artifacts(test);
         // Start from an empty folder so no screenshot from an earlier run is mistaken for this one's.
         for old in std::fs::read_dir(&artifacts)
@@ -72,7 +77,7 @@ impl App {
         {
             let _ = std::fs::remove_file(old.path());
         }
-        Self::start(Desktop::start(), test, env.to_vec(), artifacts, 0).await
+        Self::start(desktop, test, env.to_vec(), artifacts, 0).await
     }
 
     /// Quits the app and starts it again in the same desktop: same keychain, same data folder.

@@ -596,3 +596,139 @@ async fn window_size_survives_restart_and_second_launch_focuses() {
     assert_eq!((w, h), (900, 640), "the size came back");
     app.close().await;
 }
+
+/// Owns `org.kde.StatusNotifierWatcher` on the desktop's bus, so the app believes a tray host
+/// shows its icon (Xvfb has none); the name is released when the connection drops.
+fn pretend_tray_host(desktop: &crate::desktop::Desktop) -> dbus::blocking::Connection {
+    let mut channel = dbus::channel::Channel::open_private(&desktop.bus).expect("test bus");
+    channel.register().expect("hello");
+    let conn = dbus::blocking::Connection::from(channel);
+    conn.request_name("org.kde.StatusNotifierWatcher", false, false, true)
+        .expect("own the watcher name");
+    conn
+}
+
+/// Asks the window titled `title` to close, as a window manager does when its close button is
+/// pressed: a WM_DELETE_WINDOW client message. Returns false when no such window exists.
+fn close_window_like_a_window_manager(display: &str, title: &str) -> bool {
+    use std::ffi::{CStr, CString};
+    use x11_dl::xlib;
+    let x = xlib::Xlib::open().expect("libX11");
+    let name = CString::new(display).unwrap();
+    // SAFETY: plain Xlib calls on a display this function opens and closes; every pointer Xlib
+    // returns is checked and freed with XFree.
+    unsafe {
+        let dpy = (x.XOpenDisplay)(name.as_ptr());
+        assert!(!dpy.is_null(), "open display {display}");
+        let root = (x.XDefaultRootWindow)(dpy);
+        let (mut r, mut p, mut kids, mut n) = (0, 0, std::ptr::null_mut(), 0u32);
+        (x.XQueryTree)(dpy, root, &mut r, &mut p, &mut kids, &mut n);
+        let mut target = None;
+        for i in 0..n as usize {
+            let w = *kids.add(i);
+            let mut wname = std::ptr::null_mut();
+            if (x.XFetchName)(dpy, w, &mut wname) != 0 && !wname.is_null() {
+                if CStr::from_ptr(wname).to_string_lossy() == title {
+                    target = Some(w);
+                }
+                (x.XFree)(wname.cast());
+            }
+        }
+        if !kids.is_null() {
+            (x.XFree)(kids.cast());
+        }
+        let Some(window) = target else {
+            (x.XCloseDisplay)(dpy);
+            return false;
+        };
+        let atom = |s: &str| {
+            let s = CString::new(s).unwrap();
+            (x.XInternAtom)(dpy, s.as_ptr(), xlib::False)
+        };
+        let mut data = xlib::ClientMessageData::new();
+        data.set_long(0, atom("WM_DELETE_WINDOW") as std::os::raw::c_long);
+        data.set_long(1, xlib::CurrentTime as std::os::raw::c_long);
+        let mut event = xlib::XEvent {
+            client_message: xlib::XClientMessageEvent {
+                type_: xlib::ClientMessage,
+                serial: 0,
+                send_event: xlib::True,
+                display: dpy,
+                window,
+                message_type: atom("WM_PROTOCOLS"),
+                format: 32,
+                data,
+            },
+        };
+        (x.XSendEvent)(dpy, window, xlib::False, xlib::NoEventMask, &mut event);
+        (x.XFlush)(dpy);
+        (x.XCloseDisplay)(dpy);
+    }
+    true
+}
+
+/// With a tray host, closing the window keeps Stratos running in the tray and says so once
+/// (remembered across closes); "Open Stratos" brings the window back and Quit ends it.
+#[tokio::test(flavor = "multi_thread")]
+async fn closing_to_the_tray_is_explained_once() {
+    let desktop = crate::desktop::Desktop::start();
+    let _tray_host = pretend_tray_host(&desktop);
+    let app = App::launch_on(desktop, "close_to_tray", &[]).await;
+    let state_file = app.data_dir.join("state.json");
+    let explained = "explaining close-to-tray (first close)";
+    let visible = |app: &App| {
+        let out = app
+            .desktop
+            .command("xwininfo")
+            .args(["-name", "Stratos"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        out.contains("IsViewable")
+    };
+    assert!(visible(&app), "the window is shown at start");
+
+    for round in 1..=2 {
+        assert!(
+            close_window_like_a_window_manager(&app.desktop.display, "Stratos"),
+            "the window is on the display"
+        );
+        assert!(
+            poll_until(Duration::from_secs(30), || {
+                let hidden = !visible(&app);
+                async move { hidden }
+            })
+            .await,
+            "round {round}: closing hid the window"
+        );
+        assert!(app.app_is_running(), "round {round}: Stratos keeps running");
+        assert!(wait_log(&app, explained).await, "round {round}");
+        let state = std::fs::read_to_string(&state_file).unwrap_or_default();
+        assert!(state.contains("\"closeToTrayExplained\": true"), "{state}");
+
+        // The tray brings it back.
+        app.click_tray_item("Open Stratos");
+        assert!(
+            poll_until(Duration::from_secs(30), || {
+                let shown = visible(&app);
+                async move { shown }
+            })
+            .await,
+            "round {round}: Open Stratos showed the window"
+        );
+    }
+    assert_eq!(
+        log_files_text(&app).matches(explained).count(),
+        1,
+        "said once, not on every close"
+    );
+    app.click_tray_item("Quit Stratos");
+    assert!(
+        poll_until(Duration::from_secs(30), || {
+            let gone = !app.app_is_running();
+            async move { gone }
+        })
+        .await,
+        "Quit in the tray ends the app"
+    );
+}
