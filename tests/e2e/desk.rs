@@ -508,6 +508,39 @@ async fn themes_sizes_and_keyboard() {
             app.el("[data-testid=overview-health][data-health=active]")
                 .await;
             app.shot(&format!("{theme}-{w}x{h}-overview")).await;
+            if w == 800 {
+                // Every account section at the smallest size: labelled controls, a picture.
+                for tab in [
+                    "devices",
+                    "app-passwords",
+                    "security",
+                    "handle",
+                    "tools",
+                    "danger",
+                ] {
+                    app.click(&format!("[data-testid=tab-{tab}]")).await;
+                    let panel = format!("[role=tabpanel][data-tab={tab}]:not([hidden])");
+                    app.el(&panel).await;
+                    let script = format!(
+                        "const p = document.querySelector('{panel}'); return !!p && p.children.length > 0 && !p.querySelector('[aria-busy=true]');"
+                    );
+                    let loaded = poll_until(Duration::from_secs(30), || {
+                        let client = app.client.clone();
+                        let script = script.clone();
+                        async move {
+                            client
+                                .execute(&script, vec![])
+                                .await
+                                .is_ok_and(|v| v == serde_json::json!(true))
+                        }
+                    })
+                    .await;
+                    assert!(loaded, "the {tab} section finished loading");
+                    audit_labels(&app, tab).await;
+                    app.shot(&format!("{theme}-{w}x{h}-tab-{tab}")).await;
+                }
+                app.click("[data-testid=tab-overview]").await;
+            }
             app.click("[data-testid=settings]").await;
             app.el(SETTINGS).await;
             audit_labels(&app, "settings").await;
