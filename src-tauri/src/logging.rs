@@ -19,9 +19,11 @@ const FILE_NAME: &str = "stratos";
 const MAX_FILE_BYTES: u128 = 1024 * 1024;
 const KEEP_FILES: usize = 5;
 
-/// Sets how much is logged from now on.
+/// Sets how much is logged from now on. Also lowers the `log` crate's global ceiling to what the
+/// filter can let through, so skipped levels cost nothing at the call site.
 pub fn set_level(level: LogLevel) {
     LEVEL.store(level.filter() as usize, Ordering::Relaxed);
+    log::set_max_level(level.filter().max(log::LevelFilter::Warn));
 }
 
 fn allowed(metadata: &log::Metadata) -> bool {
@@ -71,4 +73,28 @@ pub fn plugin<R: Runtime>(level: LogLevel) -> TauriPlugin<R> {
 /// The folder the log files are written to.
 pub fn folder<R: Runtime>(app: &AppHandle<R>) -> Option<std::path::PathBuf> {
     app.path().app_log_dir().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passes(level: log::Level, target: &str) -> bool {
+        allowed(&log::Metadata::builder().level(level).target(target).build())
+    }
+
+    #[test]
+    fn the_chosen_level_applies_to_stratos_and_warnings_to_libraries() {
+        set_level(LogLevel::Warn);
+        assert!(passes(log::Level::Warn, "stratos_app::tray"));
+        assert!(!passes(log::Level::Info, "stratos_core::accounts"));
+        set_level(LogLevel::Debug);
+        assert!(passes(log::Level::Debug, "stratos_core::accounts"));
+        assert!(!passes(log::Level::Trace, "stratos_core::accounts"));
+        assert!(!passes(log::Level::Info, "hyper::proto"));
+        assert!(passes(log::Level::Warn, "tao::platform"));
+        set_level(LogLevel::Trace);
+        assert!(passes(log::Level::Trace, "hyper::proto"));
+        set_level(LogLevel::Info);
+    }
 }

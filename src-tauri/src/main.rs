@@ -144,7 +144,9 @@ fn main() {
             tools::backup_account,
             tools::cancel_job,
         ])
-        .setup(|app| {
+        .setup(move |app| {
+            // The log plugin opened the gate fully while starting; narrow it to the setting.
+            logging::set_level(settings.log_level);
             if let Err(p) = app.state::<AppState>().current() {
                 log::error!("accounts unavailable: {} ({})", p.message, p.code);
             }
