@@ -641,12 +641,15 @@ fn pretend_tray_host(desktop: &crate::desktop::Desktop) -> dbus::blocking::Conne
     conn
 }
 
-/// Asks the window titled `title` to close, as a window manager does when its close button is
-/// pressed: a WM_DELETE_WINDOW client message. Returns false when no such window exists.
-fn close_window_like_a_window_manager(display: &str, title: &str) -> bool {
+/// Runs `f` on the top-level X window titled `title` on `display`; `None` when there is none.
+/// Plain Xlib (through x11-dl), so the tests need no extra X tools.
+fn with_x_window<T>(
+    display: &str,
+    title: &str,
+    f: impl FnOnce(&x11_dl::xlib::Xlib, *mut x11_dl::xlib::Display, x11_dl::xlib::Window) -> T,
+) -> Option<T> {
     use std::ffi::{CStr, CString};
-    use x11_dl::xlib;
-    let x = xlib::Xlib::open().expect("libX11");
+    let x = x11_dl::xlib::Xlib::open().expect("libX11");
     let name = CString::new(display).unwrap();
     // SAFETY: plain Xlib calls on a display this function opens and closes; every pointer Xlib
     // returns is checked and freed with XFree.
@@ -670,34 +673,57 @@ fn close_window_like_a_window_manager(display: &str, title: &str) -> bool {
         if !kids.is_null() {
             (x.XFree)(kids.cast());
         }
-        let Some(window) = target else {
-            (x.XCloseDisplay)(dpy);
-            return false;
-        };
-        let atom = |s: &str| {
-            let s = CString::new(s).unwrap();
-            (x.XInternAtom)(dpy, s.as_ptr(), xlib::False)
-        };
-        let mut data = xlib::ClientMessageData::new();
-        data.set_long(0, atom("WM_DELETE_WINDOW") as std::os::raw::c_long);
-        data.set_long(1, xlib::CurrentTime as std::os::raw::c_long);
-        let mut event = xlib::XEvent {
-            client_message: xlib::XClientMessageEvent {
-                type_: xlib::ClientMessage,
-                serial: 0,
-                send_event: xlib::True,
-                display: dpy,
-                window,
-                message_type: atom("WM_PROTOCOLS"),
-                format: 32,
-                data,
-            },
-        };
-        (x.XSendEvent)(dpy, window, xlib::False, xlib::NoEventMask, &mut event);
-        (x.XFlush)(dpy);
+        let out = target.map(|w| f(&x, dpy, w));
         (x.XCloseDisplay)(dpy);
+        out
     }
-    true
+}
+
+/// Whether the window titled `title` is mapped and viewable.
+fn window_viewable(display: &str, title: &str) -> bool {
+    with_x_window(display, title, |x, dpy, window| {
+        // SAFETY: a valid display and window from `with_x_window`; the struct is plain data.
+        unsafe {
+            let mut attrs: x11_dl::xlib::XWindowAttributes = std::mem::zeroed();
+            (x.XGetWindowAttributes)(dpy, window, &mut attrs) != 0
+                && attrs.map_state == x11_dl::xlib::IsViewable
+        }
+    })
+    .unwrap_or(false)
+}
+
+/// Asks the window titled `title` to close, as a window manager does when its close button is
+/// pressed: a WM_DELETE_WINDOW client message. Returns false when no such window exists.
+fn close_window_like_a_window_manager(display: &str, title: &str) -> bool {
+    use std::ffi::CString;
+    use x11_dl::xlib;
+    with_x_window(display, title, |x, dpy, window| {
+        // SAFETY: a valid display and window from `with_x_window`; the event is plain data.
+        unsafe {
+            let atom = |s: &str| {
+                let s = CString::new(s).unwrap();
+                (x.XInternAtom)(dpy, s.as_ptr(), xlib::False)
+            };
+            let mut data = xlib::ClientMessageData::new();
+            data.set_long(0, atom("WM_DELETE_WINDOW") as std::os::raw::c_long);
+            data.set_long(1, xlib::CurrentTime as std::os::raw::c_long);
+            let mut event = xlib::XEvent {
+                client_message: xlib::XClientMessageEvent {
+                    type_: xlib::ClientMessage,
+                    serial: 0,
+                    send_event: xlib::True,
+                    display: dpy,
+                    window,
+                    message_type: atom("WM_PROTOCOLS"),
+                    format: 32,
+                    data,
+                },
+            };
+            (x.XSendEvent)(dpy, window, xlib::False, xlib::NoEventMask, &mut event);
+            (x.XFlush)(dpy);
+        }
+    })
+    .is_some()
 }
 
 /// With a tray host, closing the window keeps Stratos running in the tray and says so once
@@ -709,16 +735,7 @@ async fn closing_to_the_tray_is_explained_once() {
     let app = App::launch_on(desktop, "close_to_tray", &[]).await;
     let state_file = app.data_dir.join("state.json");
     let explained = "explaining close-to-tray (first close)";
-    let visible = |app: &App| {
-        let out = app
-            .desktop
-            .command("xwininfo")
-            .args(["-name", "Stratos"])
-            .output()
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-            .unwrap_or_default();
-        out.contains("IsViewable")
-    };
+    let visible = |app: &App| window_viewable(&app.desktop.display, "Stratos");
     assert!(visible(&app), "the window is shown at start");
 
     for round in 1..=2 {
