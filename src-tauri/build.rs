@@ -17,6 +17,8 @@ fn main() {
             "logout",
             "get_settings",
             "set_settings",
+            "diagnostics",
+            "open_logs_folder",
             "oauth_info",
             "oauth_start",
             "oauth_cancel",

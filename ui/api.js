@@ -39,6 +39,9 @@ export const selectAccount = (did) => invoke('select_account', { did });
 export const logout = (did) => invoke('logout', { did });
 export const getSettings = () => invoke('get_settings');
 export const setSettings = (settings) => invoke('set_settings', { settings });
+/** Plain-text versions, system and account states for a bug report (never a secret). */
+export const diagnostics = () => invoke('diagnostics');
+export const openLogsFolder = () => invoke('open_logs_folder');
 
 /** How browser sign-in is set up: client kind, effective redirect and the scopes asked for (each with a `why`). */
 export const oauthInfo = () => invoke('oauth_info');

@@ -242,8 +242,7 @@ fn report(app: &AppHandle, state: Option<String>, result: Result<AccountSummary,
 /// Windows when the browser opens `<scheme>:/oauth/callback?...`).
 pub fn handle_args(app: &AppHandle, args: &[String]) {
     let Some(scheme) = app.try_state::<AppState>().and_then(|s| {
-        s.accounts
-            .as_ref()
+        s.current()
             .ok()
             .and_then(|a| a.oauth_client().deep_link_scheme())
     }) else {
@@ -254,7 +253,7 @@ pub fn handle_args(app: &AppHandle, args: &[String]) {
         log::info!("deep link received");
         let (app, url) = (app.clone(), arg.clone());
         tauri::async_runtime::spawn(async move {
-            let Ok(accounts) = app.state::<AppState>().accounts.clone() else {
+            let Ok(accounts) = app.state::<AppState>().current() else {
                 return;
             };
             finish(&app, &accounts, &url).await;
@@ -265,8 +264,7 @@ pub fn handle_args(app: &AppHandle, args: &[String]) {
 /// Registers the deep-link scheme with the OS where that is done at run time (Linux, Windows).
 pub fn register_scheme(app: &AppHandle) {
     let Some(scheme) = app.try_state::<AppState>().and_then(|s| {
-        s.accounts
-            .as_ref()
+        s.current()
             .ok()
             .and_then(|a| a.oauth_client().deep_link_scheme())
     }) else {

@@ -5,6 +5,7 @@
 
 mod app;
 mod create_account;
+mod desk;
 mod desktop;
 
 use std::time::Duration;
