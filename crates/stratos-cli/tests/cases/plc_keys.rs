@@ -259,7 +259,7 @@ async fn plc_sign_and_submit_files() {
             "AAAAA-BBBBB",
         ],
         "wrong_code",
-        "The emailed PLC code is wrong or has expired",
+        "The emailed PLC code is wrong",
     )
     .await;
     let run = home
