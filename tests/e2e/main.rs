@@ -473,6 +473,11 @@ async fn manage_app_passwords_handle_and_activation() {
         new_handle,
         "the header shows it"
     );
+    assert_eq!(
+        app.text(".overview-header .avatar").await,
+        new_handle[..1].to_uppercase(),
+        "and its avatar letter"
+    );
     let state = std::fs::read_to_string(app.data_dir.join("state.json")).expect("state file");
     assert!(
         state.contains(&format!("\"handle\": \"{new_handle}\"")),
@@ -907,5 +912,60 @@ async fn migration_wizard_moves_an_account() {
     .await;
     assert!(moved, "the account screen shows the new server");
     app.shot("migration-account-on-pds2").await;
+    app.close().await;
+}
+
+/// Deleting from the window: the backup hint opens the Tools tab; then the emailed code, the
+/// password and the handle typed out delete the account on the PDS, and Stratos forgets it.
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_account_from_the_window() {
+    let net = Network::shared();
+    let a = net.create_account(net.pds1()).await;
+    let app = App::launch("delete_account").await;
+    app.click("[data-testid=add-first-account]").await;
+    use_password(&app).await;
+    sign_in(&app, &a.handle, &a.password).await;
+    app.el(&overview_of(&a.did)).await;
+
+    app.click("[data-testid=tab-danger]").await;
+    app.el("[data-testid=delete-backup-note]").await;
+    app.shot("delete-start").await;
+    app.click("[data-testid=delete-backup-open]").await;
+    app.el("[data-testid=tab-tools][aria-selected=true]").await;
+    app.el("[data-testid=tools-section]").await;
+
+    app.click("[data-testid=tab-danger]").await;
+    let seen = net.count_mails(&a.email, subjects::ACCOUNT_DELETION).await;
+    app.click("[data-testid=delete-request]").await;
+    app.el("[data-testid=delete-form]").await;
+    let code = net
+        .wait_mail(&a.email, subjects::ACCOUNT_DELETION, seen)
+        .await
+        .code
+        .expect("a deletion code");
+    app.fill(
+        "[data-testid=delete-form] input[name=confirmHandle]",
+        &a.handle,
+    )
+    .await;
+    app.fill(
+        "[data-testid=delete-form] input[name=deletePassword]",
+        &a.password,
+    )
+    .await;
+    app.fill("[data-testid=delete-form] input[name=deleteCode]", &code)
+        .await;
+    app.shot("delete-form-filled").await;
+    app.click("[data-testid=delete-submit]").await;
+    app.el("[data-testid=account-deleted]").await;
+    app.shot("deleted").await;
+    let gone = stratos_testkit::xrpc_get(
+        &a.pds_url,
+        "com.atproto.sync.getRepoStatus",
+        &[("did", &a.did)],
+        None,
+    )
+    .await;
+    assert!(gone.is_err(), "the PDS no longer has the account: {gone:?}");
     app.close().await;
 }

@@ -282,8 +282,9 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
     checked.hidden = !rel;
   };
   const hostItem = h('span', { class: 'meta-item meta-host', title: host || '' }, icon('globe'), h('span', {}, host || 'No PDS'));
+  let avatarEl = avatar(did, handle, 'lg');
   const el = h('header', { class: 'overview-header' },
-    avatar(did, handle, 'lg'),
+    avatarEl,
     h('div', { class: 'overview-title' },
       h(level, { class: 'overview-handle selectable', 'data-testid': 'overview-handle', tabindex: '-1' }, handle || did),
       h('div', { class: 'overview-did' },
@@ -298,6 +299,14 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
     setHost: (value) => {
       hostItem.replaceChildren(icon('globe'), h('span', {}, value || 'No PDS'));
       hostItem.title = value || '';
+    },
+    /** A new handle (changed here, or moved to another server): the title and the avatar's letter. */
+    setHandle: (value) => {
+      if (!value) return;
+      el.querySelector('.overview-handle').textContent = value;
+      const next = avatar(did, value, 'lg');
+      avatarEl.replaceWith(next);
+      avatarEl = next;
     },
   };
 }
@@ -390,7 +399,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     overviewSettled: () => settled,
     reloadOverview: () => load(),
     setHandle: (handle) => {
-      if (handle) header.el.querySelector('h1').textContent = handle;
+      header.setHandle(handle);
     },
     signInAgain,
   };
@@ -462,7 +471,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
       body.replaceChildren(renderCards(result, { session: true, onSignInAgain: offerSignIn, account: account() }));
       header.setChecked(result.checkedAt);
       header.setHost(hostOf(result.pds?.url) || hostOf(account()?.pdsUrl));
-      if (result.handle) header.el.querySelector('h1').textContent = result.handle;
+      header.setHandle(result.handle);
       // Let the sidebar catch up with what the backend just learned.
       ctx.actions.reloadAccounts().catch(() => {});
     } catch (err) {
