@@ -51,6 +51,7 @@ fn main() {
             "repair_blobs",
             "backup_account",
             "cancel_job",
+            "first_paint",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
 }

@@ -39,6 +39,8 @@ export const selectAccount = (did) => invoke('select_account', { did });
 export const logout = (did) => invoke('logout', { did });
 export const getSettings = () => invoke('get_settings');
 export const setSettings = (settings) => invoke('set_settings', { settings });
+/** Tells the backend the first screen is painted (the start-up benchmark times this). */
+export const firstPaint = () => invoke('first_paint');
 
 /** How browser sign-in is set up: client kind, effective redirect and the scopes asked for (each with a `why`). */
 export const oauthInfo = () => invoke('oauth_info');

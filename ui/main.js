@@ -159,6 +159,15 @@ function go(screen, params = {}, { focus = true } = {}) {
 
 /* ---------- Boot ---------- */
 
+let paintSignalled = false;
+
+/** Once: two animation frames after the first screen is in the DOM it has been painted. */
+function signalFirstPaint() {
+  if (paintSignalled) return;
+  paintSignalled = true;
+  requestAnimationFrame(() => requestAnimationFrame(() => api.firstPaint().catch(() => {})));
+}
+
 async function boot() {
   main.setAttribute('aria-busy', 'true');
   try {
@@ -175,6 +184,7 @@ async function boot() {
     main.removeAttribute('aria-busy');
     // Scripts and the first screen are in place: clicks on the static sidebar now work.
     document.body.dataset.ready = 'true';
+    signalFirstPaint();
   }
 }
 

@@ -6,6 +6,7 @@
 
 mod commands;
 mod error;
+mod first_paint;
 mod manage;
 mod oauth;
 mod refresher;
@@ -115,6 +116,7 @@ fn main() {
             tools::repair_blobs,
             tools::backup_account,
             tools::cancel_job,
+            first_paint::first_paint,
         ])
         .setup(|app| {
             tray::install(app.handle())?;
