@@ -105,17 +105,17 @@ def kib(path, key):
 
 
 def memory(pids):
-    """(RSS MiB, PSS MiB, process names) summed over `pids`."""
-    rss = sum(kib(f"/proc/{p}/status", "VmRSS") for p in pids)
-    pss = sum(kib(f"/proc/{p}/smaps_rollup", "Pss") for p in pids)
-    names = []
+    """(RSS MiB, PSS MiB, [(process name, RSS MiB, PSS MiB)]) summed over `pids`."""
+    parts = []
     for p in pids:
         try:
             with open(f"/proc/{p}/comm") as f:
-                names.append(f.read().strip())
+                name = f.read().strip()
         except OSError:
-            pass
-    return rss / 1024, pss / 1024, names
+            continue
+        parts.append((name, kib(f"/proc/{p}/status", "VmRSS") / 1024,
+                      kib(f"/proc/{p}/smaps_rollup", "Pss") / 1024))
+    return sum(r for _, r, _ in parts), sum(p for _, _, p in parts), parts
 
 
 def reap():
@@ -288,8 +288,10 @@ def report(apps, results, runs, idle_s, label):
           + "".join(f"{f'{r:.2f}x (medians)':>36}" for r in ratios))
     verdict = lambda r: "met" if r <= 1.2 else "NOT met"
     print(f"targets (<= 1.20x): start-up {verdict(ratios[0])}, idle RSS {verdict(ratios[1])}")
-    print("processes counted: " + "; ".join(
-        f"{app['name']}: {', '.join(results[app['key']][-1][3])}" for app in apps))
+    print("processes counted, RSS/PSS MiB of the last launch:")
+    for app in apps:
+        parts = results[app["key"]][-1][3]
+        print(f"  {app['name']}: " + ", ".join(f"{n} {r:.0f}/{p:.0f}" for n, r, p in parts))
 
 
 def main():

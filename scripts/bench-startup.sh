@@ -52,7 +52,8 @@ run_dir=$(mktemp -d "${TMPDIR:-/tmp}/stratos-bench.XXXXXX")
 pids=()
 trap stop_test_env EXIT
 trap 'exit 130' INT TERM
-start_test_env "$node22"
+# The bus and its activated services (portals, a11y) are chatty on stderr: keep that in a log.
+start_test_env "$node22" 2>"$run_dir/env.log" || { cat "$run_dir/env.log" >&2; exit 1; }
 mkdir "$run_dir/bench"
 
 python3 bench/startup.py \

@@ -72,6 +72,7 @@ fn main() {
         .manage(state)
         .manage(oauth::Waiting::default())
         .manage(tools::Jobs::default())
+        .manage(first_paint::FirstPaint::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::refresh_accounts,
