@@ -64,6 +64,7 @@ fn main() {
             "migration_continue",
             "migration_pause",
             "migration_cancel",
+            "first_paint",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
 }

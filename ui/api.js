@@ -42,6 +42,8 @@ export const setSettings = (settings) => invoke('set_settings', { settings });
 /** Plain-text versions, system and account states for a bug report (never a secret). */
 export const diagnostics = () => invoke('diagnostics');
 export const openLogsFolder = () => invoke('open_logs_folder');
+/** Tells the backend the first screen is painted (the start-up benchmark times this). */
+export const firstPaint = () => invoke('first_paint');
 
 /** How browser sign-in is set up: client kind, effective redirect and the scopes asked for (each with a `why`). */
 export const oauthInfo = () => invoke('oauth_info');

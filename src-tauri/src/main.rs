@@ -9,6 +9,7 @@ mod create;
 mod desktop;
 mod diagnostics;
 mod error;
+mod first_paint;
 mod logging;
 mod manage;
 mod migrate;
@@ -100,6 +101,7 @@ fn main() {
         .manage(oauth::Waiting::default())
         .manage(tools::Jobs::default())
         .manage(migrate::Migrations::default())
+        .manage(first_paint::FirstPaint::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::refresh_accounts,
@@ -157,6 +159,7 @@ fn main() {
             migrate::migration_continue,
             migrate::migration_pause,
             migrate::migration_cancel,
+            first_paint::first_paint,
         ])
         .setup(move |app| {
             // The log plugin opened the gate fully while starting; narrow it to the setting.

@@ -4,7 +4,11 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Manager};
 
+use crate::first_paint::FirstPaint;
 use crate::{AppState, shell};
+
+/// How long the first check waits for the window's first paint at most.
+const FIRST_CHECK_AT_THE_LATEST: Duration = Duration::from_secs(10);
 
 /// Tells the person about devices and apps that appeared on an account since the last check.
 fn notify(app: &AppHandle, new: &stratos_core::watch::NewSessions) {
@@ -48,6 +52,10 @@ fn notify(app: &AppHandle, new: &stratos_core::watch::NewSessions) {
 /// interval in force at that moment, so changed settings apply from the next round on.
 pub fn spawn(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
+        // The first check talks to every account's server: not while the window starts.
+        app.state::<FirstPaint>()
+            .wait(FIRST_CHECK_AT_THE_LATEST)
+            .await;
         let wake = app.state::<AppState>().refresh_now.clone();
         loop {
             let current = app.state::<AppState>().current();

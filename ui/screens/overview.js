@@ -4,12 +4,6 @@ import {
   h, icon, avatar, pill, tonePill, hostOf, healthInfo, relativeTime, fullTime,
   button, setBusy, errorBox, callout, copyButton, skeleton, slowNote, nextId,
 } from '../dom.js';
-import * as devicesSection from './devices.js';
-import * as appPasswords from './app-passwords.js';
-import * as securitySection from './security.js';
-import * as handleSection from './handle.js';
-import * as dangerZone from './danger-zone.js';
-import * as toolsSection from './tools.js';
 
 /* ---------- Shared rendering ---------- */
 
@@ -316,12 +310,12 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
 // Each section other than Overview is its own module: mount(panel, ctx, acct) → {refresh?, accountsChanged?, overviewChanged?}.
 const TABS = [
   { id: 'overview', label: 'Overview', iconName: 'info' },
-  { id: 'devices', label: 'Devices & apps', iconName: 'devices', module: devicesSection },
-  { id: 'app-passwords', label: 'App passwords', iconName: 'key', module: appPasswords },
-  { id: 'security', label: 'Security', iconName: 'shield', module: securitySection },
-  { id: 'handle', label: 'Handle', iconName: 'at', module: handleSection },
-  { id: 'tools', label: 'Tools', iconName: 'tools', module: toolsSection },
-  { id: 'danger', label: 'Danger zone', iconName: 'alert', module: dangerZone, danger: true },
+  { id: 'devices', label: 'Devices & apps', iconName: 'devices', load: () => import('./devices.js') },
+  { id: 'app-passwords', label: 'App passwords', iconName: 'key', load: () => import('./app-passwords.js') },
+  { id: 'security', label: 'Security', iconName: 'shield', load: () => import('./security.js') },
+  { id: 'handle', label: 'Handle', iconName: 'at', load: () => import('./handle.js') },
+  { id: 'tools', label: 'Tools', iconName: 'tools', load: () => import('./tools.js') },
+  { id: 'danger', label: 'Danger zone', iconName: 'alert', load: () => import('./danger-zone.js'), danger: true },
 ];
 
 /** A notice carried over from another screen (e.g. "alice.test was deleted"). */
@@ -414,7 +408,16 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
       t.panel.hidden = !on;
     }
     const t = tabs.get(id);
-    if (!t.instance) t.instance = t.def.module.mount(t.panel, ctx, acct) || {};
+    // Sections load on first use: their code stays off the start-up path.
+    if (!t.instance && !t.loading) {
+      t.loading = t.def.load().then((module) => {
+        if (ctx.signal.aborted) return;
+        t.instance = module.mount(t.panel, ctx, acct) || {};
+      }).catch((err) => {
+        t.loading = null;
+        t.panel.replaceChildren(errorBox(err));
+      });
+    }
     screen.dataset.tab = id;
     if (focus) t.btn.focus();
   }
@@ -434,7 +437,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
   showNotice(notice);
 
   const eachSection = (fn) => {
-    for (const t of tabs.values()) if (t.instance && t.def.module) fn(t.instance);
+    for (const t of tabs.values()) if (t.instance && t.def.load) fn(t.instance);
   };
 
   function currentHealth() {
