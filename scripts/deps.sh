@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build=(build-essential pkg-config libwebkit2gtk-4.1-dev libdbus-1-dev libayatana-appindicator3-1 gnome-keyring)
-test=(xvfb xauth dbus dbus-x11 libglib2.0-bin webkit2gtk-driver imagemagick chromium)
+test=(xvfb xauth dbus dbus-x11 libglib2.0-bin webkit2gtk-driver imagemagick chromium rpm desktop-file-utils)
 bench=(time curl jq)
 
 want=("${build[@]}")

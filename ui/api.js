@@ -39,14 +39,21 @@ export const selectAccount = (did) => invoke('select_account', { did });
 export const logout = (did) => invoke('logout', { did });
 export const getSettings = () => invoke('get_settings');
 export const setSettings = (settings) => invoke('set_settings', { settings });
+/** Plain-text versions, system and account states for a bug report (never a secret). */
+export const diagnostics = () => invoke('diagnostics');
+export const openLogsFolder = () => invoke('open_logs_folder');
+/** Tells the backend the first screen is painted (the start-up benchmark times this). */
+export const firstPaint = () => invoke('first_paint');
 
 /** How browser sign-in is set up: client kind, effective redirect and the scopes asked for (each with a `why`). */
 export const oauthInfo = () => invoke('oauth_info');
 /**
  * Start a browser (atproto OAuth) sign-in. The backend opens the system browser itself and later
  * emits `oauth-finished` with the same `state`. `redirect` null means the saved choice.
+ * With `signUp`, `account` is a server address and the server's own sign-up page opens; the new
+ * account arrives the same way.
  */
-export const oauthStart = ({ account, redirect = null }) => invoke('oauth_start', { account, redirect });
+export const oauthStart = ({ account, redirect = null, signUp = false }) => invoke('oauth_start', { account, redirect, signUp });
 export const oauthCancel = (state) => invoke('oauth_cancel', { state });
 
 export function loginPassword({ identifier, password, authFactorToken = null, pdsHost = null }) {
@@ -123,11 +130,40 @@ export const passwordReset = (did, { code, newPassword }) => invoke('password_re
  */
 export const serviceAuthOnline = (did, { aud, lxm = null, durationSec }) =>
   invoke('service_auth_online', { did, aud, lxm, durationSec });
-/** Signs the token here with `signingKey` (a multibase private key, used for this call only). */
-export const serviceAuthOffline = ({ signingKey, iss, aud, lxm = null, durationSec }) =>
-  invoke('service_auth_offline', { signingKey, iss, aud, lxm, durationSec });
+/**
+ * Signs the token here: with `storedKey` (the did:key of a key in the keychain), or with
+ * `signingKey` (a pasted multibase private key, used for this call only).
+ */
+export const serviceAuthOffline = ({ signingKey = null, storedKey = null, iss, aud, lxm = null, durationSec }) =>
+  invoke('service_auth_offline', { signingKey, storedKey, iss, aud, lxm, durationSec });
+/** Keys held in the keychain: [{didKey, type: 'k256'|'p256', createdAt}] (public data only). */
+export const keysList = () => invoke('keys_list');
 export const missingBlobs = (did) => invoke('missing_blobs', { did });
 export const repairBlobs = (did, { sourcePds, sourceDid = null, jobId }) =>
   invoke('repair_blobs', { did, sourcePds, sourceDid, jobId });
 export const backupAccount = (did, { folder, jobId }) => invoke('backup_account', { did, folder, jobId });
 export const cancelJob = (jobId) => invoke('cancel_job', { jobId });
+
+/* Moving an account to another server (the migration wizard). Progress arrives as
+   `migration-progress` {did, event}; the plan's password goes to the backend only. */
+export const migrationJournal = (did) => invoke('migration_journal', { did });
+export const migrationPreflight = (plan) => invoke('migration_preflight', { plan });
+export const migrationStart = (plan) => invoke('migration_start', { plan });
+export const migrationContinue = (did, input = {}) => invoke('migration_continue', { did, input });
+export const migrationPause = (did) => invoke('migration_pause', { did });
+export const migrationCancel = (did) => invoke('migration_cancel', { did });
+
+/* ---------- Create account ----------
+ * `signupForm` describes the server: {pdsUrl, serverDid, domains: ['.bsky.social'],
+ * inviteCodeRequired, phoneVerificationRequired, termsOfService, privacyPolicy, contactEmail}.
+ * `createAccount` signs the new account in and resolves to {account, recoveryKey|null}, where
+ * recoveryKey is {didKey, type, createdAt}: its private half is in the keychain only, until
+ * `keyExport` writes it to a new file the person named.
+ */
+export const signupForm = (pdsHost) => invoke('signup_form', { pdsHost });
+/** {handle, available, reason|null, suggestions: []} */
+export const signupCheckHandle = (pdsHost, handle) => invoke('signup_check_handle', { pdsHost, handle });
+export const createAccount = ({ pdsHost, handle, email, password, inviteCode = null, recoveryKey = null }) =>
+  invoke('create_account', { pdsHost, handle, email, password, inviteCode, recoveryKey });
+/** Resolves to {didKey, path}. */
+export const keyExport = (didKey, path) => invoke('key_export', { didKey, path });

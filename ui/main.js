@@ -3,12 +3,27 @@ import * as api from './api.js';
 import { h, button, errorBox, hostOf } from './dom.js';
 import { createSidebar } from './screens/accounts.js';
 import * as overview from './screens/overview.js';
-import * as addAccount from './screens/add-account.js';
-import * as lookup from './screens/lookup.js';
-import * as settings from './screens/settings.js';
 import * as welcome from './screens/welcome.js';
 
-const SCREENS = { overview, 'add-account': addAccount, lookup, settings, welcome };
+// The first screen is one of these two; the others load on first use, so their code is neither
+// on the start-up path nor in memory until it is needed.
+const SCREENS = { overview, welcome };
+const LAZY_SCREENS = {
+  'add-account': () => import('./screens/add-account.js'),
+  'create-account': () => import('./screens/create-account.js'),
+  lookup: () => import('./screens/lookup.js'),
+  settings: () => import('./screens/settings.js'),
+  migrate: () => import('./screens/migrate.js'),
+};
+const knownScreen = (screen) => !!SCREENS[screen] || !!LAZY_SCREENS[screen];
+
+/** Loads a lazy screen's module once; resolves when SCREENS has it. */
+function loadScreen(screen) {
+  if (SCREENS[screen]) return Promise.resolve();
+  return LAZY_SCREENS[screen]().then((module) => {
+    SCREENS[screen] = module;
+  });
+}
 
 const state = {
   accounts: [],
@@ -120,8 +135,18 @@ const actions = {
 
 /* ---------- Routing ---------- */
 
+let navigation = 0; // the latest go(); a lazy screen that finishes loading after a newer one is dropped
+
 function go(screen, params = {}, { focus = true } = {}) {
-  if (!SCREENS[screen]) return;
+  if (!knownScreen(screen)) return;
+  const seq = ++navigation;
+  if (!SCREENS[screen]) {
+    loadScreen(screen).then(
+      () => { if (seq === navigation) go(screen, params, { focus }); },
+      (err) => sidebar.showError(err),
+    );
+    return;
+  }
   if (screen === 'welcome' && state.accounts.length) screen = 'overview';
   if (screen === 'overview') {
     const did = exists(params.did) ? params.did : exists(state.selected) ? state.selected : state.accounts[0]?.did;
@@ -159,6 +184,15 @@ function go(screen, params = {}, { focus = true } = {}) {
 
 /* ---------- Boot ---------- */
 
+let paintSignalled = false;
+
+/** Once: two animation frames after the first screen is in the DOM it has been painted. */
+function signalFirstPaint() {
+  if (paintSignalled) return;
+  paintSignalled = true;
+  requestAnimationFrame(() => requestAnimationFrame(() => api.firstPaint().catch(() => {})));
+}
+
 async function boot() {
   main.setAttribute('aria-busy', 'true');
   try {
@@ -175,6 +209,7 @@ async function boot() {
     main.removeAttribute('aria-busy');
     // Scripts and the first screen are in place: clicks on the static sidebar now work.
     document.body.dataset.ready = 'true';
+    signalFirstPaint();
   }
 }
 
@@ -185,7 +220,7 @@ api.on('accounts-changed', (payload) => {
 
 api.on('navigate', (payload) => {
   const screen = payload?.screen;
-  if (!SCREENS[screen]) return;
+  if (!knownScreen(screen)) return;
   go(screen, screen === 'overview' && payload.did ? { did: payload.did } : {});
 }).catch(() => {});
 

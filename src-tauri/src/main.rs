@@ -5,8 +5,14 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod create;
+mod desktop;
+mod diagnostics;
 mod error;
+mod first_paint;
+mod logging;
 mod manage;
+mod migrate;
 mod oauth;
 mod refresher;
 mod security;
@@ -23,8 +29,9 @@ use tauri::{Manager, WindowEvent};
 /// What every command can reach: the accounts, or why they could not be opened.
 pub struct AppState {
     /// The account store; an error when the keychain or configuration is unusable, so the window
-    /// can still open and say why.
-    pub accounts: Result<Arc<Accounts>, Problem>,
+    /// can still open and say why. Replaced when a setting changes which services it talks to
+    /// (PLC directory, OAuth client), so that takes effect without a restart.
+    accounts: std::sync::RwLock<Result<Arc<Accounts>, Problem>>,
     /// Wakes the background refresher for an immediate check.
     pub refresh_now: Arc<tokio::sync::Notify>,
 }
@@ -32,7 +39,26 @@ pub struct AppState {
 impl AppState {
     /// The account store for a command, or why it could not be opened.
     pub fn accounts(&self) -> Result<Arc<Accounts>, error::CommandError> {
-        self.accounts.clone().map_err(error::CommandError::from)
+        self.current().map_err(error::CommandError::from)
+    }
+
+    /// The account store in use right now, or why it could not be opened.
+    pub fn current(&self) -> Result<Arc<Accounts>, Problem> {
+        self.accounts
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Opens the account store again from the environment and the saved settings; sign-ins in
+    /// progress with the old one are dropped.
+    pub fn reopen(&self) -> Result<Arc<Accounts>, Problem> {
+        let fresh = open_accounts();
+        *self
+            .accounts
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fresh.clone();
+        fresh
     }
 }
 
@@ -48,29 +74,34 @@ fn open_accounts() -> Result<Arc<Accounts>, Problem> {
 }
 
 fn main() {
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("stratos_app=info,stratos_core=info"),
-    )
-    .init();
     let accounts = open_accounts();
-    if let Err(p) = &accounts {
-        log::error!("accounts unavailable: {} ({})", p.message, p.code);
-    }
+    let settings = accounts
+        .as_ref()
+        .ok()
+        .and_then(|a| a.state().ok())
+        .map(|s| s.settings)
+        .unwrap_or_default();
     let state = AppState {
-        accounts,
+        accounts: std::sync::RwLock::new(accounts),
         refresh_now: Arc::new(tokio::sync::Notify::new()),
     };
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            log::info!("second launch: bringing the window to the front");
             shell::show_main_window(app);
             oauth::handle_args(app, &args);
         }))
+        .plugin(logging::plugin(settings.log_level))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(desktop::autostart_plugin())
+        .plugin(desktop::window_state_plugin())
         .manage(state)
         .manage(oauth::Waiting::default())
         .manage(tools::Jobs::default())
+        .manage(migrate::Migrations::default())
+        .manage(first_paint::FirstPaint::default())
         .invoke_handler(tauri::generate_handler![
             commands::list_accounts,
             commands::refresh_accounts,
@@ -81,6 +112,8 @@ fn main() {
             commands::logout,
             commands::get_settings,
             commands::set_settings,
+            diagnostics::diagnostics,
+            diagnostics::open_logs_folder,
             oauth::oauth_info,
             oauth::oauth_start,
             oauth::oauth_cancel,
@@ -111,12 +144,30 @@ fn main() {
             security::password_reset,
             tools::service_auth_online,
             tools::service_auth_offline,
+            tools::keys_list,
+            create::signup_form,
+            create::signup_check_handle,
+            create::create_account,
+            create::key_export,
             tools::missing_blobs,
             tools::repair_blobs,
             tools::backup_account,
             tools::cancel_job,
+            migrate::migration_journal,
+            migrate::migration_preflight,
+            migrate::migration_start,
+            migrate::migration_continue,
+            migrate::migration_pause,
+            migrate::migration_cancel,
+            first_paint::first_paint,
         ])
-        .setup(|app| {
+        .setup(move |app| {
+            // The log plugin opened the gate fully while starting; narrow it to the setting.
+            logging::set_level(settings.log_level);
+            if let Err(p) = app.state::<AppState>().current() {
+                log::error!("accounts unavailable: {} ({})", p.message, p.code);
+            }
+            desktop::started(app.handle());
             tray::install(app.handle())?;
             refresher::spawn(app.handle().clone());
             oauth::register_scheme(app.handle());
@@ -133,6 +184,7 @@ fn main() {
             {
                 api.prevent_close();
                 let _ = window.hide();
+                desktop::explain_close_to_tray(window.app_handle());
             }
         })
         .run(tauri::generate_context!("../tauri.conf.json"))

@@ -108,7 +108,8 @@ pub enum RedirectArg {
     DeepLink,
 }
 
-/// Starts a browser sign-in and opens the browser; the result arrives as `oauth-finished`.
+/// Starts a browser sign-in and opens the browser; the result arrives as `oauth-finished`. With
+/// `sign_up`, `account` is a server address and its own sign-up page opens (`prompt=create`).
 #[tauri::command]
 pub async fn oauth_start(
     app: AppHandle,
@@ -116,6 +117,7 @@ pub async fn oauth_start(
     waiting: State<'_, Waiting>,
     account: String,
     redirect: Option<RedirectArg>,
+    sign_up: Option<bool>,
 ) -> Result<StartView, CommandError> {
     let accounts = state.accounts()?;
     let choice = match redirect {
@@ -136,7 +138,12 @@ pub async fn oauth_start(
         .map_or(Redirect::DeepLink, |l| Redirect::Loopback {
             port: l.port(),
         });
-    let started = accounts.oauth_start(&account, redirect).await?;
+    // Sign-up: `account` is the server's address, whose own page creates the account.
+    let started = if sign_up.unwrap_or(false) {
+        accounts.oauth_sign_up(&account, redirect).await?
+    } else {
+        accounts.oauth_start(&account, redirect).await?
+    };
     open_browser(&app, &started.authorize_url);
     if let Some(listener) = listener {
         let (app2, accounts2, st) = (app.clone(), accounts.clone(), started.state.clone());
@@ -235,8 +242,7 @@ fn report(app: &AppHandle, state: Option<String>, result: Result<AccountSummary,
 /// Windows when the browser opens `<scheme>:/oauth/callback?...`).
 pub fn handle_args(app: &AppHandle, args: &[String]) {
     let Some(scheme) = app.try_state::<AppState>().and_then(|s| {
-        s.accounts
-            .as_ref()
+        s.current()
             .ok()
             .and_then(|a| a.oauth_client().deep_link_scheme())
     }) else {
@@ -247,7 +253,7 @@ pub fn handle_args(app: &AppHandle, args: &[String]) {
         log::info!("deep link received");
         let (app, url) = (app.clone(), arg.clone());
         tauri::async_runtime::spawn(async move {
-            let Ok(accounts) = app.state::<AppState>().accounts.clone() else {
+            let Ok(accounts) = app.state::<AppState>().current() else {
                 return;
             };
             finish(&app, &accounts, &url).await;
@@ -258,8 +264,7 @@ pub fn handle_args(app: &AppHandle, args: &[String]) {
 /// Registers the deep-link scheme with the OS where that is done at run time (Linux, Windows).
 pub fn register_scheme(app: &AppHandle) {
     let Some(scheme) = app.try_state::<AppState>().and_then(|s| {
-        s.accounts
-            .as_ref()
+        s.current()
             .ok()
             .and_then(|a| a.oauth_client().deep_link_scheme())
     }) else {

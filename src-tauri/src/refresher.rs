@@ -4,7 +4,11 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Manager};
 
+use crate::first_paint::FirstPaint;
 use crate::{AppState, shell};
+
+/// How long the first check waits for the window's first paint at most.
+const FIRST_CHECK_AT_THE_LATEST: Duration = Duration::from_secs(10);
 
 /// Tells the person about devices and apps that appeared on an account since the last check.
 fn notify(app: &AppHandle, new: &stratos_core::watch::NewSessions) {
@@ -44,36 +48,50 @@ fn notify(app: &AppHandle, new: &stratos_core::watch::NewSessions) {
     }
 }
 
-/// Starts the refresh loop on the async runtime.
+/// Starts the refresh loop on the async runtime. Each round uses the account store and the
+/// interval in force at that moment, so changed settings apply from the next round on.
 pub fn spawn(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
-        let state = app.state::<AppState>();
-        let Ok(accounts) = state.accounts.clone() else {
-            return;
-        };
-        let wake = state.refresh_now.clone();
+        // The first check talks to every account's server: not while the window starts.
+        app.state::<FirstPaint>()
+            .wait(FIRST_CHECK_AT_THE_LATEST)
+            .await;
+        let wake = app.state::<AppState>().refresh_now.clone();
         loop {
-            match accounts.refresh_all().await {
-                Ok(s) => shell::accounts_changed(&app, &s),
-                Err(e) => log::warn!("background check failed: {e}"),
-            }
-            if accounts
-                .state()
-                .is_ok_and(|s| s.settings.notify_on_new_devices)
-            {
-                for new in stratos_core::watch::new_sessions(&accounts).await {
-                    notify(&app, &new);
+            let current = app.state::<AppState>().current();
+            let minutes = match current {
+                Ok(accounts) => {
+                    check(&app, &accounts).await;
+                    accounts
+                        .state()
+                        .map(|s| s.settings.refresh_interval_minutes)
+                        .unwrap_or(5)
+                        .max(1)
                 }
-            }
-            let minutes = accounts
-                .state()
-                .map(|s| s.settings.refresh_interval_minutes)
-                .unwrap_or(5)
-                .max(1);
+                // Nothing to check until the settings make the store usable again.
+                Err(_) => 5,
+            };
+            log::info!("next background check in {minutes} minute(s)");
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(u64::from(minutes) * 60)) => {}
                 _ = wake.notified() => {}
             }
         }
     });
+}
+
+/// One round: every account's state, then new devices and apps when notifications are on.
+async fn check(app: &AppHandle, accounts: &stratos_core::Accounts) {
+    match accounts.refresh_all().await {
+        Ok(s) => shell::accounts_changed(app, &s),
+        Err(e) => log::warn!("background check failed: {e}"),
+    }
+    if accounts
+        .state()
+        .is_ok_and(|s| s.settings.notify_on_new_devices)
+    {
+        for new in stratos_core::watch::new_sessions(accounts).await {
+            notify(app, &new);
+        }
+    }
 }

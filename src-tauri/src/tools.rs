@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 use stratos_core::backup::{self, BackupSummary, CancellationToken};
 use stratos_core::blobs::{self, MissingBlob, RepairSummary};
+use stratos_core::keys::{self, KeyRecord};
 use stratos_core::service_auth::{self, ServiceToken, TokenRequest};
 use tauri::{AppHandle, Emitter, State};
 
@@ -67,17 +68,36 @@ pub async fn service_auth_online(
         .map_err(failed)
 }
 
-/// A service-auth token signed here with a pasted private key (never stored or logged).
+/// A service-auth token signed here: with a key held in the keychain (`stored_key`, its
+/// did:key), or with a pasted private key (`signing_key`, never stored or logged).
 #[tauri::command]
 pub async fn service_auth_offline(
-    signing_key: String,
+    state: State<'_, AppState>,
+    signing_key: Option<String>,
+    stored_key: Option<String>,
     iss: String,
     aud: String,
     lxm: Option<String>,
     duration_sec: Option<u64>,
 ) -> Result<ServiceToken, CommandError> {
-    service_auth::sign_offline(&signing_key, &iss, &token_request(aud, lxm, duration_sec))
-        .map_err(failed)
+    let req = token_request(aud, lxm, duration_sec);
+    match stored_key.filter(|k| !k.trim().is_empty()) {
+        Some(did_key) => {
+            let accounts = state.accounts()?;
+            service_auth::sign_offline_stored(&accounts, &did_key, &iss, &req)
+                .await
+                .map_err(failed)
+        }
+        None => service_auth::sign_offline(signing_key.as_deref().unwrap_or(""), &iss, &req)
+            .map_err(failed),
+    }
+}
+
+/// The keys held in the keychain (public data only), to choose one for signing.
+#[tauri::command]
+pub async fn keys_list(state: State<'_, AppState>) -> Result<Vec<KeyRecord>, CommandError> {
+    let accounts = state.accounts()?;
+    keys::list(&accounts).map_err(failed)
 }
 
 /// Blobs the account's records reference but its PDS does not have.

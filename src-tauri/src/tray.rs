@@ -119,7 +119,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         "quit" => app.exit(0),
         other => {
             if let Some(did) = other.strip_prefix("acct:") {
-                if let Ok(accounts) = &app.state::<AppState>().accounts
+                if let Ok(accounts) = &app.state::<AppState>().current()
                     && let Err(e) = accounts.select(did)
                 {
                     log::warn!("could not select {did}: {e}");
@@ -135,8 +135,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     available(app);
     let state = app
         .state::<AppState>()
-        .accounts
-        .as_ref()
+        .current()
         .ok()
         .and_then(|a| a.state().ok())
         .unwrap_or_default();

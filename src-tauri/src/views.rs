@@ -103,6 +103,20 @@ pub struct SettingsView {
     pub step_up_minutes: u32,
     /// `loopback` (built-in development client) or `hosted`.
     pub oauth_client_kind: &'static str,
+    /// The PLC directory in use.
+    pub plc_url: String,
+    /// The PLC directory saved in the settings (empty: the default).
+    pub plc_url_setting: String,
+    /// The hosted OAuth client id saved in the settings (empty: the built-in client).
+    pub oauth_client_id_setting: String,
+    /// Environment variables that override the settings above (`STRATOS_PLC_URL`, ...).
+    pub set_by_env: Vec<&'static str>,
+    /// How much is logged.
+    pub log_level: stratos_core::state::LogLevel,
+    /// Whether Stratos starts at login.
+    pub start_at_login: bool,
+    /// Where the log files are.
+    pub log_dir: String,
 }
 
 /// What the settings screen may change.
@@ -122,4 +136,16 @@ pub struct SettingsInput {
     /// Minutes a step-up password stays usable; absent keeps the current value.
     #[serde(default)]
     pub step_up_minutes: Option<u32>,
+    /// The PLC directory; empty for the default, absent keeps the current value.
+    #[serde(default)]
+    pub plc_url: Option<String>,
+    /// A hosted OAuth client id; empty for the built-in client, absent keeps the current value.
+    #[serde(default)]
+    pub oauth_client_id: Option<String>,
+    /// How much is logged; absent keeps the current level.
+    #[serde(default)]
+    pub log_level: Option<stratos_core::state::LogLevel>,
+    /// Whether Stratos starts at login; absent keeps the current choice.
+    #[serde(default)]
+    pub start_at_login: Option<bool>,
 }

@@ -63,6 +63,11 @@ impl App {
 
     /// Like [`App::launch`], with extra environment for the app (OAuth client, `$BROWSER`...).
     pub async fn launch_with(test: &str, env: &[(String, String)]) -> App {
+        Self::launch_on(Desktop::start(), test, env).await
+    }
+
+    /// Like [`App::launch_with`] on a desktop the test prepared first (a tray host, say).
+    pub async fn launch_on(desktop: Desktop, test: &str, env: &[(String, String)]) -> App {
         let artifacts = Desktop::artifacts(test);
         // Start from an empty folder so no screenshot from an earlier run is mistaken for this one's.
         for old in std::fs::read_dir(&artifacts)
@@ -72,7 +77,7 @@ impl App {
         {
             let _ = std::fs::remove_file(old.path());
         }
-        Self::start(Desktop::start(), test, env.to_vec(), artifacts, 0).await
+        Self::start(desktop, test, env.to_vec(), artifacts, 0).await
     }
 
     /// Quits the app and starts it again in the same desktop: same keychain, same data folder.
@@ -203,13 +208,21 @@ impl App {
 
     /// Waits for an element matching `css`.
     pub async fn el(&self, css: &str) -> Element {
-        match self
-            .client
-            .wait()
-            .at_most(STEP)
-            .for_element(Locator::Css(css))
-            .await
-        {
+        let deadline = Instant::now() + STEP;
+        let found = loop {
+            let found = self
+                .client
+                .wait()
+                .at_most(deadline.saturating_duration_since(Instant::now()))
+                .for_element(Locator::Css(css))
+                .await;
+            // A screen that re-renders while the driver looks can yield a stale node: look again.
+            match &found {
+                Err(e) if e.to_string().contains("Stale") && Instant::now() < deadline => continue,
+                _ => break found,
+            }
+        };
+        match found {
             Ok(e) => e,
             Err(e) => {
                 self.shot("failure").await;

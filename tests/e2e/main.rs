@@ -4,6 +4,8 @@
 //! log land in target/e2e-artifacts/<test>/. Run through scripts/test.sh.
 
 mod app;
+mod create_account;
+mod desk;
 mod desktop;
 
 use std::time::Duration;
@@ -471,6 +473,11 @@ async fn manage_app_passwords_handle_and_activation() {
         new_handle,
         "the header shows it"
     );
+    assert_eq!(
+        app.text(".overview-header .avatar").await,
+        new_handle[..1].to_uppercase(),
+        "and its avatar letter"
+    );
     let state = std::fs::read_to_string(app.data_dir.join("state.json")).expect("state file");
     assert!(
         state.contains(&format!("\"handle\": \"{new_handle}\"")),
@@ -818,5 +825,147 @@ async fn tools_service_auth_blobs_and_backup() {
         .find(|e| e.path().extension().is_some_and(|x| x == "car"))
         .expect("a CAR file was written");
     assert!(car.metadata().unwrap().len() > 0);
+    app.close().await;
+}
+
+/// The migration wizard: plan and check, copy to PDS2, the app restarted at the identity step
+/// (the move resumes from its journal), the emailed code and the agreement, then the account
+/// lives on PDS2 under its new handle.
+#[tokio::test(flavor = "multi_thread")]
+async fn migration_wizard_moves_an_account() {
+    let net = Network::shared();
+    let a = net.create_account(net.pds1()).await;
+    stratos_testkit::populate(
+        &a,
+        stratos_testkit::Population {
+            records: 40,
+            blobs: 5,
+        },
+    )
+    .await;
+    let app = App::launch("migration_wizard").await;
+    app.click("[data-testid=add-first-account]").await;
+    use_password(&app).await;
+    sign_in(&app, &a.handle, &a.password).await;
+    app.el(&overview_of(&a.did)).await;
+
+    app.click("[data-testid=tab-tools]").await;
+    app.click("[data-testid=migration-open-wizard]").await;
+    app.el("[data-testid=migration-plan]").await;
+    let handle = format!(
+        "{}{}",
+        a.handle.split('.').next().unwrap(),
+        net.pds2().domain
+    );
+    app.fill("[data-testid=migration-server]", &net.pds2().url)
+        .await;
+    app.fill("[data-testid=migration-handle]", &handle).await;
+    app.fill(
+        "[data-testid=migration-email]",
+        &format!("moved-{}", a.email),
+    )
+    .await;
+    app.fill("[data-testid=migration-password]", "e2e-new-password")
+        .await;
+    app.click("[data-testid=migration-check]").await;
+    app.el("[data-testid=migration-ready]").await;
+    app.shot("migration-plan-checked").await;
+
+    let seen = net.count_mails(&a.email, subjects::PLC_OPERATION).await;
+    app.click("[data-testid=migration-start]").await;
+    app.el("[data-testid=migration-code-form]").await;
+    app.el("[data-testid=migration-steps] [data-step=verify][data-state=done]")
+        .await;
+    app.shot("migration-verified-code-step").await;
+    let code = net
+        .wait_mail(&a.email, subjects::PLC_OPERATION, seen)
+        .await
+        .code
+        .expect("a PLC code");
+
+    // Stratos is closed at this point and opened again: the move is still there.
+    let app = app.restart().await;
+    app.click("[data-testid=tab-tools]").await;
+    app.click("[data-testid=migration-open-wizard]").await;
+    app.el("[data-testid=migration-underway]").await;
+    app.click("[data-testid=migration-resume]").await;
+    app.el("[data-testid=migration-code-form]").await;
+    app.fill("[data-testid=migration-code]", &code).await;
+    app.click("[data-testid=migration-agree]").await;
+    app.click("[data-testid=migration-identity-submit]").await;
+    app.el("[data-testid=migration-done]").await;
+    app.el("[data-testid=migration-steps] [data-step=finalCheck][data-state=done]")
+        .await;
+    app.shot("migration-done").await;
+
+    app.click("[data-testid=migration-open]").await;
+    app.el(&overview_of(&a.did)).await;
+    let pds2_host = net.pds2().url.trim_start_matches("http://").to_owned();
+    let moved = poll_until(Duration::from_secs(20), || {
+        let app = &app;
+        let pds2_host = pds2_host.clone();
+        async move {
+            let text = app.text("[data-testid=overview]").await;
+            text.contains(&pds2_host)
+        }
+    })
+    .await;
+    assert!(moved, "the account screen shows the new server");
+    app.shot("migration-account-on-pds2").await;
+    app.close().await;
+}
+
+/// Deleting from the window: the backup hint opens the Tools tab; then the emailed code, the
+/// password and the handle typed out delete the account on the PDS, and Stratos forgets it.
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_account_from_the_window() {
+    let net = Network::shared();
+    let a = net.create_account(net.pds1()).await;
+    let app = App::launch("delete_account").await;
+    app.click("[data-testid=add-first-account]").await;
+    use_password(&app).await;
+    sign_in(&app, &a.handle, &a.password).await;
+    app.el(&overview_of(&a.did)).await;
+
+    app.click("[data-testid=tab-danger]").await;
+    app.el("[data-testid=delete-backup-note]").await;
+    app.shot("delete-start").await;
+    app.click("[data-testid=delete-backup-open]").await;
+    app.el("[data-testid=tab-tools][aria-selected=true]").await;
+    app.el("[data-testid=tools-section]").await;
+
+    app.click("[data-testid=tab-danger]").await;
+    let seen = net.count_mails(&a.email, subjects::ACCOUNT_DELETION).await;
+    app.click("[data-testid=delete-request]").await;
+    app.el("[data-testid=delete-form]").await;
+    let code = net
+        .wait_mail(&a.email, subjects::ACCOUNT_DELETION, seen)
+        .await
+        .code
+        .expect("a deletion code");
+    app.fill(
+        "[data-testid=delete-form] input[name=confirmHandle]",
+        &a.handle,
+    )
+    .await;
+    app.fill(
+        "[data-testid=delete-form] input[name=deletePassword]",
+        &a.password,
+    )
+    .await;
+    app.fill("[data-testid=delete-form] input[name=deleteCode]", &code)
+        .await;
+    app.shot("delete-form-filled").await;
+    app.click("[data-testid=delete-submit]").await;
+    app.el("[data-testid=account-deleted]").await;
+    app.shot("deleted").await;
+    let gone = stratos_testkit::xrpc_get(
+        &a.pds_url,
+        "com.atproto.sync.getRepoStatus",
+        &[("did", &a.did)],
+        None,
+    )
+    .await;
+    assert!(gone.is_err(), "the PDS no longer has the account: {gone:?}");
     app.close().await;
 }

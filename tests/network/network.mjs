@@ -635,7 +635,7 @@ function resolverHandler(pdsList) {
   }
 }
 
-function controlHandler({ createDidWithoutPds, createDidWithKey }) {
+function controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens }) {
   return async (req, res) => {
     const url = new URL(req.url, 'http://control')
     const q = url.searchParams
@@ -716,6 +716,13 @@ function controlHandler({ createDidWithoutPds, createDidWithKey }) {
     }
 
     if (route === 'POST /did-without-pds') return sendJson(res, 200, { did: await createDidWithoutPds() })
+
+    if (route === 'POST /age-email-tokens') {
+      const did = q.get('did') ?? ''
+      const minutes = Number.parseInt(q.get('minutes') ?? '16', 10)
+      if (!did.startsWith('did:') || !(minutes > 0)) return sendJson(res, 400, { error: 'BadRequest', message: 'need did= and minutes > 0' })
+      return sendJson(res, 200, { aged: await ageEmailTokens(did, minutes) })
+    }
 
     if (route === 'POST /did-with-key') return sendJson(res, 200, await createDidWithKey(q.get('pds') ?? ''))
 
@@ -882,7 +889,18 @@ async function main() {
     prefixed.set(raw, 2)
     return { did, signingKey: bytesToMultibase(prefixed, 'base58btc') }
   }
-  const control = await listenHttp(controlHandler({ createDidWithoutPds, createDidWithKey }))
+  // Makes the emailed codes of `did` look `minutes` old on both PDSes (an expired code without
+  // waiting 15 minutes): the PDS checks a code's age from this row.
+  const ageEmailTokens = async (did, minutes) => {
+    const at = new Date(Date.now() - minutes * 60_000).toISOString()
+    let aged = 0
+    for (const p of [pds1, pds2]) {
+      const r = await p.pds.ctx.accountManager.db.db.updateTable('email_token').set({ requestedAt: at }).where('did', '=', did).executeTakeFirst()
+      aged += Number(r.numUpdatedRows ?? 0)
+    }
+    return aged
+  }
+  const control = await listenHttp(controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens }))
   cleanups.push(() => closeHttp(control))
 
   const info = {

@@ -95,7 +95,10 @@ export function mount(main, ctx, params = {}) {
         oauthSlot),
       h('p', { class: 'keychain-note' }, icon('lock'), h('span', {}, 'Your password is typed only on your server’s own page.')));
     altSection = passwordSection();
-    body.replaceChildren(browserCard, altSection.el);
+    const createCard = again ? null : h('section', { class: 'auth-card auth-card--secondary create-entry', 'aria-label': 'New account' },
+      h('p', { class: 'muted' }, 'No account yet?'),
+      button('Create an account', { iconName: 'plus', 'data-testid': 'create-account-open', onclick: () => ctx.go('create-account') }));
+    body.replaceChildren(browserCard, altSection.el, ...(createCard ? [createCard] : []));
     const oauthInput = oauthForm();
     if (!focus) return;
     if (passwordOpen && again) altSection.focus();

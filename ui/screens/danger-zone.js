@@ -147,6 +147,13 @@ export function mount(panel, ctx, acct) {
     }
   }
 
+  /** Opens the Tools tab, where the backup is made. */
+  function backupLink() {
+    const btn = button('Back up now…', { size: 'sm', iconName: 'download', 'data-testid': 'delete-backup-open' });
+    btn.addEventListener('click', () => ctx.go('overview', { did, tab: 'tools', force: true }));
+    return btn;
+  }
+
   /* ----- Delete ----- */
   function renderDeleteStart({ focus = false } = {}) {
     const errSlot = h('div', { class: 'error-slot' });
@@ -160,8 +167,9 @@ export function mount(panel, ctx, acct) {
         icon('database', 'backup-icon'),
         h('div', {},
           h('p', { class: 'strong' }, 'Make a backup first'),
-          h('p', { class: 'muted' }, 'Save a copy of your repository and media with the Stratos command line:'),
-          h('pre', { class: 'cli mono selectable' }, 'stratos account backup --to <folder>'))),
+          h('p', { class: 'muted' }, 'Save a copy of your repository and media into a folder (Tools › Backup), or with the command line: ',
+            h('span', { class: 'mono selectable' }, 'stratos account backup --to <folder>')),
+          backupLink())),
       h('p', { class: 'panel-text' }, 'To delete, your server first emails a deletion code to the address on this account.'),
       stepSlot,
       errSlot,

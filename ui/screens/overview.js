@@ -4,12 +4,6 @@ import {
   h, icon, avatar, pill, tonePill, hostOf, healthInfo, relativeTime, fullTime,
   button, setBusy, errorBox, callout, copyButton, skeleton, slowNote, nextId,
 } from '../dom.js';
-import * as devicesSection from './devices.js';
-import * as appPasswords from './app-passwords.js';
-import * as securitySection from './security.js';
-import * as handleSection from './handle.js';
-import * as dangerZone from './danger-zone.js';
-import * as toolsSection from './tools.js';
 
 /* ---------- Shared rendering ---------- */
 
@@ -282,8 +276,9 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
     checked.hidden = !rel;
   };
   const hostItem = h('span', { class: 'meta-item meta-host', title: host || '' }, icon('globe'), h('span', {}, host || 'No PDS'));
+  let avatarEl = avatar(did, handle, 'lg');
   const el = h('header', { class: 'overview-header' },
-    avatar(did, handle, 'lg'),
+    avatarEl,
     h('div', { class: 'overview-title' },
       h(level, { class: 'overview-handle selectable', 'data-testid': 'overview-handle', tabindex: '-1' }, handle || did),
       h('div', { class: 'overview-did' },
@@ -299,6 +294,14 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
       hostItem.replaceChildren(icon('globe'), h('span', {}, value || 'No PDS'));
       hostItem.title = value || '';
     },
+    /** A new handle (changed here, or moved to another server): the title and the avatar's letter. */
+    setHandle: (value) => {
+      if (!value) return;
+      el.querySelector('.overview-handle').textContent = value;
+      const next = avatar(did, value, 'lg');
+      avatarEl.replaceWith(next);
+      avatarEl = next;
+    },
   };
 }
 
@@ -307,12 +310,12 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
 // Each section other than Overview is its own module: mount(panel, ctx, acct) → {refresh?, accountsChanged?, overviewChanged?}.
 const TABS = [
   { id: 'overview', label: 'Overview', iconName: 'info' },
-  { id: 'devices', label: 'Devices & apps', iconName: 'devices', module: devicesSection },
-  { id: 'app-passwords', label: 'App passwords', iconName: 'key', module: appPasswords },
-  { id: 'security', label: 'Security', iconName: 'shield', module: securitySection },
-  { id: 'handle', label: 'Handle', iconName: 'at', module: handleSection },
-  { id: 'tools', label: 'Tools', iconName: 'tools', module: toolsSection },
-  { id: 'danger', label: 'Danger zone', iconName: 'alert', module: dangerZone, danger: true },
+  { id: 'devices', label: 'Devices & apps', iconName: 'devices', load: () => import('./devices.js') },
+  { id: 'app-passwords', label: 'App passwords', iconName: 'key', load: () => import('./app-passwords.js') },
+  { id: 'security', label: 'Security', iconName: 'shield', load: () => import('./security.js') },
+  { id: 'handle', label: 'Handle', iconName: 'at', load: () => import('./handle.js') },
+  { id: 'tools', label: 'Tools', iconName: 'tools', load: () => import('./tools.js') },
+  { id: 'danger', label: 'Danger zone', iconName: 'alert', load: () => import('./danger-zone.js'), danger: true },
 ];
 
 /** A notice carried over from another screen (e.g. "alice.test was deleted"). */
@@ -390,7 +393,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     overviewSettled: () => settled,
     reloadOverview: () => load(),
     setHandle: (handle) => {
-      if (handle) header.el.querySelector('h1').textContent = handle;
+      header.setHandle(handle);
     },
     signInAgain,
   };
@@ -405,7 +408,16 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
       t.panel.hidden = !on;
     }
     const t = tabs.get(id);
-    if (!t.instance) t.instance = t.def.module.mount(t.panel, ctx, acct) || {};
+    // Sections load on first use: their code stays off the start-up path.
+    if (!t.instance && !t.loading) {
+      t.loading = t.def.load().then((module) => {
+        if (ctx.signal.aborted) return;
+        t.instance = module.mount(t.panel, ctx, acct) || {};
+      }).catch((err) => {
+        t.loading = null;
+        t.panel.replaceChildren(errorBox(err));
+      });
+    }
     screen.dataset.tab = id;
     if (focus) t.btn.focus();
   }
@@ -425,7 +437,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
   showNotice(notice);
 
   const eachSection = (fn) => {
-    for (const t of tabs.values()) if (t.instance && t.def.module) fn(t.instance);
+    for (const t of tabs.values()) if (t.instance && t.def.load) fn(t.instance);
   };
 
   function currentHealth() {
@@ -462,7 +474,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
       body.replaceChildren(renderCards(result, { session: true, onSignInAgain: offerSignIn, account: account() }));
       header.setChecked(result.checkedAt);
       header.setHost(hostOf(result.pds?.url) || hostOf(account()?.pdsUrl));
-      if (result.handle) header.el.querySelector('h1').textContent = result.handle;
+      header.setHandle(result.handle);
       // Let the sidebar catch up with what the backend just learned.
       ctx.actions.reloadAccounts().catch(() => {});
     } catch (err) {

@@ -773,8 +773,8 @@ function lockForm(form, on, controls, readOnly = []) {
   for (const el of readOnly) el.readOnly = on;
 }
 
-/** The strength meter under the new password: four bars, a label and the backend's advice. */
-function strengthMeter() {
+/** The strength meter under a new password: four bars, a label and the backend's advice. */
+export function strengthMeter() {
   const labelId = nextId('strength');
   const bars = h('span', { class: 'strength-bars', 'aria-hidden': 'true' },
     h('span', { class: 'strength-bar' }), h('span', { class: 'strength-bar' }), h('span', { class: 'strength-bar' }), h('span', { class: 'strength-bar' }));

@@ -1,4 +1,5 @@
-// Settings: background refresh interval, notifications, browser sign-in, and where things are stored.
+// Settings: background checks, notifications, start at login, browser sign-in (client, access,
+// redirect), the PLC directory, logs and diagnostics, and where things are stored.
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, nextId, skeleton, copyButton } from '../dom.js';
 
@@ -16,14 +17,14 @@ export function mount(main, ctx) {
     content);
   main.replaceChildren(screen);
 
-  async function load() {
+  async function load({ savedNote = false } = {}) {
     content.setAttribute('aria-busy', 'true');
-    content.replaceChildren(skeletonGroups());
+    if (!savedNote) content.replaceChildren(skeletonGroups());
     try {
       // The browser sign-in details are a bonus: settings still load without them.
       const [settings, oauth] = await Promise.all([api.getSettings(), api.oauthInfo().catch(() => null)]);
       if (ctx.signal.aborted) return;
-      content.replaceChildren(form(settings, oauth));
+      content.replaceChildren(form(settings, oauth, { savedNote }));
     } catch (err) {
       if (ctx.signal.aborted) return;
       content.replaceChildren(errorBox(err, { action: button('Try again', { iconName: 'refresh', onclick: load }) }));
@@ -32,7 +33,8 @@ export function mount(main, ctx) {
     }
   }
 
-  function form(settings, oauth) {
+  function form(settings, oauth, { savedNote = false } = {}) {
+    const fromEnv = (name) => (settings.setByEnv || []).includes(name);
     const intervalId = nextId('interval');
     const interval = h('input', {
       id: intervalId, name: 'refreshIntervalMinutes', type: 'number', class: 'input input--number',
@@ -50,6 +52,20 @@ export function mount(main, ctx) {
       id: notifyId, name: 'notifyOnNewDevices', type: 'checkbox', class: 'switch',
       checked: !!settings.notifyOnNewDevices, 'aria-describedby': `${notifyId}-help`,
     });
+    const loginId = nextId('login');
+    const startAtLogin = h('input', {
+      id: loginId, name: 'startAtLogin', type: 'checkbox', class: 'switch',
+      checked: !!settings.startAtLogin, 'aria-describedby': `${loginId}-help`,
+    });
+    const plc = textSetting({
+      name: 'plcUrl', label: 'PLC directory', value: settings.plcUrlSetting, effective: settings.plcUrl,
+      placeholder: 'https://plc.directory', envVar: fromEnv('STRATOS_PLC_URL') ? 'STRATOS_PLC_URL' : null,
+      help: 'Where did:plc identities are looked up. Leave empty for the public directory, plc.directory.',
+    });
+    const levelId = nextId('loglevel');
+    const logLevel = h('select', { id: levelId, name: 'logLevel', class: 'input select-field', 'aria-describedby': `${levelId}-help` },
+      ...[['error', 'Errors only'], ['warn', 'Warnings'], ['info', 'Normal'], ['debug', 'Detailed'], ['trace', 'Everything']]
+        .map(([value, text]) => h('option', { value, selected: settings.logLevel === value }, text)));
     const errorSlot = h('div', { class: 'error-slot' });
     const intervalError = h('p', { class: 'field-error', id: `${intervalId}-error`, role: 'alert', 'data-testid': 'form-error', hidden: true });
     const showIntervalError = (message) => {
@@ -74,7 +90,8 @@ export function mount(main, ctx) {
           copyButton(() => value || '', { label: `Copy ${label.toLowerCase()}`, class: 'input-addon copy-btn' })));
     };
 
-    const browserSignIn = browserSignInGroup(settings, oauth);
+    const browserSignIn = browserSignInGroup(settings, oauth, fromEnv('STRATOS_OAUTH_CLIENT_ID'));
+    const logs = logsGroup(settings, logLevel, levelId);
 
     const el = h('form', { class: 'form settings-form', 'data-testid': 'settings-form', novalidate: true },
       h('h2', { class: 'group-title' }, 'Monitoring'),
@@ -89,7 +106,12 @@ export function mount(main, ctx) {
           h('div', { class: 'setting-text' },
             h('label', { class: 'setting-label', for: notifyId }, 'Notify me about new devices and apps'),
             h('p', { class: 'setting-help', id: `${notifyId}-help` }, 'A system notification when a new device signs in or an app gets access, for accounts signed in under Devices & apps.')),
-          h('div', { class: 'setting-control' }, notify))),
+          h('div', { class: 'setting-control' }, notify)),
+        h('div', { class: 'setting' },
+          h('div', { class: 'setting-text' },
+            h('label', { class: 'setting-label', for: loginId }, 'Start Stratos when I log in'),
+            h('p', { class: 'setting-help', id: `${loginId}-help` }, 'Stratos starts in the tray and keeps checking your accounts.')),
+          h('div', { class: 'setting-control' }, startAtLogin))),
       h('h2', { class: 'group-title' }, 'Passwords'),
       h('div', { class: 'group' },
         h('div', { class: 'setting' },
@@ -99,6 +121,10 @@ export function mount(main, ctx) {
           h('div', { class: 'setting-control' }, stepUp, h('span', { class: 'unit' }, 'minutes')))),
       h('h2', { class: 'group-title' }, 'Browser sign-in'),
       browserSignIn.el,
+      h('h2', { class: 'group-title' }, 'Network'),
+      h('div', { class: 'group' }, plc.el),
+      h('h2', { class: 'group-title' }, 'Logs and diagnostics'),
+      logs,
       h('h2', { class: 'group-title' }, 'Storage'),
       h('div', { class: 'group' },
         readOnly('Data folder', settings.dataDir, 'dataDir'),
@@ -110,6 +136,9 @@ export function mount(main, ctx) {
     const clearSaved = () => { saved.replaceChildren(); };
     interval.addEventListener('input', () => { showIntervalError(null); clearSaved(); });
     notify.addEventListener('change', clearSaved);
+    startAtLogin.addEventListener('change', clearSaved);
+    logLevel.addEventListener('change', clearSaved);
+    plc.input.addEventListener('input', clearSaved);
     stepUp.addEventListener('input', clearSaved);
     browserSignIn.el.addEventListener('change', clearSaved);
 
@@ -131,17 +160,32 @@ export function mount(main, ctx) {
       }
       setBusy(save, true, 'Saving…');
       try {
-        const result = await api.setSettings({
+        const changes = {
           refreshIntervalMinutes: minutes,
           notifyOnNewDevices: notify.checked,
           oauthRedirect: browserSignIn.value(),
+          oauthAccess: browserSignIn.access(),
           stepUpMinutes,
-        });
+          startAtLogin: startAtLogin.checked,
+          logLevel: logLevel.value,
+        };
+        // Fields the environment decides are shown but not sent.
+        if (!plc.input.readOnly) changes.plcUrl = plc.input.value.trim();
+        if (browserSignIn.clientId() !== null) changes.oauthClientId = browserSignIn.clientId();
+        const services = changes.plcUrl !== undefined && changes.plcUrl !== (settings.plcUrlSetting || '')
+          || changes.oauthClientId !== undefined && changes.oauthClientId !== (settings.oauthClientIdSetting || '');
+        const result = await api.setSettings(changes);
         if (ctx.signal.aborted) return;
+        if (services) {
+          // A new PLC directory or client changes what the rest of the form shows: redraw it.
+          await load({ savedNote: true });
+          return;
+        }
         if (result) {
           interval.value = String(result.refreshIntervalMinutes);
           notify.checked = !!result.notifyOnNewDevices;
           stepUp.value = String(result.stepUpMinutes ?? stepUpMinutes);
+          startAtLogin.checked = !!result.startAtLogin;
           browserSignIn.update(result);
         }
         saved.replaceChildren(icon('check'), 'Settings saved');
@@ -152,6 +196,7 @@ export function mount(main, ctx) {
         if (!ctx.signal.aborted) setBusy(save, false);
       }
     });
+    if (savedNote) saved.replaceChildren(icon('check'), 'Settings saved');
     return el;
   }
 
@@ -160,35 +205,119 @@ export function mount(main, ctx) {
 }
 
 /**
- * "Browser sign-in": which OAuth client Stratos uses, and how the browser hands the result back
- * (a local callback on 127.0.0.1, or the app link; the app link needs the hosted client).
- * Returns {el, value(), update(settings)}.
+ * A one-line text setting with its label and help; read-only with a note when an environment
+ * variable decides it. Returns {el, input}.
  */
-function browserSignInGroup(settings, oauth) {
+function textSetting({ name, label, value, effective = null, placeholder, help, envVar = null }) {
+  const id = nextId(name);
+  const input = h('input', {
+    id, name, type: 'url', class: 'input input--mono', spellcheck: false, autocomplete: 'off',
+    placeholder, value: envVar ? (effective || '') : (value || ''), readOnly: !!envVar,
+    'aria-describedby': `${id}-help`,
+  });
+  const el = h('div', { class: 'setting setting--stacked', 'data-testid': `setting-${name}` },
+    h('div', { class: 'setting-text' },
+      h('label', { class: 'setting-label', for: id }, label),
+      h('p', { class: 'setting-help', id: `${id}-help` }, help,
+        envVar ? h('span', { class: 'choice-note', 'data-testid': `${name}-from-env` }, icon('info'),
+          `Set by ${envVar} when Stratos started; the environment wins over this setting.`) : null)),
+    input);
+  return { el, input };
+}
+
+/** "Logs and diagnostics": how much is logged, where, and a copyable report for bug reports. */
+function logsGroup(settings, logLevel, levelId) {
+  const actionSlot = h('div', { class: 'error-slot' });
+  const report = h('pre', { class: 'diagnostics', 'data-testid': 'diagnostics-text', tabindex: '0', hidden: true, 'aria-label': 'Diagnostics' });
+  const reportStatus = h('span', { class: 'visually-hidden', role: 'status' });
+  const copy = button('Copy diagnostics', {
+    iconName: 'copy', 'data-testid': 'copy-diagnostics',
+    onclick: async () => {
+      actionSlot.replaceChildren();
+      setBusy(copy, true, 'Collecting…');
+      try {
+        const text = await api.diagnostics();
+        report.textContent = text;
+        report.hidden = false;
+        let copied = true;
+        try { await navigator.clipboard.writeText(text); } catch { copied = false; }
+        reportStatus.textContent = copied ? 'Diagnostics copied' : 'Could not copy; select the text below instead';
+        copy.dataset.copied = String(copied);
+      } catch (err) {
+        actionSlot.replaceChildren(errorBox(err));
+      } finally {
+        setBusy(copy, false);
+      }
+    },
+  });
+  const open = button('Open logs folder', {
+    iconName: 'folder', 'data-testid': 'open-logs',
+    onclick: async () => {
+      actionSlot.replaceChildren();
+      try { await api.openLogsFolder(); } catch (err) { actionSlot.replaceChildren(errorBox(err)); }
+    },
+  });
+  const dirId = nextId('logdir');
+  return h('div', { class: 'group', 'data-testid': 'logs-settings' },
+    h('div', { class: 'setting' },
+      h('div', { class: 'setting-text' },
+        h('label', { class: 'setting-label', for: levelId }, 'Log detail'),
+        h('p', { class: 'setting-help', id: `${levelId}-help` }, 'Passwords, tokens and codes are never written to the log.')),
+      h('div', { class: 'setting-control' }, logLevel)),
+    h('div', { class: 'setting setting--stacked' },
+      h('label', { class: 'setting-label', for: dirId }, 'Log folder'),
+      h('div', { class: 'input-group' },
+        h('input', { id: dirId, name: 'logDir', class: 'input input--mono', readOnly: true, value: settings.logDir || '' }),
+        copyButton(() => settings.logDir || '', { label: 'Copy log folder', class: 'input-addon copy-btn' })),
+      h('div', { class: 'btn-row' }, open, copy, reportStatus),
+      h('p', { class: 'setting-help' }, 'Diagnostics list versions, your system, and each account’s server and state — never a password or token. Paste them into a bug report.'),
+      actionSlot,
+      report));
+}
+
+/**
+ * "Browser sign-in": which OAuth client Stratos uses (a published client ID, or the built-in
+ * development client), how much access it asks for, and how the browser hands the result back
+ * (a local callback on 127.0.0.1, or the app link; the app link needs the hosted client).
+ * Returns {el, value(), access(), clientId(), update(settings)}.
+ */
+function browserSignInGroup(settings, oauth, clientFromEnv) {
   const kind = settings.oauthClientKind || oauth?.clientKind || 'loopback';
   const hosted = kind === 'hosted';
   const saved = settings.oauthRedirect === 'deep-link' ? 'deep-link' : 'loopback';
   const scheme = oauth?.deepLinkScheme || null;
   const appLink = scheme ? `${scheme}:/oauth/callback` : null;
 
-  const clientIdId = nextId('client');
-  const clientId = oauth?.clientId || '';
-  const client = hosted
-    ? h('div', { class: 'setting setting--stacked', 'data-testid': 'oauth-client', 'data-client-kind': 'hosted' },
-      h('div', { class: 'setting-text' },
-        h('label', { class: 'setting-label', for: clientIdId }, 'Hosted client'),
-        h('p', { class: 'setting-help', id: `${clientIdId}-help` }, 'Servers identify Stratos by this published client ID.')),
-      h('div', { class: 'input-group' },
-        h('input', {
-          id: clientIdId, name: 'oauthClientId', class: 'input input--mono', readOnly: true,
-          value: clientId || 'Not reported', 'aria-describedby': `${clientIdId}-help`,
-        }),
-        clientId ? copyButton(() => clientId, { label: 'Copy client ID', class: 'input-addon copy-btn' }) : null))
-    : h('div', { class: 'setting', 'data-testid': 'oauth-client', 'data-client-kind': 'loopback' },
-      h('div', { class: 'setting-text' },
-        h('p', { class: 'setting-label' }, 'Built-in development client'),
-        h('p', { class: 'setting-help' }, 'Needs no published client ID. Your browser always returns to a local callback on this computer.')),
-      h('div', { class: 'setting-control' }, h('span', { class: 'tag' }, 'Local')));
+  const client = textSetting({
+    name: 'oauthClientId', label: 'Client ID', value: settings.oauthClientIdSetting, effective: oauth?.clientId,
+    placeholder: 'https://example.com/client-metadata.json',
+    envVar: clientFromEnv ? 'STRATOS_OAUTH_CLIENT_ID' : null,
+    help: hosted
+      ? 'Servers identify Stratos by this published client metadata URL. Leave empty for the client built into this copy.'
+      : 'Empty: the built-in development client, which needs no published client ID and always returns to 127.0.0.1. Enter an https client metadata URL to use app links.',
+  });
+  client.el.dataset.clientKind = kind;
+  client.el.setAttribute('data-testid', 'oauth-client');
+
+  const accessLegend = nextId('access');
+  const accessOption = (value, title, help) => {
+    const id = nextId('access');
+    return h('label', { class: 'choice', for: id, 'data-testid': `oauth-access-${value}` },
+      h('input', {
+        id, type: 'radio', name: 'oauthAccess', value, class: 'radio',
+        checked: (settings.oauthAccess || 'full') === value, 'aria-describedby': `${id}-help`,
+      }),
+      h('span', { class: 'choice-text' },
+        h('span', { class: 'choice-title' }, title),
+        h('span', { class: 'setting-help', id: `${id}-help` }, help)));
+  };
+  const access = h('div', { class: 'setting setting--stacked' },
+    h('div', { class: 'setting-text' },
+      h('p', { class: 'setting-label', id: accessLegend }, 'Ask for'),
+      h('p', { class: 'setting-help' }, 'What a browser sign-in lets Stratos do. Applies to the next sign-in.')),
+    h('div', { class: 'choice-list choice-list--row', role: 'radiogroup', 'aria-labelledby': accessLegend },
+      accessOption('full', 'Full access', 'Everything Stratos can do: handle, email, identity and moving.'),
+      accessOption('basic', 'Basic access', 'What most apps get: status, devices and app passwords. Asks again when more is needed.')));
 
   const legendId = nextId('redirect');
   const option = (value, title, help, { disabled = false, note = null } = {}) => {
@@ -221,12 +350,15 @@ function browserSignInGroup(settings, oauth) {
       h('p', { class: 'setting-help' }, 'How your browser gives the approved sign-in back to Stratos.')),
     h('div', { class: 'choice-list', role: 'radiogroup', 'aria-labelledby': legendId }, loopback, deepLink));
 
-  const el = h('div', { class: 'group', 'data-testid': 'oauth-settings', 'data-client-kind': kind }, client, choices);
+  const el = h('div', { class: 'group', 'data-testid': 'oauth-settings', 'data-client-kind': kind }, client.el, access, choices);
   const radios = () => [...el.querySelectorAll('input[name="oauthRedirect"]')];
   return {
     el,
     // The saved preference is kept when the development client leaves no choice.
     value: () => (hosted ? radios().find((r) => r.checked)?.value || saved : saved),
+    access: () => el.querySelector('input[name="oauthAccess"]:checked')?.value || 'full',
+    // null when the environment decides (nothing to send).
+    clientId: () => (client.input.readOnly ? null : client.input.value.trim()),
     update(result) {
       if (!hosted || !result?.oauthRedirect) return;
       radios().forEach((r) => { r.checked = r.value === result.oauthRedirect; });

@@ -153,8 +153,15 @@ export function mount(panel, ctx, acct) {
   const serviceAuth = serviceAuthCard();
   const blobs = missingBlobsCard();
   const backup = backupCard();
+  const move = button('Move to another server…', { iconName: 'server', 'data-testid': 'migration-open-wizard' });
+  move.addEventListener('click', () => ctx.go('migrate', { did }));
+  const moveCard = panelCard({
+    iconName: 'server', title: 'Move to another server', testid: 'migration-card',
+    text: 'Copy everything to a new PDS, verify it, then point your identity there. Your followers stay.',
+    children: [h('div', { class: 'tool-body' }, h('div', { class: 'form-actions' }, move))],
+  });
   panel.replaceChildren(h('div', { class: 'tools-section', 'data-testid': 'tools-section' },
-    serviceAuth.el, blobs.el, backup.el, status));
+    serviceAuth.el, blobs.el, backup.el, moveCard, status));
 
   /* =====================================================================
    * Service auth token
@@ -189,9 +196,36 @@ export function mount(panel, ctx, acct) {
       name: 'iss', type: 'text', class: 'input input--mono', required: true, value: did,
       autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false',
     });
+    // Keys held in the keychain can sign without their secret ever reaching this window.
+    const PASTE = '';
+    const keySource = h('select', { name: 'storedKey', class: 'input select input--mono', 'data-testid': 'service-auth-key-source' },
+      h('option', { value: PASTE }, 'Paste a private key'));
+    const pasteField = field({ label: 'Signing key', input: key.input, trailing: key.reveal,
+      help: h('span', {}, 'The private key, multibase-encoded (it starts with “z”). ', h('strong', {}, 'Used only for this token; never saved.')) });
+    const keySourceField = field({ label: 'Key', input: keySource,
+      help: 'A key kept in your system keychain, or one you paste for this token only.' });
+    keySourceField.hidden = true;
+    let keysLoaded = false;
+    async function loadKeys() {
+      if (keysLoaded) return;
+      keysLoaded = true;
+      try {
+        const stored = await api.keysList();
+        if (ctx.signal.aborted || !stored?.length) return;
+        keySource.append(...stored.map((k) => h('option', { value: k.didKey }, `${k.didKey} (${k.type})`)));
+        keySourceField.hidden = false;
+      } catch {
+        keysLoaded = false; // the keychain may be locked; pasting still works
+      }
+    }
+    keySource.addEventListener('change', () => {
+      pasteField.hidden = keySource.value !== PASTE;
+      if (!pasteField.hidden) key.input.value = '';
+      errorSlot.replaceChildren();
+    });
     const offlineFields = h('div', { class: 'tool-offline', 'data-testid': 'service-auth-offline', hidden: true },
-      field({ label: 'Signing key', input: key.input, trailing: key.reveal,
-        help: h('span', {}, 'The private key, multibase-encoded (it starts with “z”). ', h('strong', {}, 'Used only for this token; never saved.')) }),
+      keySourceField,
+      pasteField,
       field({ label: 'Issuer', input: iss, help: 'The DID the token speaks for. This account’s DID unless you change it.' }));
 
     const errorSlot = h('div', { class: 'error-slot' });
@@ -214,6 +248,7 @@ export function mount(panel, ctx, acct) {
     modes.addEventListener('change', () => {
       const offline = mode() === 'offline';
       offlineFields.hidden = !offline;
+      if (offline) loadKeys();
       submit.querySelector('.btn-label').textContent = offline ? 'Sign token' : 'Get token';
       errorSlot.replaceChildren();
       if (!offline) key.input.value = '';
@@ -233,7 +268,7 @@ export function mount(panel, ctx, acct) {
       if (!Number.isInteger(secs) || secs < 1) return fieldError(duration, errorSlot, 'Enter how long the token is valid, in whole seconds (for example 60).');
       let issValue = null;
       if (offline) {
-        if (!key.input.value.trim()) return fieldError(key.input, errorSlot, 'Enter the private key to sign with.');
+        if (keySource.value === PASTE && !key.input.value.trim()) return fieldError(key.input, errorSlot, 'Enter the private key to sign with.');
         issValue = iss.value.trim();
         if (!LOOKS_LIKE_DID.test(issValue)) return fieldError(iss, errorSlot, 'Enter the issuer’s DID (this account’s DID, normally).');
       }
@@ -243,10 +278,13 @@ export function mount(panel, ctx, acct) {
       const inputs = [aud, lxm, duration, key.input, iss];
       inputs.forEach((i) => { i.readOnly = true; });
       modes.querySelectorAll('input').forEach((i) => { i.disabled = true; });
+      keySource.disabled = true;
       try {
         const args = { aud: audValue, lxm: lxmValue || null, durationSec: secs };
         const result = offline
-          ? await api.serviceAuthOffline({ ...args, signingKey: key.input.value.trim(), iss: issValue })
+          ? await api.serviceAuthOffline(keySource.value === PASTE
+            ? { ...args, signingKey: key.input.value.trim(), iss: issValue }
+            : { ...args, storedKey: keySource.value, iss: issValue })
           : await api.serviceAuthOnline(did, args);
         if (ctx.signal.aborted) return;
         key.input.value = '';
@@ -256,7 +294,7 @@ export function mount(panel, ctx, acct) {
         resultSlot.replaceChildren();
         errorSlot.replaceChildren(errorBox(err));
         const target = /aud/i.test(err.code || '') ? aud : /lxm|method/i.test(err.code || '') ? lxm
-          : /duration|exp/i.test(err.code || '') ? duration : /key/i.test(err.code || '') && offline ? key.input
+          : /duration|exp/i.test(err.code || '') ? duration : /key/i.test(err.code || '') && offline ? (keySource.value === PASTE ? key.input : keySource)
             : /iss/i.test(err.code || '') && offline ? iss : null;
         if (target) markInvalid(target);
         else submit.focus();
@@ -266,6 +304,7 @@ export function mount(panel, ctx, acct) {
           form.classList.remove('is-busy');
           inputs.forEach((i) => { i.readOnly = false; });
           modes.querySelectorAll('input').forEach((i) => { i.disabled = false; });
+          keySource.disabled = false;
         }
       }
     });

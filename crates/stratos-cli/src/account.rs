@@ -112,11 +112,21 @@ pub enum AccountCommand {
         /// Handle or DID; the selected account when omitted.
         id: Option<String>,
     },
-    /// Sign a service-auth token locally with the account's atproto signing key.
+    /// Sign a service-auth token locally with the account's atproto signing key, pasted or held
+    /// in the keychain (`stratos key list`).
     ServiceAuthOffline {
         /// The private signing key, multibase (as goat prints it).
-        #[arg(long, env = "ATP_SIGNING_KEY", hide_env_values = true)]
-        atproto_signing_key: String,
+        #[arg(
+            long,
+            env = "ATP_SIGNING_KEY",
+            hide_env_values = true,
+            required_unless_present = "key",
+            conflicts_with = "key"
+        )]
+        atproto_signing_key: Option<String>,
+        /// Instead of pasting it: the did:key of a key held in the keychain.
+        #[arg(long, value_name = "DID_KEY")]
+        key: Option<String>,
         /// Issuer: the account's DID.
         #[arg(long)]
         iss: String,
@@ -166,6 +176,11 @@ pub enum AccountCommand {
     /// Move the account to another PDS: copy, verify, then point the identity there (asks for
     /// the emailed PLC code only then); `--resume` continues after any interruption.
     Migrate(Box<crate::manage::migrate::MigrateArgs>),
+    /// Create an account on a PDS (optionally with a recovery key), then sign in to it.
+    Create(crate::manage::create::CreateArgs),
+    /// The account's did:plc identity: recommended fields, current data, signed changes.
+    #[command(subcommand)]
+    Plc(crate::manage::plc::PlcCommand),
 }
 
 /// `--redirect` values.
@@ -341,13 +356,26 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
         }
         AccountCommand::ServiceAuthOffline {
             atproto_signing_key,
+            key,
             iss,
             aud,
             lxm,
             duration_sec,
         } => {
             let req = crate::manage::service_auth::request(aud, lxm, duration_sec);
-            crate::manage::service_auth::offline(&atproto_signing_key, &iss, req, out)
+            match (key, atproto_signing_key) {
+                (Some(did_key), _) => {
+                    let accounts = crate::open(config)?;
+                    crate::manage::service_auth::offline_stored(&accounts, &did_key, &iss, req, out)
+                        .await
+                }
+                (None, key) => crate::manage::service_auth::offline(
+                    key.as_deref().unwrap_or_default(),
+                    &iss,
+                    req,
+                    out,
+                ),
+            }
         }
         AccountCommand::Devices { id, revoke, auth } => {
             let accounts = crate::open(config)?;
@@ -371,6 +399,11 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
         AccountCommand::Migrate(args) => crate::manage::migrate::run(*args, config, out).await,
         AccountCommand::Backup(args) => {
             crate::manage::deletion::run_backup(args, config, out).await
+        }
+        AccountCommand::Create(args) => crate::manage::create::run(args, config, out).await,
+        AccountCommand::Plc(cmd) => {
+            let accounts = crate::open(config)?;
+            crate::manage::plc::run(&accounts, cmd, out).await
         }
         AccountCommand::List => {
             let accounts = crate::open(config)?;

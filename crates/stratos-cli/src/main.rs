@@ -4,6 +4,7 @@
 //! Failures print a message (and hint) on stderr and exit non-zero.
 
 mod account;
+mod key;
 mod manage;
 mod oauth_login;
 mod render;
@@ -32,6 +33,9 @@ enum Command {
     /// Account sign-in, status and management.
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// Keypairs held in the OS keychain (recovery keys, offline signing keys).
+    #[command(subcommand)]
+    Key(key::KeyCommand),
 }
 
 #[tokio::main]
@@ -52,6 +56,7 @@ async fn main() -> ExitCode {
     let result = match Config::from_env() {
         Ok(config) => match cli.command {
             Command::Account(cmd) => account::run(cmd, config, &out).await,
+            Command::Key(cmd) => key::run(cmd, config, &out).await,
         },
         Err(e) => Err(Problem {
             code: "config",

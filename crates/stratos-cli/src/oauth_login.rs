@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use stratos_core::oauth::OAuthError;
 use stratos_core::oauth::callback::LoopbackListener;
 use stratos_core::oauth::client::{Access, Redirect, RedirectChoice};
+use stratos_core::oauth::{OAuthError, Started};
 use stratos_core::state::AccountRecord;
 use stratos_core::{Accounts, Explain, Problem};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -22,6 +22,38 @@ pub async fn run(
     redirect: Option<RedirectArg>,
     access: Option<AccessArg>,
 ) -> Result<AccountRecord, Problem> {
+    let (listener, redirect) = listen(accounts, redirect).await?;
+    let started = match access {
+        Some(AccessArg::Full) => {
+            accounts
+                .oauth_start_with(account, redirect, Access::Full)
+                .await
+        }
+        Some(AccessArg::Basic) => {
+            accounts
+                .oauth_start_with(account, redirect, Access::Basic)
+                .await
+        }
+        None => accounts.oauth_start(account, redirect).await,
+    }
+    .map_err(|e| e.explain())?;
+    complete(accounts, started, listener).await
+}
+
+/// Creates an account on the server's own sign-up page (`prompt=create`), then signs it in.
+pub async fn sign_up(accounts: &Accounts, pds_url: &str) -> Result<AccountRecord, Problem> {
+    let (listener, redirect) = listen(accounts, None).await?;
+    let started = accounts
+        .oauth_sign_up(pds_url, redirect)
+        .await
+        .map_err(|e| e.explain())?;
+    complete(accounts, started, listener).await
+}
+
+async fn listen(
+    accounts: &Accounts,
+    redirect: Option<RedirectArg>,
+) -> Result<(Option<LoopbackListener>, Redirect), Problem> {
     let choice = match redirect {
         Some(RedirectArg::Loopback) => RedirectChoice::Loopback,
         Some(RedirectArg::DeepLink) => RedirectChoice::DeepLink,
@@ -39,20 +71,15 @@ pub async fn run(
         Some(l) => Redirect::Loopback { port: l.port() },
         None => Redirect::DeepLink,
     };
-    let started = match access {
-        Some(AccessArg::Full) => {
-            accounts
-                .oauth_start_with(account, redirect, Access::Full)
-                .await
-        }
-        Some(AccessArg::Basic) => {
-            accounts
-                .oauth_start_with(account, redirect, Access::Basic)
-                .await
-        }
-        None => accounts.oauth_start(account, redirect).await,
-    }
-    .map_err(|e| e.explain())?;
+    Ok((listener, redirect))
+}
+
+/// Opens the page and takes the callback from the listener or a pasted address.
+async fn complete(
+    accounts: &Accounts,
+    started: Started,
+    listener: Option<LoopbackListener>,
+) -> Result<AccountRecord, Problem> {
     eprintln!(
         "Open this address to sign in (it was opened in your browser if possible):\n\n  {}\n",
         started.authorize_url

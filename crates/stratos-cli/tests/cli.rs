@@ -5,6 +5,8 @@
 //! its own fresh accounts, so tests run in parallel without seeing each other.
 
 mod common;
+#[path = "cases/create.rs"]
+mod create;
 #[path = "cases/manage_a.rs"]
 mod manage_a;
 #[path = "cases/manage_b.rs"]
@@ -15,6 +17,8 @@ mod manage_devices;
 mod migrate;
 #[path = "cases/oauth.rs"]
 mod oauth;
+#[path = "cases/plc_keys.rs"]
+mod plc_keys;
 
 use std::process::Stdio;
 

@@ -189,6 +189,8 @@ impl Accounts {
 
     /// Like [`Accounts::open`] with an explicit secret store.
     pub fn with_store(config: Config, secrets: Arc<dyn SecretStore>) -> Self {
+        let saved = StateFile::new(&config.data_dir).load().unwrap_or_default();
+        let config = config.with_settings(&saved.settings);
         let xrpc = Xrpc::new(
             crate::http::client(&config),
             crate::http::transfer_client(&config),
@@ -637,7 +639,30 @@ impl Accounts {
             .client
             .metadata(redirect, access)
             .map_err(OAuthError::from)?;
-        let (started, pending) = oauth::start(&self.net, &self.resolver, input, client).await?;
+        let (started, pending) =
+            oauth::start(&self.net, &self.resolver, input, client, false).await?;
+        let mut all = self.pending.lock().expect("pending lock");
+        all.retain(|_, p| !p.expired());
+        all.insert(pending.state().to_owned(), pending);
+        Ok(started)
+    }
+
+    /// Starts creating an account in the browser on the server at `pds_url` (OAuth with
+    /// `prompt=create`): for servers whose sign-up needs a captcha or phone verification, which
+    /// only their own page can do. [`Accounts::oauth_finish`] then signs in the new account.
+    pub async fn oauth_sign_up(
+        &self,
+        pds_url: &str,
+        redirect: Redirect,
+    ) -> Result<Started, AccountsError> {
+        let server = parse_service_url(pds_url)?;
+        let access = self.state()?.settings.oauth_access;
+        let client = self
+            .client
+            .metadata(redirect, access)
+            .map_err(OAuthError::from)?;
+        let (started, pending) =
+            oauth::start(&self.net, &self.resolver, server.as_str(), client, true).await?;
         let mut all = self.pending.lock().expect("pending lock");
         all.retain(|_, p| !p.expired());
         all.insert(pending.state().to_owned(), pending);
@@ -720,6 +745,15 @@ impl Accounts {
     pub fn save_settings(&self, mut settings: Settings) -> Result<Settings, AccountsError> {
         settings.refresh_interval_minutes = settings.refresh_interval_minutes.clamp(1, 1440);
         settings.step_up_minutes = settings.step_up_minutes.min(120);
+        let blank = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        settings.plc_url = blank(settings.plc_url);
+        settings.oauth_client_id = blank(settings.oauth_client_id);
+        if let Some(url) = &settings.plc_url {
+            crate::config::check_plc_url(url)?;
+        }
+        if let Some(id) = &settings.oauth_client_id {
+            ClientKind::from_client_id(Some(id)).map_err(ConfigError::from)?;
+        }
         let saved = settings.clone();
         self.state.update(move |s| s.settings = saved)?;
         Ok(settings)

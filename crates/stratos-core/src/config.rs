@@ -6,6 +6,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::oauth::client::ClientKind;
+use crate::state::Settings;
 
 /// Where Stratos finds the services it depends on and keeps its state.
 ///
@@ -30,6 +31,9 @@ pub struct Config {
     /// one built in with `STRATOS_DEFAULT_OAUTH_CLIENT_ID` at compile time), else the loopback
     /// development client.
     pub oauth_client: ClientKind,
+    /// The variables among `STRATOS_PLC_URL` and `STRATOS_OAUTH_CLIENT_ID` that the environment
+    /// set: they win over the saved settings, and the settings screen says so.
+    pub set_by_env: Vec<&'static str>,
 }
 
 /// Why the environment could not be turned into a [`Config`].
@@ -53,6 +57,27 @@ pub enum ConfigError {
 
 const DEFAULT_PLC: &str = "https://plc.directory";
 
+/// The environment variable that overrides the PLC directory setting.
+pub const PLC_URL_VAR: &str = "STRATOS_PLC_URL";
+/// The environment variable that overrides the OAuth client setting.
+pub const OAUTH_CLIENT_ID_VAR: &str = "STRATOS_OAUTH_CLIENT_ID";
+
+/// Parses a service URL typed by a person or found in the environment: http(s) with a host.
+fn service_url(var: &'static str, value: &str) -> Result<Url, ConfigError> {
+    Url::parse(value.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or(ConfigError::BadUrl {
+            var,
+            value: value.to_owned(),
+        })
+}
+
+/// Checks a PLC directory URL typed on the settings screen.
+pub fn check_plc_url(value: &str) -> Result<Url, ConfigError> {
+    service_url("the PLC directory", value)
+}
+
 impl Config {
     /// Reads the configuration from the process environment, falling back to defaults.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -62,19 +87,17 @@ impl Config {
     /// Reads the configuration through `get`, so tests can supply variables without touching the
     /// process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let url = |var: &'static str, value: String| -> Result<Url, ConfigError> {
-            Url::parse(value.trim())
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .ok_or(ConfigError::BadUrl { var, value })
-        };
-        let plc_url = url(
-            "STRATOS_PLC_URL",
-            get("STRATOS_PLC_URL").unwrap_or_else(|| DEFAULT_PLC.to_owned()),
+        let plc_url = service_url(
+            PLC_URL_VAR,
+            &get(PLC_URL_VAR).unwrap_or_else(|| DEFAULT_PLC.to_owned()),
         )?;
         let handle_resolver = get("STRATOS_HANDLE_RESOLVER")
-            .map(|v| url("STRATOS_HANDLE_RESOLVER", v))
+            .map(|v| service_url("STRATOS_HANDLE_RESOLVER", &v))
             .transpose()?;
+        let set_by_env = [PLC_URL_VAR, OAUTH_CLIENT_ID_VAR]
+            .into_iter()
+            .filter(|var| get(var).is_some())
+            .collect();
         let data_dir = match get("STRATOS_DATA_DIR") {
             Some(dir) => PathBuf::from(dir),
             None => directories::ProjectDirs::from("social", "Stratos", "Stratos")
@@ -89,11 +112,35 @@ impl Config {
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             oauth_client: ClientKind::from_client_id(
-                get("STRATOS_OAUTH_CLIENT_ID")
+                get(OAUTH_CLIENT_ID_VAR)
                     .as_deref()
                     .or(option_env!("STRATOS_DEFAULT_OAUTH_CLIENT_ID")),
             )?,
+            set_by_env,
         })
+    }
+
+    /// Applies the saved settings where the environment did not decide: the PLC directory and
+    /// the OAuth client. A saved value that no longer parses is skipped with a warning, so a bad
+    /// setting can never keep the app from starting (the settings screen validates on save).
+    pub fn with_settings(mut self, settings: &Settings) -> Self {
+        if !self.set_by_env.contains(&PLC_URL_VAR)
+            && let Some(value) = settings.plc_url.as_deref()
+        {
+            match check_plc_url(value) {
+                Ok(url) => self.plc_url = url,
+                Err(e) => log::warn!("ignoring the saved PLC directory: {e}"),
+            }
+        }
+        if !self.set_by_env.contains(&OAUTH_CLIENT_ID_VAR)
+            && let Some(value) = settings.oauth_client_id.as_deref()
+        {
+            match ClientKind::from_client_id(Some(value)) {
+                Ok(client) => self.oauth_client = client,
+                Err(e) => log::warn!("ignoring the saved OAuth client: {e}"),
+            }
+        }
+        self
     }
 }
 
@@ -115,6 +162,43 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c.handle_resolver.unwrap().as_str(), "http://127.0.0.1:9/");
+    }
+
+    #[test]
+    fn settings_apply_unless_the_environment_decided() {
+        let saved = Settings {
+            plc_url: Some("http://localhost:2582".into()),
+            oauth_client_id: Some("https://stratos.example.org/client-metadata.json".into()),
+            ..Settings::default()
+        };
+        let c = Config::from_lookup(|k| (k == "STRATOS_DATA_DIR").then(|| "/tmp/x".into()))
+            .unwrap()
+            .with_settings(&saved);
+        assert_eq!(c.plc_url.as_str(), "http://localhost:2582/");
+        assert!(matches!(c.oauth_client, ClientKind::Hosted { .. }));
+
+        let c = Config::from_lookup(|k| match k {
+            "STRATOS_DATA_DIR" => Some("/tmp/x".into()),
+            PLC_URL_VAR => Some("http://127.0.0.1:9".into()),
+            _ => None,
+        })
+        .unwrap()
+        .with_settings(&saved);
+        assert_eq!(c.plc_url.as_str(), "http://127.0.0.1:9/");
+        assert_eq!(c.set_by_env, vec![PLC_URL_VAR]);
+        assert!(matches!(c.oauth_client, ClientKind::Hosted { .. }));
+
+        let broken = Settings {
+            plc_url: Some("plc.example".into()),
+            oauth_client_id: Some("http://not-https.example/x".into()),
+            ..Settings::default()
+        };
+        let plain =
+            Config::from_lookup(|k| (k == "STRATOS_DATA_DIR").then(|| "/tmp/x".into())).unwrap();
+        let c = plain.clone().with_settings(&broken);
+        assert_eq!(c.plc_url.as_str(), "https://plc.directory/");
+        assert_eq!(c.oauth_client, plain.oauth_client);
+        assert!(check_plc_url("plc.example").is_err());
     }
 
     #[test]

@@ -290,6 +290,19 @@ pub async fn generate(accounts: &Accounts, kind: KeyType) -> Result<KeyRecord, K
     Ok(record)
 }
 
+/// Removes a key from the keychain and the index. Only for keys nothing uses yet (a recovery key
+/// whose account could not be created): a key listed in an identity must never be lost.
+pub(crate) async fn forget(accounts: &Accounts, did_key: &str) -> Result<(), KeyError> {
+    let store = accounts.secret_store();
+    let name = entry_name(did_key);
+    blocking(move || Ok(store.delete(&name)?)).await?;
+    let did_key = did_key.to_owned();
+    accounts
+        .state_file()
+        .update(move |s| s.keys.retain(|k| k.did_key != did_key))?;
+    Ok(())
+}
+
 /// The keys this computer holds, oldest first.
 pub fn list(accounts: &Accounts) -> Result<Vec<KeyRecord>, KeyError> {
     Ok(accounts.state_file().load()?.keys)

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod blobs;
 pub mod browser;
 pub mod config;
+pub mod create;
 pub mod deletion;
 pub mod devices;
 pub mod email;

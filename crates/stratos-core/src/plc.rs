@@ -206,9 +206,12 @@ pub enum PlcError {
     /// The PDS needs the emailed code to sign.
     #[error("the PDS needs the code it emails to sign a PLC operation")]
     CodeNeeded,
-    /// The emailed code is wrong or expired.
-    #[error("the emailed PLC code is wrong or has expired")]
+    /// The emailed code is not the one the PDS sent.
+    #[error("the emailed PLC code is wrong")]
     WrongCode,
+    /// The emailed code is older than the PDS accepts (15 minutes).
+    #[error("the emailed PLC code has expired")]
+    ExpiredCode,
     /// More rotation keys than the directory allows.
     #[error(
         "that makes {count} rotation keys; the PLC directory allows at most {MAX_ROTATION_KEYS}"
@@ -260,6 +263,12 @@ impl Explain for PlcError {
                 "code_needed",
                 Some(
                     "Request a code first (`stratos account plc request-token`), then pass it with --token.",
+                ),
+            ),
+            PlcError::ExpiredCode => p(
+                "expired_code",
+                Some(
+                    "Codes live 15 minutes. Ask for a new one (run again without the code) and use it at once.",
                 ),
             ),
             PlcError::WrongCode => p(
@@ -682,7 +691,8 @@ fn check_keys(keys: &[String]) -> Result<(), PlcError> {
 fn code_error(e: SessionError) -> PlcError {
     if let SessionError::Xrpc(x) = &e {
         match x.error_name() {
-            Some("InvalidToken" | "ExpiredToken") => return PlcError::WrongCode,
+            Some("InvalidToken") => return PlcError::WrongCode,
+            Some("ExpiredToken") => return PlcError::ExpiredCode,
             Some("InvalidRequest") if x.to_string().contains("token required") => {
                 return PlcError::CodeNeeded;
             }

@@ -85,6 +85,48 @@ pub struct Settings {
     /// Minutes a password typed for a password-only action on a browser sign-in stays usable (in
     /// memory only); 0 asks every time.
     pub step_up_minutes: u32,
+    /// The PLC directory to use instead of `https://plc.directory` (private or test networks);
+    /// `STRATOS_PLC_URL` wins when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plc_url: Option<String>,
+    /// A hosted OAuth client-metadata URL to sign in as, instead of the built-in client;
+    /// `STRATOS_OAUTH_CLIENT_ID` wins when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth_client_id: Option<String>,
+    /// How much the app writes to its log files.
+    pub log_level: LogLevel,
+    /// Whether the desktop app starts (into the tray) when the person logs in to the computer.
+    pub start_at_login: bool,
+}
+
+/// How much is logged, from least to most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// Only failures.
+    Error,
+    /// Failures and things that look wrong.
+    Warn,
+    /// What Stratos does, one line per action (the default).
+    #[default]
+    Info,
+    /// Details for a bug report.
+    Debug,
+    /// Everything, request by request.
+    Trace,
+}
+
+impl LogLevel {
+    /// The `log` crate's filter for this level.
+    pub fn filter(self) -> log::LevelFilter {
+        match self {
+            LogLevel::Error => log::LevelFilter::Error,
+            LogLevel::Warn => log::LevelFilter::Warn,
+            LogLevel::Info => log::LevelFilter::Info,
+            LogLevel::Debug => log::LevelFilter::Debug,
+            LogLevel::Trace => log::LevelFilter::Trace,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -95,6 +137,10 @@ impl Default for Settings {
             oauth_redirect: None,
             oauth_access: Access::Full,
             step_up_minutes: 10,
+            plc_url: None,
+            oauth_client_id: None,
+            log_level: LogLevel::Info,
+            start_at_login: false,
         }
     }
 }
@@ -115,6 +161,10 @@ pub struct State {
     /// Keys held in the keychain (public part only; see [`crate::keys`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<crate::keys::KeyRecord>,
+    /// Whether the desktop app has already explained that closing its window keeps it running in
+    /// the tray (said once, on the first close).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub close_to_tray_explained: bool,
 }
 
 /// The devices and apps an account had at the last check (ids only, no secrets).

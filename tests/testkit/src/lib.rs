@@ -422,6 +422,19 @@ impl Network {
         let _: Value = json_of(response, "PUT /faults").await;
     }
 
+    /// Makes every emailed code of `did` look `minutes` old, so it is expired past 15.
+    pub async fn age_email_tokens(&self, did: &str, minutes: u32) {
+        let response = http()
+            .post(self.control_url(
+                "/age-email-tokens",
+                &[("did", did), ("minutes", &minutes.to_string())],
+            ))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        let _: Value = json_of(response, "POST /age-email-tokens").await;
+    }
+
     /// Injected faults not used up yet, for `did`.
     pub async fn faults_left(&self, did: &str) -> u64 {
         let response = http()

@@ -1,5 +1,5 @@
 //! `stratos account service-auth` and `service-auth-offline`: service-auth tokens, from the PDS
-//! or signed here with a pasted private key. The token goes to stdout alone (for scripts), its
+//! or signed here with a pasted private key or one held in the keychain. The token goes to stdout alone (for scripts), its
 //! claims to stderr; `--json` prints both as one document.
 
 use std::time::Duration;
@@ -28,6 +28,21 @@ pub async fn online(
 /// `service-auth-offline --atproto-signing-key <multibase> --iss <did> --aud <did> …`.
 pub fn offline(key: &str, iss: &str, req: TokenRequest, out: &Output) -> Result<(), Problem> {
     let token = service_auth::sign_offline(key, iss, &req).map_err(|e| e.explain())?;
+    emit(&token, out);
+    Ok(())
+}
+
+/// `service-auth-offline --key <did:key> --iss <did> --aud <did> …`: a key from the keychain.
+pub async fn offline_stored(
+    accounts: &Accounts,
+    did_key: &str,
+    iss: &str,
+    req: TokenRequest,
+    out: &Output,
+) -> Result<(), Problem> {
+    let token = service_auth::sign_offline_stored(accounts, did_key, iss, &req)
+        .await
+        .map_err(|e| e.explain())?;
     emit(&token, out);
     Ok(())
 }

@@ -157,7 +157,8 @@ impl From<std::process::Output> for Run {
     }
 }
 
-// Signed-in accounts leave entries in the (test) keychain; remove them with the home.
+// Signed-in accounts and generated keys leave entries in the (test) keychain; remove them with
+// the home.
 impl Drop for Home {
     fn drop(&mut self) {
         let Ok(text) = std::fs::read_to_string(self.data.path().join("state.json")) else {
@@ -174,6 +175,14 @@ impl Drop for Home {
             .filter_map(|a| a["did"].as_str())
         {
             let _ = keychain.delete(did);
+        }
+        for did_key in state["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k["didKey"].as_str())
+        {
+            let _ = keychain.delete(&format!("key:{did_key}"));
         }
     }
 }

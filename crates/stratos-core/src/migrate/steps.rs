@@ -502,7 +502,16 @@ impl<'a> Runner<'a> {
         if !self.inputs.confirmed {
             return Ok(Some(Outcome::NeedsConfirmation { changes }));
         }
-        let op = plc::sign(&source, token, &merged).await?;
+        let op = match plc::sign(&source, token, &merged).await {
+            Ok(op) => op,
+            Err(e @ plc::PlcError::ExpiredCode) => {
+                // The next run without a code asks the PDS for a new one.
+                j.plc_token_requested_at = None;
+                self.journals.save(j)?;
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         plc::submit(&target, &op).await?;
         log::info!("identity operation for {} submitted", j.did);
         Ok(None)

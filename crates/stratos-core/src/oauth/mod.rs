@@ -142,12 +142,15 @@ fn discovery(input: &str, e: impl std::fmt::Display) -> OAuthError {
     }
 }
 
-/// Starts a sign-in for a handle, DID, or PDS/entryway URL: discovery, then PAR.
+/// Starts a sign-in for a handle, DID, or PDS/entryway URL: discovery, then PAR. With
+/// `sign_up`, the server shows its account-creation form (`prompt=create`) and the callback
+/// signs in the new account.
 pub async fn start(
     net: &Net,
     resolver: &Resolver,
     input: &str,
     client: OAuthClientMetadata<SmolStr>,
+    sign_up: bool,
 ) -> Result<(Started, Pending), OAuthError> {
     let typed = input.trim();
     let (server_metadata, expected_did, login_hint) =
@@ -184,9 +187,16 @@ pub async fn start(
         client_metadata: client,
         keyset: None,
     };
-    let auth = par(net, login_hint, None, &mut metadata, None)
-        .await
-        .map_err(|e| OAuthError::Par(describe(&e)))?;
+    let par_endpoint = metadata
+        .server_metadata
+        .pushed_authorization_request_endpoint
+        .as_ref()
+        .map(|u| u.to_string());
+    let auth = match par_endpoint.filter(|_| sign_up) {
+        Some(endpoint) => par(&net.for_sign_up(&endpoint), None, None, &mut metadata, None).await,
+        None => par(net, login_hint, None, &mut metadata, None).await,
+    }
+    .map_err(|e| OAuthError::Par(describe(&e)))?;
     let mut authorize = Url::parse(metadata.server_metadata.authorization_endpoint.as_str())
         .map_err(|e| discovery(typed, e))?;
     authorize

@@ -18,6 +18,8 @@ pub struct Net {
     http: reqwest::Client,
     resolver: Resolver,
     docs: JacquardResolver<reqwest::Client>,
+    /// For a sign-up: the pushed-authorization endpoint whose requests get `prompt=create`.
+    sign_up_par: Option<String>,
 }
 
 impl Net {
@@ -28,6 +30,20 @@ impl Net {
             http,
             resolver,
             docs,
+            sign_up_par: None,
+        }
+    }
+
+    /// The same network for a sign-up: pushed authorization requests to `par_endpoint` carry
+    /// `prompt=create`, so the server shows its sign-up form instead of sign-in. Done here
+    /// because jacquard-oauth 0.12's prompt type has no `create`; the parameter is an ordinary
+    /// form field of that request (atproto OAuth allows it for public clients).
+    pub fn for_sign_up(&self, par_endpoint: &str) -> Self {
+        Self {
+            http: self.http.clone(),
+            resolver: self.resolver.clone(),
+            docs: self.docs.clone(),
+            sign_up_par: Some(par_endpoint.to_owned()),
         }
     }
 }
@@ -37,8 +53,14 @@ impl HttpClient for Net {
 
     async fn send_http(
         &self,
-        request: http::Request<Vec<u8>>,
+        mut request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, reqwest::Error> {
+        if let Some(par) = &self.sign_up_par
+            && request.method() == http::Method::POST
+            && request.uri().to_string() == *par
+        {
+            request.body_mut().extend_from_slice(b"&prompt=create");
+        }
         self.http.send_http(request).await
     }
 }

@@ -279,11 +279,17 @@ async fn new_devices_and_apps_are_noticed() {
 #[tokio::test]
 async fn app_logo_is_fetched_for_the_apps_list() {
     let net = stratos_testkit::Network::shared();
-    let client_id = "https://logo.mytestapp.com/client-metadata.json";
+    // A host of its own per run: the PDS caches a client's metadata by its id.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let client_id = format!("https://logo{run}.mytestapp.com/client-metadata.json");
+    let client_id = client_id.as_str();
     let mut doc =
         stratos_core::oauth::client::hosted_document(&url::Url::parse(client_id).unwrap()).unwrap();
     doc["client_name"] = "Logo Test App".into();
-    doc["logo_uri"] = net.image_url("png", 2000).into();
+    doc["logo_uri"] = net.image_url("png", 4000).into();
     net.register_client_metadata(client_id, &doc).await;
     let w = World::start_with(&[("STRATOS_OAUTH_CLIENT_ID", client_id)]);
     let acct = w.net.create_account(w.net.pds1()).await;
@@ -300,7 +306,7 @@ async fn app_logo_is_fetched_for_the_apps_list() {
         .strip_prefix("data:image/png;base64,")
         .unwrap_or_else(|| panic!("a PNG data URL: {}", &logo[..40.min(logo.len())]));
     let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
-    assert_eq!(bytes.len(), 2000);
+    assert_eq!(bytes.len(), 4000);
     assert_eq!(&bytes[1..4], b"PNG");
 
     let http = reqwest::Client::new();

@@ -5,6 +5,7 @@ mod activation;
 mod app_passwords;
 mod bad_input;
 mod blobs;
+mod create;
 mod deletion;
 mod devices;
 mod email;

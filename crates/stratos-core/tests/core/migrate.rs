@@ -343,8 +343,8 @@ async fn migration_with_email_2fa_on() {
     assert_migrated(&w, &acct, &plan, &filled).await;
 }
 
-/// A wrong PLC code is refused clearly and changes nothing: the old account is active, the
-/// identity unchanged; cancelling then forgets the migration.
+/// A wrong PLC code and an expired one are refused clearly and change nothing: the old account
+/// is active, the identity unchanged; cancelling then forgets the migration.
 #[tokio::test]
 async fn wrong_plc_code_is_refused_and_cancel_leaves_the_source_intact() {
     let w = World::start();
@@ -402,6 +402,62 @@ async fn wrong_plc_code_is_refused_and_cancel_leaves_the_source_intact() {
     .await
     .unwrap();
     assert_eq!(status["active"], true);
+    // An expired code is named as such; running on without a code emails a new one.
+    inputs.plc_token = None;
+    let seen = w
+        .net
+        .count_mails(&acct.email, subjects::PLC_OPERATION)
+        .await;
+    w.net.age_email_tokens(&acct.did, 16).await;
+    let real = w
+        .net
+        .mails(&acct.email)
+        .await
+        .into_iter()
+        .rev()
+        .find(|m| m.subject.contains(subjects::PLC_OPERATION))
+        .and_then(|m| m.code)
+        .expect("the first code");
+    let expired = migrate::run(
+        &w.accounts,
+        &acct.did,
+        &Inputs {
+            plc_token: Some(real),
+            confirmed: true,
+            ..inputs.clone()
+        },
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        stratos_core::Explain::explain(&expired).code,
+        "expired_code",
+        "{expired}"
+    );
+    let again = migrate::run(
+        &w.accounts,
+        &acct.did,
+        &inputs,
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            again,
+            Outcome::NeedsPlcToken {
+                email_sent: true,
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+    w.net
+        .wait_mail(&acct.email, subjects::PLC_OPERATION, seen)
+        .await;
     // A second start is refused while this one is journalled.
     let again = migrate::start(&w.accounts, &plan, &|_| {})
         .await

@@ -1,0 +1,106 @@
+//! `stratos key …`: atproto keypairs held in the OS keychain (see `stratos_core::keys`), e.g. a
+//! recovery key to add with `account plc add-rotation-key`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use stratos_core::keys::{self, KeyType};
+use stratos_core::{Config, Explain, Problem};
+
+use crate::render::Output;
+
+/// Key verbs.
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Make a new keypair: the private key goes into the keychain, the did:key is printed.
+    Generate {
+        /// The curve: k256 (secp256k1, as the reference PDS) or p256.
+        #[arg(long = "type", value_enum, default_value = "k256")]
+        kind: KeyTypeArg,
+    },
+    /// The keys this computer's keychain holds.
+    List,
+    /// Write a private key (multibase, as goat prints it) to a new file. Keep that file offline.
+    Export {
+        /// The key's did:key, as listed.
+        did_key: String,
+        /// The file to create (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `--type` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum KeyTypeArg {
+    /// secp256k1.
+    K256,
+    /// NIST P-256.
+    P256,
+}
+
+impl From<KeyTypeArg> for KeyType {
+    fn from(k: KeyTypeArg) -> Self {
+        match k {
+            KeyTypeArg::K256 => KeyType::K256,
+            KeyTypeArg::P256 => KeyType::P256,
+        }
+    }
+}
+
+/// Runs one key verb.
+pub async fn run(cmd: KeyCommand, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = crate::open(config)?;
+    let explain = |e: keys::KeyError| e.explain();
+    match cmd {
+        KeyCommand::Generate { kind } => {
+            let record = keys::generate(&accounts, kind.into())
+                .await
+                .map_err(explain)?;
+            if !out.json {
+                eprintln!("The private key is in your keychain. Its public key:");
+            }
+            out.emit(&record, || record.did_key.clone());
+        }
+        KeyCommand::List => {
+            let list = keys::list(&accounts).map_err(explain)?;
+            let doc = serde_json::json!({ "keys": list });
+            out.emit(&doc, || {
+                if list.is_empty() {
+                    return "No keys. Make one with `stratos key generate`.".to_owned();
+                }
+                list.iter()
+                    .map(|k| {
+                        let kind = match k.kind {
+                            KeyType::K256 => "k256",
+                            KeyType::P256 => "p256",
+                        };
+                        format!(
+                            "{}  {kind}  {}",
+                            k.did_key,
+                            k.created_at.format("%Y-%m-%d %H:%M")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        KeyCommand::Export { did_key, out: path } => {
+            eprintln!("warning: {}", keys::EXPORT_WARNING);
+            let done = keys::export(&accounts, &did_key, &path)
+                .await
+                .map_err(explain)?;
+            let doc = serde_json::json!({
+                "didKey": done.did_key, "path": done.path, "warning": keys::EXPORT_WARNING,
+            });
+            out.emit(&doc, || {
+                format!(
+                    "Wrote the private key of {} to {}",
+                    done.did_key,
+                    done.path.display()
+                )
+            });
+        }
+    }
+    Ok(())
+}
