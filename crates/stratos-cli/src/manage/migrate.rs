@@ -53,7 +53,7 @@ pub struct MigrateArgs {
     #[arg(long, env = "STRATOS_SOURCE_PASSWORD", hide_env_values = true)]
     pub source_password: Option<String>,
     /// Blobs copied at once.
-    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u16).range(1..=16))]
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub concurrency: u16,
 }
 

@@ -56,7 +56,7 @@ pub struct Inputs {
     pub plc_token: Option<String>,
     /// The person saw the identity change and agreed.
     pub confirmed: bool,
-    /// Blobs copied at once (default 6).
+    /// Blobs copied at once (default 8).
     pub concurrency: usize,
 }
 

@@ -349,7 +349,7 @@ impl<'a> Runner<'a> {
         let source = server(&j.source_pds)?;
         let cids = transfer::missing_blobs(&target).await?;
         let concurrency = if self.inputs.concurrency == 0 {
-            6
+            8
         } else {
             self.inputs.concurrency
         };
