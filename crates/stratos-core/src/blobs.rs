@@ -4,9 +4,8 @@
 //! names the content, so the same bytes have the same CID everywhere).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
-use futures::StreamExt;
 use jacquard_api::com_atproto::repo::list_missing_blobs::ListMissingBlobs;
 use jacquard_common::deps::smol_str::SmolStr;
 use serde::Serialize;
@@ -17,7 +16,7 @@ use crate::accounts::{Accounts, AccountsError};
 use crate::identifier::{ParseError, parse_service_url};
 use crate::problem::{Explain, Problem};
 use crate::session::{AccountSession, SessionError};
-use crate::xrpc::{Xrpc, XrpcError, decode_error, service_name};
+use crate::xrpc::{Xrpc, XrpcError, service_name};
 
 /// Why listing or repairing blobs failed.
 #[derive(Debug, thiserror::Error)]
@@ -246,49 +245,13 @@ async fn download(
     cid: &str,
     bytes: Option<Arc<AtomicU64>>,
 ) -> Result<(reqwest::Body, Option<String>), XrpcError> {
-    let nsid = "com.atproto.sync.getBlob";
-    let mut url = source
-        .join(&format!("xrpc/{nsid}"))
-        .map_err(|e| XrpcError::Encode {
-            nsid: nsid.to_owned(),
-            detail: e.to_string(),
-        })?;
-    url.query_pairs_mut()
-        .extend_pairs([("did", did), ("cid", cid)]);
-    let response = xrpc.transfer().get(url).send().await.map_err(|e| {
-        if e.is_timeout() {
-            XrpcError::Timeout {
-                service: service_name(source),
-                nsid: nsid.to_owned(),
-            }
-        } else {
-            XrpcError::Unreachable {
-                service: service_name(source),
-                detail: e.to_string(),
-            }
-        }
-    })?;
-    let status = response.status().as_u16();
-    if !(200..300).contains(&status) {
-        let body = response.bytes().await.unwrap_or_default();
-        return Err(decode_error(source, nsid, status, &body));
-    }
-    let mime = response
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .filter(|v| !v.is_empty());
-    let counted = response.bytes_stream().inspect(move |chunk| {
-        if let (Some(n), Ok(chunk)) = (&bytes, chunk) {
-            n.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-        }
-    });
-    Ok((reqwest::Body::wrap_stream(counted), mime))
+    let response = xrpc
+        .download(
+            source,
+            "com.atproto.sync.getBlob",
+            &[("did", did), ("cid", cid)],
+        )
+        .await?;
+    let mime = crate::http::media_type(response.headers());
+    Ok((crate::http::counted_body(response, bytes), mime))
 }

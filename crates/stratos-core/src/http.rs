@@ -25,3 +25,33 @@ pub fn transfer_client(config: &Config) -> reqwest::Client {
         .build()
         .expect("a reqwest client with static settings always builds")
 }
+
+/// The media type of an answer (`image/png`), lower-cased and without parameters.
+pub(crate) fn media_type(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|v| !v.is_empty())
+}
+
+/// A download's body as the body of another request (a copy between servers), adding each
+/// chunk's length to `bytes` when given, for progress.
+pub(crate) fn counted_body(
+    response: reqwest::Response,
+    bytes: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+) -> reqwest::Body {
+    use futures::StreamExt;
+    let counted = response.bytes_stream().inspect(move |chunk| {
+        if let (Some(n), Ok(chunk)) = (&bytes, chunk) {
+            n.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    reqwest::Body::wrap_stream(counted)
+}

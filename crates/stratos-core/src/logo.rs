@@ -53,18 +53,7 @@ async fn fetch(http: &reqwest::Client, uri: &str) -> Result<String, String> {
     if !response.status().is_success() {
         return Err(format!("HTTP {}", response.status().as_u16()));
     }
-    let mime = response
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
+    let mime = crate::http::media_type(response.headers()).unwrap_or_default();
     if !TYPES.contains(&mime.as_str()) {
         return Err(format!("not an image type shown here ({mime:?})"));
     }

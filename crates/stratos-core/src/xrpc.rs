@@ -185,20 +185,24 @@ impl Xrpc {
     ) -> Result<serde_json::Value, XrpcError> {
         let nsid = raw.nsid;
         let response = self.send_raw_response(base, raw, auth).await?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport(base, nsid, e))?;
-        if body.is_empty() {
-            return Ok(serde_json::Value::Null);
-        }
-        serde_json::from_slice(&body).map_err(|e| XrpcError::BadResponse {
-            service: service_name(base),
-            nsid: nsid.to_owned(),
-            status,
-            detail: not_json_or(&body, e),
-        })
+        json_of(base, nsid, response).await
+    }
+
+    /// Opens a public query (`sync.getRepo`, `sync.getBlob`) for streaming: the answer unread
+    /// on success, the usual errors otherwise.
+    pub async fn download(
+        &self,
+        base: &Url,
+        nsid: &str,
+        query: &[(&str, &str)],
+    ) -> Result<reqwest::Response, XrpcError> {
+        let raw = Raw {
+            method: reqwest::Method::GET,
+            nsid,
+            query,
+            body: None,
+        };
+        self.send_raw_response(base, raw, Auth::None).await
     }
 
     /// Like [`Xrpc::send_raw`], but hands back a successful answer unread, so a large one (a
@@ -438,6 +442,28 @@ impl DpopAuth<'_> {
             *self.nonce.lock().expect("nonce lock") = Some(n.to_owned());
         }
     }
+}
+
+/// Reads a successful raw answer as JSON (`null` when it has no body).
+pub(crate) async fn json_of(
+    base: &Url,
+    nsid: &str,
+    response: reqwest::Response,
+) -> Result<serde_json::Value, XrpcError> {
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| transport(base, nsid, e))?;
+    if body.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_slice(&body).map_err(|e| XrpcError::BadResponse {
+        service: service_name(base),
+        nsid: nsid.to_owned(),
+        status,
+        detail: not_json_or(&body, e),
+    })
 }
 
 /// A transport failure as the error a person reads: a timeout, or the innermost cause.

@@ -13,7 +13,7 @@ use url::Url;
 use super::{Event, MigrateError};
 use crate::blobs::copy_blob;
 use crate::session::{AccountSession, SessionError};
-use crate::xrpc::{Xrpc, XrpcError, service_name};
+use crate::xrpc::{Xrpc, XrpcError};
 
 /// Attempts per blob (and for the repository) before the migration stops and says why.
 const ATTEMPTS: u32 = 6;
@@ -61,39 +61,11 @@ async fn open_repo(
     did: &str,
     bytes: Arc<AtomicU64>,
 ) -> Result<reqwest::Body, XrpcError> {
-    let nsid = "com.atproto.sync.getRepo";
-    let mut url = source
-        .join(&format!("xrpc/{nsid}"))
-        .map_err(|e| XrpcError::Encode {
-            nsid: nsid.to_owned(),
-            detail: e.to_string(),
-        })?;
-    url.query_pairs_mut().append_pair("did", did);
-    let response = xrpc.transfer().get(url).send().await.map_err(|e| {
-        if e.is_timeout() {
-            XrpcError::Timeout {
-                service: service_name(source),
-                nsid: nsid.to_owned(),
-            }
-        } else {
-            XrpcError::Unreachable {
-                service: service_name(source),
-                detail: e.to_string(),
-            }
-        }
-    })?;
-    let status = response.status().as_u16();
-    if !(200..300).contains(&status) {
-        let body = response.bytes().await.unwrap_or_default();
-        return Err(crate::xrpc::decode_error(source, nsid, status, &body));
-    }
+    let response = xrpc
+        .download(source, "com.atproto.sync.getRepo", &[("did", did)])
+        .await?;
     bytes.store(0, Ordering::Relaxed);
-    let counted = response.bytes_stream().inspect(move |chunk| {
-        if let Ok(chunk) = chunk {
-            bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-        }
-    });
-    Ok(reqwest::Body::wrap_stream(counted))
+    Ok(crate::http::counted_body(response, Some(bytes)))
 }
 
 /// Every blob the target's records reference that it does not hold (`listMissingBlobs`, all

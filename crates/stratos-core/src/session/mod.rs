@@ -318,21 +318,7 @@ impl AccountSession {
         Fut: std::future::Future<Output = Result<Option<(&'c str, reqwest::Body)>, XrpcError>>,
     {
         let response = self.raw_response(method, nsid, query, body).await?;
-        let bytes = response.bytes().await.map_err(|e| XrpcError::Unreachable {
-            service: crate::xrpc::service_name(&self.pds),
-            detail: e.to_string(),
-        })?;
-        if bytes.is_empty() {
-            return Ok(serde_json::Value::Null);
-        }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            SessionError::Xrpc(XrpcError::BadResponse {
-                service: crate::xrpc::service_name(&self.pds),
-                nsid: nsid.to_owned(),
-                status: 200,
-                detail: e.to_string(),
-            })
-        })
+        Ok(crate::xrpc::json_of(&self.pds, nsid, response).await?)
     }
 
     /// Sends a raw request with this session's credentials: a fresh token or a new DPoP nonce
