@@ -38,6 +38,7 @@ let current = null; // {screen, params, controller, instance}
 let pendingNotice = null; // shown by the next account or welcome screen (e.g. after a deletion)
 
 const exists = (did) => !!did && state.accounts.some((a) => a.did === did);
+let backendSelected = null; // the selection the backend last reported or was told
 
 const sidebar = createSidebar(document.getElementById('sidebar'), {
   onSelect: (did) => go('overview', { did }, { focus: false }),
@@ -49,6 +50,7 @@ const sidebar = createSidebar(document.getElementById('sidebar'), {
 
 function setAccounts(payload) {
   state.accounts = Array.isArray(payload?.accounts) ? payload.accounts : [];
+  backendSelected = payload?.selected ?? null;
   // Keep the account being viewed; otherwise follow the backend's selection.
   if (!(state.screen === 'overview' && exists(state.selected))) state.selected = payload?.selected ?? state.selected;
   if (!exists(state.selected)) state.selected = state.accounts[0]?.did ?? null;
@@ -156,7 +158,8 @@ function go(screen, params = {}, { focus = true } = {}) {
     } else {
       if (current?.screen === 'overview' && current.params.did === did && !params.force) return;
       params = { did, tab: params.tab || null };
-      if (did !== state.selected || current?.screen !== 'overview') {
+      if (did !== backendSelected) {
+        backendSelected = did;
         api.selectAccount(did).catch((err) => sidebar.showError(err));
       }
       state.selected = did;
@@ -173,7 +176,7 @@ function go(screen, params = {}, { focus = true } = {}) {
   state.screen = screen;
   current = { screen, params, controller, instance: null };
   main.scrollTop = 0;
-  current.instance = SCREENS[screen].mount(main, { state, go, actions, signal: controller.signal }, params) || {};
+  current.instance = SCREENS[screen].mount(main, { state, go, actions, painted, signal: controller.signal }, params) || {};
   sidebar.render(state);
 
   // Move focus into the new screen unless the screen already placed it (e.g. on a form field).
@@ -185,12 +188,18 @@ function go(screen, params = {}, { focus = true } = {}) {
 /* ---------- Boot ---------- */
 
 let paintSignalled = false;
+let markPainted;
+/** Resolves once the first screen is painted: screens start work that can wait (network) after it. */
+const painted = new Promise((resolve) => { markPainted = resolve; });
 
 /** Once: two animation frames after the first screen is in the DOM it has been painted. */
 function signalFirstPaint() {
   if (paintSignalled) return;
   paintSignalled = true;
-  requestAnimationFrame(() => requestAnimationFrame(() => api.firstPaint().catch(() => {})));
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    markPainted();
+    api.firstPaint().catch(() => {});
+  }));
 }
 
 async function boot() {
@@ -213,6 +222,8 @@ async function boot() {
   }
 }
 
+// The first screen's call goes out first; nothing is emitted before the first paint anyway.
+boot();
 api.on('accounts-changed', (payload) => {
   setAccounts(payload);
   if (!state.screen) go(state.accounts.length ? 'overview' : 'welcome', {}, { focus: false });
@@ -223,5 +234,3 @@ api.on('navigate', (payload) => {
   if (!knownScreen(screen)) return;
   go(screen, screen === 'overview' && payload.did ? { did: payload.did } : {});
 }).catch(() => {});
-
-boot();

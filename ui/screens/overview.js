@@ -548,7 +548,8 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
   });
 
   renderBanner();
-  load();
+  // The details come from the network: the first screen is painted from the account list first.
+  ctx.painted.then(() => { if (!ctx.signal.aborted && !loadSeq) load(); });
 
   return {
     showNotice,
