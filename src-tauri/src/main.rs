@@ -15,6 +15,7 @@ mod manage;
 mod migrate;
 mod oauth;
 mod refresher;
+mod rendering;
 mod security;
 mod shell;
 mod tools;
@@ -74,6 +75,7 @@ fn open_accounts() -> Result<Arc<Accounts>, Problem> {
 }
 
 fn main() {
+    rendering::prefer_non_composited();
     let accounts = open_accounts();
     let settings = accounts
         .as_ref()
