@@ -28,3 +28,6 @@ fi
 
 for v in tray tray-warning tray-error; do png "$v.svg" 64 "$v.png"; done
 cp stratos.svg ../ui/logo.svg
+# The sidebar's 28 px logo as a bitmap (2x): an SVG image costs WebKit a document of its own to
+# draw, on the first screen's path.
+png stratos.svg 56 ../ui/brand.png
