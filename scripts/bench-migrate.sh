@@ -6,11 +6,12 @@
 # to PDS2 and is verified afterwards. Prints a table of medians with ratios.
 #
 #   scripts/bench-migrate.sh [--runs N] [--records N] [--blobs N] [--latencies "0 40"]
-#                            [--rss-records N] [--concurrency N]
+#                            [--rss-records N] [--concurrency N] [--contenders "stratos reference floor"]
 #
 # --runs       repetitions per contender and condition (median reported; default 3)
 # --latencies  added RTT in ms per condition, 0 = plain loopback (default "0 40")
 # --rss-records  the smaller account for Stratos's peak-RSS growth check (default 1000; 0 = skip)
+# --contenders   which of stratos, reference, floor to run (default all three; a ratio needs both sides)
 #
 # What is timed (see README "Migration benchmark"):
 #   transfer = create the account on PDS2 + repository + blobs, for all three;
@@ -23,7 +24,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 source scripts/lib/testenv.sh
 
-runs=3 records=10000 blobs=500 latencies="0 40" rss_records=1000 concurrency=
+runs=3 records=10000 blobs=500 latencies="0 40" rss_records=1000 concurrency= contenders="stratos reference floor"
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
@@ -32,7 +33,8 @@ while [[ $# -gt 0 ]]; do
     --latencies) latencies=$2; shift 2 ;;
     --rss-records) rss_records=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--records N] [--blobs N] [--latencies \"0 40\"] [--rss-records N] [--concurrency N]" >&2; exit 2 ;;
+    --contenders) contenders=$2; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--records N] [--blobs N] [--latencies \"0 40\"] [--rss-records N] [--concurrency N] [--contenders \"stratos reference floor\"]" >&2; exit 2 ;;
   esac
 done
 [[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (apt-get install time; scripts/deps.sh does)" >&2; exit 1; }
@@ -98,6 +100,10 @@ run_stratos() { # CONDITION RUN LABEL RECORDS
   t_blobs=$(awk '/\[migrate\] done blobs/ {print $1; exit}' "$work/$label.log")
   [[ -n $t_blobs ]] || { say "no 'done blobs' line:"; tail "$work/$label.log" >&2; return 1; }
   rss1=$(tail -n1 "$work/$label.rss1") rss2=$(tail -n1 "$work/$label.rss2")
+  # Where the transfer's time went: each step of the first CLI run, from its stamped lines.
+  say "  stratos steps (s): $(awk -v t0="$t0" '/\[migrate\] started / { s[$4] = $1; o[++n] = $4 }
+    /\[migrate\] done / { d[$4] = $1 } END { p = t0; for (i = 1; i <= n; i++) if (o[i] in d) {
+    printf "%s%s %.2f (gap %.2f)", (i > 1 ? ", " : ""), o[i], (d[o[i]] - s[o[i]]) / 1000, (s[o[i]] - p) / 1000; p = d[o[i]] } }' "$work/$label.log")"
   echo "$cond stratos $run $((t_blobs - t0)) $((t_end - t0)) $((rss1 > rss2 ? rss1 : rss2)) $n" >>"$results"
 }
 
@@ -118,6 +124,7 @@ run_floor() { # CONDITION RUN LABEL
     "$pds1/xrpc/com.atproto.server.createSession" | jq -r .accessJwt)
   marks=$(/usr/bin/time -f %M -o "$work/$label.rss" "$bench/floor.sh" "$pds1" "$pds2" "$did" "$token" \
     "$label.pds2.test" "$label-new@example.com" "pw-$label-new")
+  say "  floor phases (s, cumulative): $(jq -r '.ms | "create \(.create / 1000), repo \(.repo / 1000), blobs \(.blobs / 1000)"' <<<"$marks")"
   echo "$cond floor $run $(jq .ms.blobs <<<"$marks") - $(tail -n1 "$work/$label.rss") $records" >>"$results"
 }
 
@@ -135,7 +142,7 @@ for lat in $latencies; do
   plc=$(jq -r .plc "$STRATOS_TESTNET_INFO") control=$(jq -r .control "$STRATOS_TESTNET_INFO")
   resolver=$(jq -r .resolver "$STRATOS_TESTNET_INFO")
   for run in $(seq "$runs"); do
-    for contender in stratos reference floor; do
+    for contender in $contenders; do
       label="b${lat}${contender:0:1}${run}"
       say "run $run/$runs, $contender: generating $records records + $blobs blobs"
       generate "$label" "$records"
