@@ -15,7 +15,6 @@ mod manage;
 mod migrate;
 mod oauth;
 mod refresher;
-mod rendering;
 mod security;
 mod shell;
 mod tools;
@@ -75,7 +74,6 @@ fn open_accounts() -> Result<Arc<Accounts>, Problem> {
 }
 
 fn main() {
-    rendering::prefer_non_composited();
     let accounts = open_accounts();
     let settings = accounts
         .as_ref()
