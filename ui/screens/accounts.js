@@ -23,22 +23,29 @@ export function createSidebar(root, { onSelect, onNavigate, onRefreshAll }) {
     rows[Math.max(0, Math.min(rows.length - 1, next))].focus();
   });
 
+  // One row per account, kept across renders and updated in place: a re-render (a status check
+  // finishing) never swaps out the button under a click or the keyboard focus.
+  const rows = new Map(); // did → li
+
   function row(account, selected) {
     const info = healthInfo(account.health, account.healthLabel);
     const host = hostOf(account.pdsUrl) || 'No PDS';
     const checked = relativeTime(account.checkedAt);
     const title = [account.handle, info.label, host, checked ? `checked ${checked}` : null].filter(Boolean).join(' · ');
-    return h('li', {},
-      h('button', {
-        type: 'button',
-        class: `account-row tone-${info.tone}`,
-        'data-testid': 'account-row',
-        'data-did': account.did,
-        'data-health': info.health,
-        'aria-current': selected ? 'true' : null,
-        title,
-        onclick: () => onSelect(account.did),
-      },
+    let li = rows.get(account.did);
+    if (!li) {
+      li = h('li', {}, h('button', {
+        type: 'button', 'data-testid': 'account-row', 'data-did': account.did, onclick: () => onSelect(account.did),
+      }));
+      rows.set(account.did, li);
+    }
+    const btn = li.firstChild;
+    btn.className = `account-row tone-${info.tone}`;
+    btn.dataset.health = info.health;
+    btn.title = title;
+    if (selected) btn.setAttribute('aria-current', 'true');
+    else btn.removeAttribute('aria-current');
+    btn.replaceChildren(
       h('span', { class: 'account-avatar' },
         avatar(account.did, account.handle),
         h('span', { class: `status-dot status-dot--${info.tone}`, 'data-health': info.health, 'aria-hidden': 'true' })),
@@ -48,7 +55,8 @@ export function createSidebar(root, { onSelect, onNavigate, onRefreshAll }) {
           info.health === 'active' ? null : h('span', { class: `account-status tone-text-${info.tone}` }, info.label),
           info.health === 'active' ? null : ' · ',
           host)),
-      h('span', { class: 'visually-hidden' }, `, ${info.label}, ${host}`)));
+      h('span', { class: 'visually-hidden' }, `, ${info.label}, ${host}`));
+    return li;
   }
 
   return {
@@ -56,11 +64,12 @@ export function createSidebar(root, { onSelect, onNavigate, onRefreshAll }) {
       if (!state.loaded) return;
       const focusedDid = list.contains(document.activeElement) ? document.activeElement.dataset.did : null;
       list.removeAttribute('aria-busy');
-      list.replaceChildren(
-        ...(state.accounts.length
-          ? state.accounts.map((a) => row(a, state.screen === 'overview' && a.did === state.selected))
-          : [h('li', { class: 'account-empty' }, 'No accounts yet')]),
-      );
+      const shown = state.accounts.map((a) => row(a, state.screen === 'overview' && a.did === state.selected));
+      for (const did of rows.keys()) if (!state.accounts.some((a) => a.did === did)) rows.delete(did);
+      // Rows already in place stay where they are; only a changed order or set moves nodes.
+      const current = [...list.children];
+      if (!shown.length) list.replaceChildren(h('li', { class: 'account-empty' }, 'No accounts yet'));
+      else if (current.length !== shown.length || shown.some((li, i) => current[i] !== li)) list.replaceChildren(...shown);
       count.textContent = state.accounts.length ? String(state.accounts.length) : '';
       refreshBtn.disabled = state.refreshing || !state.accounts.length;
       refreshBtn.classList.toggle('is-spinning', !!state.refreshing);
