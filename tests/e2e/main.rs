@@ -413,7 +413,8 @@ async fn manage_app_passwords_handle_and_activation() {
 
     // App passwords: create, use, revoke.
     app.click("[data-testid=tab-app-passwords]").await;
-    app.el("[data-testid=app-passwords-section] [data-testid=app-password-form]")
+    // The form shows once the list has loaded; typing into it while hidden is refused.
+    app.el("[data-testid=app-passwords-section] [data-testid=app-password-form]:not([hidden])")
         .await;
     app.fill(
         "[data-testid=app-password-form] input[name=appPasswordName]",
