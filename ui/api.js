@@ -60,11 +60,18 @@ export function loginPassword({ identifier, password, authFactorToken = null, pd
   return invoke('login_password', { identifier, password, authFactorToken, pdsHost });
 }
 
-/** Subscribe to a backend event; resolves to an unlisten function (a no-op without a backend). */
-export async function on(event, handler) {
+/**
+ * Subscribe to a backend event, until `signal` aborts when one is given (a screen's lifetime);
+ * resolves to an unlisten function (a no-op without a backend).
+ */
+export async function on(event, handler, { signal } = {}) {
   const t = tauri();
-  if (!t || !t.event || typeof t.event.listen !== 'function') return () => {};
-  return t.event.listen(event, (e) => handler(e.payload));
+  if (!t || !t.event || typeof t.event.listen !== 'function' || signal?.aborted) return () => {};
+  const unlisten = await t.event.listen(event, (e) => handler(e.payload));
+  // With a screen's signal, the listener lives as long as the screen.
+  if (signal?.aborted) unlisten();
+  else signal?.addEventListener('abort', unlisten, { once: true });
+  return unlisten;
 }
 
 /* ---------- Account management ----------

@@ -263,17 +263,12 @@ export function mount(main, ctx, params = {}) {
   }
 
   // Listen for the browser's answer for as long as this screen is shown.
-  let unlisten = null;
   api.on('oauth-finished', (payload) => {
     if (ctx.signal.aborted || !payload?.state) return;
     if (pending && payload.state === pending.state) finished(payload);
     else if (starting) early.set(payload.state, payload);
-  }).then((fn) => {
-    if (ctx.signal.aborted) fn();
-    else unlisten = fn;
-  }).catch(() => {});
+  }, { signal: ctx.signal }).catch(() => {});
   ctx.signal.addEventListener('abort', () => {
-    unlisten?.();
     // Leaving the screen gives up on a sign-in still waiting for the browser.
     if (pending) api.oauthCancel(pending.state).catch(() => {});
     pending = null;

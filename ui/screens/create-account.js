@@ -34,18 +34,13 @@ export function mount(main, ctx, params = {}) {
     body));
 
   let pending = null; // a browser sign-up waiting for `oauth-finished`
-  let unlisten = null;
   api.on('oauth-finished', (payload) => {
     if (ctx.signal.aborted || !pending || payload?.state !== pending.state) return;
     const done = pending;
     pending = null;
     done.resolve(payload);
-  }).then((fn) => {
-    if (ctx.signal.aborted) fn();
-    else unlisten = fn;
-  }).catch(() => {});
+  }, { signal: ctx.signal }).catch(() => {});
   ctx.signal.addEventListener('abort', () => {
-    unlisten?.();
     if (pending) api.oauthCancel(pending.state).catch(() => {});
     pending = null;
   }, { once: true });

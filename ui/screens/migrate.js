@@ -97,15 +97,10 @@ export function mount(main, ctx, { did }) {
       retryLine.textContent = `Retrying ${event.what} in ${event.waitSecs} s (attempt ${event.attempt} failed: ${event.reason})`;
     }
   };
-  let unlisten = null;
   api.on('migration-progress', (p) => {
     if (p?.did === did && !ctx.signal.aborted) onEvent(p.event);
-  }).then((u) => {
-    if (ctx.signal.aborted) u();
-    else unlisten = u;
-  });
+  }, { signal: ctx.signal }).catch(() => {});
   ctx.signal.addEventListener('abort', () => {
-    unlisten?.();
     if (running) api.migrationPause(did).catch(() => {});
   });
 
