@@ -171,11 +171,12 @@ function go(screen, params = {}, { focus = true } = {}) {
     pendingNotice = null;
   }
 
+  // Not on the first screen: the page is at the top already, and asking would lay it out early.
+  if (current) window.scrollTo(0, 0);
   current?.controller.abort();
   const controller = new AbortController();
   state.screen = screen;
   current = { screen, params, controller, instance: null };
-  main.scrollTop = 0;
   current.instance = SCREENS[screen].mount(main, { state, go, actions, painted, signal: controller.signal }, params) || {};
   sidebar.render(state);
 
