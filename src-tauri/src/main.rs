@@ -14,6 +14,8 @@ mod logging;
 mod manage;
 mod migrate;
 mod oauth;
+#[cfg(target_os = "linux")]
+mod raster;
 mod refresher;
 mod security;
 mod shell;
@@ -74,6 +76,9 @@ fn open_accounts() -> Result<Arc<Accounts>, Problem> {
 }
 
 fn main() {
+    // SAFETY: first thing in main, before anything could start a thread.
+    #[cfg(target_os = "linux")]
+    let raster = unsafe { raster::apply() };
     let accounts = open_accounts();
     let settings = accounts
         .as_ref()
@@ -164,6 +169,8 @@ fn main() {
         .setup(move |app| {
             // The log plugin opened the gate fully while starting; narrow it to the setting.
             logging::set_level(settings.log_level);
+            #[cfg(target_os = "linux")]
+            log::info!("{}", raster.describe());
             if let Err(p) = app.state::<AppState>().current() {
                 log::error!("accounts unavailable: {} ({})", p.message, p.code);
             }
