@@ -246,7 +246,7 @@ async fn download(
     bytes: Option<Arc<AtomicU64>>,
 ) -> Result<(reqwest::Body, Option<String>), XrpcError> {
     let response = xrpc
-        .download(
+        .download_as_stored(
             source,
             "com.atproto.sync.getBlob",
             &[("did", did), ("cid", cid)],

@@ -205,6 +205,30 @@ impl Xrpc {
         self.send_raw_response(base, raw, Auth::None).await
     }
 
+    /// Like [`Xrpc::download`], but asks for the bytes as stored (`Accept-Encoding: identity`).
+    /// For blobs: they are media, compressed already, yet the reference PDS compresses some on
+    /// the fly (brotli for `application/octet-stream`) when the client accepts it, which burns
+    /// CPU on both ends for nothing and drops the Content-Length a copy passes on. (The HTTP
+    /// client otherwise accepts gzip, brotli and deflate, which a dependency turns on.)
+    pub async fn download_as_stored(
+        &self,
+        base: &Url,
+        nsid: &str,
+        query: &[(&str, &str)],
+    ) -> Result<reqwest::Response, XrpcError> {
+        let raw = Raw {
+            method: reqwest::Method::GET,
+            nsid,
+            query,
+            body: None,
+        };
+        let identity = (
+            http::header::ACCEPT_ENCODING,
+            http::HeaderValue::from_static("identity"),
+        );
+        self.send_with(base, raw, Auth::None, Some(identity)).await
+    }
+
     /// Like [`Xrpc::send_raw`], but hands back a successful answer unread, so a large one (a
     /// repository) can be streamed.
     pub async fn send_raw_response(
@@ -212,6 +236,17 @@ impl Xrpc {
         base: &Url,
         raw: Raw<'_>,
         auth: Auth<'_>,
+    ) -> Result<reqwest::Response, XrpcError> {
+        self.send_with(base, raw, auth, None).await
+    }
+
+    /// Sends `raw` with `auth` and one `extra` header; a successful answer comes back unread.
+    async fn send_with(
+        &self,
+        base: &Url,
+        raw: Raw<'_>,
+        auth: Auth<'_>,
+        extra: Option<(http::HeaderName, http::HeaderValue)>,
     ) -> Result<reqwest::Response, XrpcError> {
         let nsid = raw.nsid;
         let encode = |detail: String| XrpcError::Encode {
@@ -229,6 +264,9 @@ impl Xrpc {
             builder = builder
                 .header(http::header::CONTENT_TYPE, content_type)
                 .body(body);
+        }
+        if let Some((name, value)) = extra {
+            builder = builder.header(name, value);
         }
         let mut request = builder.build().map_err(|e| encode(e.to_string()))?;
         match auth {

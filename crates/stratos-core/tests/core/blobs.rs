@@ -182,3 +182,40 @@ async fn oauth_account_repairs_a_large_blob_streamed() {
     assert!(body == bytes, "the repaired blob has the same bytes");
     assert_eq!(mime.as_deref(), Some("application/octet-stream"));
 }
+
+/// The reference PDS compresses an `application/octet-stream` blob on the fly (brotli) for a
+/// client that accepts it, as Stratos's HTTP client does; copies fetch blobs as stored instead, so
+/// neither side spends CPU on already-compressed media and the length is known up front.
+#[tokio::test]
+async fn blobs_are_fetched_as_stored() {
+    let w = World::start();
+    let acct = w.net.create_account(w.net.pds1()).await;
+    let bytes: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let blob = upload_blob(&acct, &bytes, "application/octet-stream").await;
+    let cid = cid_of(&blob);
+    create_record(&acct, "com.example.gallery", json!({"files": [blob]})).await;
+    let pds = url::Url::parse(&acct.pds_url).unwrap();
+    let query = [("did", acct.did.as_str()), ("cid", cid.as_str())];
+    let xrpc = w.accounts.xrpc();
+
+    let offered = xrpc
+        .download(&pds, "com.atproto.sync.getBlob", &query)
+        .await
+        .expect("getBlob");
+    assert_eq!(
+        offered.content_length(),
+        None,
+        "the PDS compresses when the client accepts it (then the length is unknown)"
+    );
+    assert_eq!(offered.bytes().await.unwrap().as_ref(), &bytes[..]);
+
+    let stored = xrpc
+        .download_as_stored(&pds, "com.atproto.sync.getBlob", &query)
+        .await
+        .expect("getBlob");
+    assert!(stored.headers().get("content-encoding").is_none());
+    assert_eq!(stored.content_length(), Some(bytes.len() as u64));
+    assert_eq!(stored.bytes().await.unwrap().as_ref(), &bytes[..]);
+}
