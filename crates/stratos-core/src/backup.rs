@@ -287,8 +287,13 @@ async fn download(
         service: service_name(pds),
         detail: e.to_string(),
     };
+    let mut request = xrpc.transfer().get(url);
+    if nsid == "com.atproto.sync.getBlob" {
+        // As stored, not recompressed on the fly: see `Xrpc::download_as_stored`.
+        request = request.header(http::header::ACCEPT_ENCODING, "identity");
+    }
     let mut response = tokio::select! {
-        r = xrpc.transfer().get(url).send() => r.map_err(transport)?,
+        r = request.send() => r.map_err(transport)?,
         () = cancel.cancelled() => return Err(BackupError::Cancelled),
     };
     let status = response.status().as_u16();
