@@ -196,13 +196,7 @@ impl Xrpc {
         nsid: &str,
         query: &[(&str, &str)],
     ) -> Result<reqwest::Response, XrpcError> {
-        let raw = Raw {
-            method: reqwest::Method::GET,
-            nsid,
-            query,
-            body: None,
-        };
-        self.send_raw_response(base, raw, Auth::None).await
+        self.get_unread(base, nsid, query, None).await
     }
 
     /// Like [`Xrpc::download`], but asks for the bytes as stored (`Accept-Encoding: identity`).
@@ -216,17 +210,28 @@ impl Xrpc {
         nsid: &str,
         query: &[(&str, &str)],
     ) -> Result<reqwest::Response, XrpcError> {
+        let identity = (
+            http::header::ACCEPT_ENCODING,
+            http::HeaderValue::from_static("identity"),
+        );
+        self.get_unread(base, nsid, query, Some(identity)).await
+    }
+
+    /// GETs public query `nsid` with one `extra` header; a successful answer comes back unread.
+    async fn get_unread(
+        &self,
+        base: &Url,
+        nsid: &str,
+        query: &[(&str, &str)],
+        extra: Option<(http::HeaderName, http::HeaderValue)>,
+    ) -> Result<reqwest::Response, XrpcError> {
         let raw = Raw {
             method: reqwest::Method::GET,
             nsid,
             query,
             body: None,
         };
-        let identity = (
-            http::header::ACCEPT_ENCODING,
-            http::HeaderValue::from_static("identity"),
-        );
-        self.send_with(base, raw, Auth::None, Some(identity)).await
+        self.send_with(base, raw, Auth::None, extra).await
     }
 
     /// Like [`Xrpc::send_raw`], but hands back a successful answer unread, so a large one (a
