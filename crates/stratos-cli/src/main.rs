@@ -73,7 +73,7 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Opens the account store, explaining failures (locked keychain, bad state file).
+/// Opens the account store, explaining a failure (no keychain on this platform).
 fn open(config: Config) -> Result<Accounts, Problem> {
     Accounts::open(config).map_err(|e| e.explain())
 }

@@ -730,6 +730,55 @@ async fn login_with_a_wrong_password_is_wrong_password() {
     assert!(home.stored_tokens(&acct.did).await.is_none());
 }
 
+/// Without a reachable keychain, listing accounts still works (it needs no secret; the keychain
+/// is only reached on first use) and a sign-in fails with `keychain_unavailable`, saving nothing.
+/// Linux: the Secret Service is taken away by pointing D-Bus nowhere.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn without_a_keychain_list_works_and_login_says_why() {
+    let net = Network::shared();
+    let acct = net.create_account(net.pds1()).await;
+    let home = Home::new();
+    let no_bus = |args: &[&str]| {
+        let mut cmd = home.command(args);
+        cmd.env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/stratos-bus",
+        );
+        cmd
+    };
+    let list = common::Run::from(
+        no_bus(&["--json", "account", "list"])
+            .output()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(list.ok_json()["accounts"], json!([]));
+    let login = common::Run::from(
+        no_bus(&[
+            "--json",
+            "account",
+            "login",
+            "-u",
+            &acct.handle,
+            "-p",
+            &acct.password,
+        ])
+        .output()
+        .await
+        .unwrap(),
+    );
+    let err = login.assert_error_code("keychain_unavailable");
+    assert!(
+        err["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Secret Service"),
+        "{err}"
+    );
+    assert!(list_json(&home).await.is_empty(), "nothing saved");
+}
+
 /// Login through a PDS host nobody listens on fails with `pds_unreachable`.
 #[tokio::test]
 async fn login_through_an_unreachable_pds_host_is_pds_unreachable() {

@@ -181,7 +181,7 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    /// Opens the keychain and the state file named by `config`.
+    /// Opens the state file named by `config`, and its keychain service (reached on first use).
     pub fn open(config: Config) -> Result<Self, AccountsError> {
         let keychain = OsKeychain::open(&config.keyring_service)?;
         Ok(Self::with_store(config, Arc::new(keychain)))

@@ -4,7 +4,7 @@
 //! secrets are one JSON document under (service, DID), so a token refresh replaces them in one
 //! write and can never leave half-updated state behind.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use keyring_core::{CredentialStore, Entry};
 
@@ -31,21 +31,39 @@ pub trait SecretStore: Send + Sync {
 
 /// The operating system's keychain, entries named by a service string.
 pub struct OsKeychain {
-    store: Arc<CredentialStore>,
+    /// Connected on first use: connecting is a D-Bus round trip to the Secret Service on Linux
+    /// (which D-Bus may first have to start), and the app's window must not wait for it.
+    store: Mutex<Option<Arc<CredentialStore>>>,
     service: String,
 }
 
 impl OsKeychain {
-    /// Opens the platform store; `service` keeps test entries apart from a user's.
+    /// Names the platform store; `service` keeps test entries apart from a user's. The store is
+    /// reached on first use, and tried again at the next one if it could not be; only a platform
+    /// without a supported keychain fails here.
     pub fn open(service: &str) -> Result<Self, KeychainError> {
+        if cfg!(not(any(
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "windows"
+        ))) {
+            return Err(KeychainError::Unavailable(UNSUPPORTED.into()));
+        }
         Ok(Self {
-            store: platform_store()?,
+            store: Mutex::new(None),
             service: service.to_owned(),
         })
     }
 
     fn entry(&self, key: &str) -> Result<Entry, KeychainError> {
-        Entry::new_in_store(&self.store, &self.service, key).map_err(unavailable)
+        let store = {
+            let mut slot = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            match &*slot {
+                Some(store) => store.clone(),
+                None => slot.insert(platform_store()?).clone(),
+            }
+        };
+        Entry::new_in_store(&store, &self.service, key).map_err(unavailable)
     }
 }
 
@@ -70,6 +88,9 @@ impl SecretStore for OsKeychain {
         }
     }
 }
+
+/// Why there is no keychain on platforms keyring-core has no store for.
+const UNSUPPORTED: &str = "no supported keychain on this platform";
 
 fn unavailable(e: keyring_core::Error) -> KeychainError {
     KeychainError::Unavailable(e.to_string())
@@ -98,9 +119,7 @@ fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 fn platform_store() -> Result<Arc<CredentialStore>, KeychainError> {
-    Err(KeychainError::Unavailable(
-        "no supported keychain on this platform".into(),
-    ))
+    Err(KeychainError::Unavailable(UNSUPPORTED.into()))
 }
 
 /// A store that keeps nothing: for short-lived step-up sessions that must never be persisted
