@@ -739,35 +739,18 @@ async fn without_a_keychain_list_works_and_login_says_why() {
     let net = Network::shared();
     let acct = net.create_account(net.pds1()).await;
     let home = Home::new();
-    let no_bus = |args: &[&str]| {
+    let no_bus = async |args: &[&str]| {
         let mut cmd = home.command(args);
         cmd.env(
             "DBUS_SESSION_BUS_ADDRESS",
             "unix:path=/nonexistent/stratos-bus",
         );
-        cmd
+        common::Run::from(cmd.output().await.expect("the stratos binary runs"))
     };
-    let list = common::Run::from(
-        no_bus(&["--json", "account", "list"])
-            .output()
-            .await
-            .unwrap(),
-    );
+    let list = no_bus(&["--json", "account", "list"]).await;
     assert_eq!(list.ok_json()["accounts"], json!([]));
-    let login = common::Run::from(
-        no_bus(&[
-            "--json",
-            "account",
-            "login",
-            "-u",
-            &acct.handle,
-            "-p",
-            &acct.password,
-        ])
-        .output()
-        .await
-        .unwrap(),
-    );
+    let (handle, password) = (acct.handle.as_str(), acct.password.as_str());
+    let login = no_bus(&["--json", "account", "login", "-u", handle, "-p", password]).await;
     let err = login.assert_error_code("keychain_unavailable");
     assert!(
         err["hint"]

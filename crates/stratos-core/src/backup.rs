@@ -150,11 +150,10 @@ pub async fn backup(
     );
 
     let car_path = folder.join(CAR_FILE);
+    const GET_REPO: &str = "com.atproto.sync.getRepo";
     let car_bytes = download(
-        xrpc,
-        pds,
-        "com.atproto.sync.getRepo",
-        &[("did", did)],
+        xrpc.download(pds, GET_REPO, &[("did", did)]),
+        (pds, GET_REPO),
         &car_path,
         &|n| {
             progress(BackupProgress {
@@ -253,11 +252,10 @@ pub async fn download_blob(
     path: &Path,
     cancel: &CancellationToken,
 ) -> Result<u64, BackupError> {
+    const GET_BLOB: &str = "com.atproto.sync.getBlob";
     download(
-        xrpc,
-        pds,
-        "com.atproto.sync.getBlob",
-        &[("did", did), ("cid", cid)],
+        xrpc.download_as_stored(pds, GET_BLOB, &[("did", did), ("cid", cid)]),
+        (pds, GET_BLOB),
         path,
         &|_| {},
         cancel,
@@ -265,42 +263,20 @@ pub async fn download_blob(
     .await
 }
 
-/// GETs an XRPC query whose answer is not JSON (a CAR, a blob) and streams it to `path`
+/// Streams the answer `opening` gives (a CAR, a blob: XRPC query `nsid` of `pds`) to `path`
 /// through `<path>.part`, renamed once complete. Unauthenticated: see the module comment.
 async fn download(
-    xrpc: &Xrpc,
-    pds: &Url,
-    nsid: &str,
-    query: &[(&str, &str)],
+    opening: impl Future<Output = Result<reqwest::Response, XrpcError>>,
+    (pds, nsid): (&Url, &str),
     path: &Path,
     bytes_done: &(dyn Fn(u64) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<u64, BackupError> {
-    let mut url = pds
-        .join(&format!("xrpc/{nsid}"))
-        .map_err(|e| XrpcError::Encode {
-            nsid: nsid.to_owned(),
-            detail: e.to_string(),
-        })?;
-    url.query_pairs_mut().extend_pairs(query);
-    let transport = |e: reqwest::Error| XrpcError::Unreachable {
-        service: service_name(pds),
-        detail: e.to_string(),
-    };
-    let mut request = xrpc.transfer().get(url);
-    if nsid == "com.atproto.sync.getBlob" {
-        // As stored, not recompressed on the fly: see `Xrpc::download_as_stored`.
-        request = request.header(http::header::ACCEPT_ENCODING, "identity");
-    }
+    let transport = |e: reqwest::Error| crate::xrpc::transport(pds, nsid, e);
     let mut response = tokio::select! {
-        r = request.send() => r.map_err(transport)?,
+        r = opening => r?,
         () = cancel.cancelled() => return Err(BackupError::Cancelled),
     };
-    let status = response.status().as_u16();
-    if !(200..300).contains(&status) {
-        let body = response.bytes().await.map_err(transport)?;
-        return Err(crate::xrpc::decode_error(pds, nsid, status, &body).into());
-    }
     let part = part_path(path);
     let mut file = tokio::fs::File::create(&part)
         .await

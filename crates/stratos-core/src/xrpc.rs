@@ -510,7 +510,7 @@ pub(crate) async fn json_of(
 }
 
 /// A transport failure as the error a person reads: a timeout, or the innermost cause.
-fn transport(base: &Url, nsid: &str, e: reqwest::Error) -> XrpcError {
+pub(crate) fn transport(base: &Url, nsid: &str, e: reqwest::Error) -> XrpcError {
     if e.is_timeout() {
         XrpcError::Timeout {
             service: service_name(base),
