@@ -53,9 +53,9 @@ echo "bench: raw results in $results" >&2
 now_ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
 
 # generate LABEL RECORDS -> writes $work/LABEL.json
-generate() {
+generate() { # LABEL RECORDS [BLOBS]
   "$node22" "$bench/generate.mjs" --pds "$pds1" --handle "$1.test" --email "$1@example.com" \
-    --password "pw-$1-source" --records "$2" --blobs "$blobs" >"$work/$1.json"
+    --password "pw-$1-source" --records "$2" --blobs "${3:-$blobs}" >"$work/$1.json"
 }
 
 # cleanup LABEL: deletes the account on both PDSes (frees the disk)
@@ -141,8 +141,17 @@ for lat in $latencies; do
   pds1=$(jq -r '.pds[0].url' "$STRATOS_TESTNET_INFO") pds2=$(jq -r '.pds[1].url' "$STRATOS_TESTNET_INFO")
   plc=$(jq -r .plc "$STRATOS_TESTNET_INFO") control=$(jq -r .control "$STRATOS_TESTNET_INFO")
   resolver=$(jq -r .resolver "$STRATOS_TESTNET_INFO")
+  # One unmeasured small migration first: the servers' first import, uploads and downloads pay
+  # for V8 compiling their code, which would otherwise fall on whoever runs first.
+  say "warming the servers up"
+  generate "b${lat}warm" 1000 50
+  run_floor warm 0 "b${lat}warm"
+  cleanup "b${lat}warm"
+  read -ra order <<<"$contenders"
   for run in $(seq "$runs"); do
-    for contender in $contenders; do
+    # Each run starts with the next contender, so none always goes first (or last) on servers that
+    # fill up as the runs go on.
+    for contender in "${order[@]:$(((run - 1) % ${#order[@]}))}" "${order[@]:0:$(((run - 1) % ${#order[@]}))}"; do
       label="b${lat}${contender:0:1}${run}"
       say "run $run/$runs, $contender: generating $records records + $blobs blobs"
       generate "$label" "$records"
@@ -175,7 +184,7 @@ awk -v lats="$latencies" '
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n ? (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : ""
   }
-  $1 != "rss" {
+  $1 != "rss" && $1 != "warm" {
     k = $1 SUBSEP $2
     vals[k SUBSEP "t"] = vals[k SUBSEP "t"] " " $4
     if ($5 != "-") vals[k SUBSEP "T"] = vals[k SUBSEP "T"] " " $5
@@ -195,8 +204,8 @@ awk -v lats="$latencies" '
         k = c SUBSEP C[j]
         t = median(k SUBSEP "t"); T = median(k SUBSEP "T"); m = median(k SUBSEP "m")
         if (t == "") continue
-        printf "%-12s %-22s %11.1f %8.2fx %8.2fx %11s %9s %8.0f MB\n", (c == 0 ? "loopback" : "+" c " ms RTT"), name[C[j]], t / 1000,
-          (fb ? t / fb : 0), (ra ? t / ra : 0), (T == "" ? "-" : sprintf("%.1f", T / 1000)), (T == "" || !RA ? "-" : sprintf("%.2fx", T / RA)), m / 1024
+        printf "%-12s %-22s %11.1f %9s %9s %11s %9s %8.0f MB\n", (c == 0 ? "loopback" : "+" c " ms RTT"), name[C[j]], t / 1000,
+          (fb ? sprintf("%.2fx", t / fb) : "-"), (ra ? sprintf("%.2fx", t / ra) : "-"), (T == "" ? "-" : sprintf("%.1f", T / 1000)), (T == "" || !RA ? "-" : sprintf("%.2fx", T / RA)), m / 1024
       }
     }
     if (small != "") printf "\nStratos peak RSS: %.1f MB at %d records, %.1f MB at %d records (growth %.1f MB)\n", small / 1024, smalln, big / 1024, bign, (big - small) / 1024
