@@ -3,12 +3,12 @@ import * as api from './api.js';
 import { h, button, errorBox, hostOf } from './dom.js';
 import { createSidebar } from './screens/accounts.js';
 import * as overview from './screens/overview.js';
-import * as welcome from './screens/welcome.js';
 
-// The first screen is one of these two; the others load on first use, so their code is neither
-// on the start-up path nor in memory until it is needed.
-const SCREENS = { overview, welcome };
+// The first screen of someone signed in; the others (the welcome screen too) load on first use,
+// so their code is neither on the start-up path nor in memory until it is needed.
+const SCREENS = { overview };
 const LAZY_SCREENS = {
+  welcome: () => import('./screens/welcome.js'),
   'add-account': () => import('./screens/add-account.js'),
   'create-account': () => import('./screens/create-account.js'),
   lookup: () => import('./screens/lookup.js'),
@@ -153,6 +153,7 @@ function go(screen, params = {}, { focus = true } = {}) {
   if (screen === 'overview') {
     const did = exists(params.did) ? params.did : exists(state.selected) ? state.selected : state.accounts[0]?.did;
     if (!did) {
+      if (!SCREENS.welcome) return go('welcome', {}, { focus });
       screen = 'welcome';
       params = {};
     } else {
@@ -203,12 +204,26 @@ function signalFirstPaint() {
   }));
 }
 
+/** The account list the shell handed the page when Stratos started (desktop.rs); taken once. */
+function takeStartList() {
+  const list = window.__STRATOS_ACCOUNTS__;
+  delete window.__STRATOS_ACCOUNTS__;
+  return list;
+}
+
 async function boot() {
   main.setAttribute('aria-busy', 'true');
   try {
-    const result = await api.listAccounts();
-    setAccounts(result);
-    if (!state.screen) go(state.accounts.length ? 'overview' : 'welcome', {}, { focus: false });
+    const startList = takeStartList();
+    // The list from the start saves the first screen a round trip; once that is painted, the
+    // list is asked for anyway, for anything that changed since (a sign-in by deep link, or a
+    // reload of the page, which gets the start's list again).
+    if (startList) painted.then(() => reloadAccounts()).catch((err) => sidebar.showError(err));
+    setAccounts(startList ?? await api.listAccounts());
+    // Loaded before the paint signal below, so the signal means the first screen is there.
+    const first = state.accounts.length ? 'overview' : 'welcome';
+    await loadScreen(first);
+    if (!state.screen) go(first, {}, { focus: false });
   } catch (err) {
     state.loaded = true;
     sidebar.render(state);

@@ -6,6 +6,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_window_state::StateFlags;
 
+use crate::views::AccountList;
 use crate::{AppState, tray};
 
 /// The argument the login item starts Stratos with: straight to the tray, no window.
@@ -27,6 +28,24 @@ pub fn window_state_plugin<R: Runtime>() -> TauriPlugin<R> {
         .build()
 }
 
+/// What the page knows before its first script runs: which desktop it is on
+/// (`<html data-os="linux">`, so the stylesheet can pick fonts this platform's web view finds
+/// quickly; see `--font` in `ui/style.css`) and the account list as it was when Stratos started,
+/// so the first screen is built without a round trip to the shell (`ui/main.js` asks again once
+/// it is painted). The list holds what `list_accounts` gives the page, no secret.
+pub fn page_boot_plugin<R: Runtime>(accounts: Option<&AccountList>) -> TauriPlugin<R> {
+    let mut script = format!(
+        "document.documentElement.dataset.os = {:?};",
+        std::env::consts::OS
+    );
+    if let Some(json) = accounts.and_then(|a| serde_json::to_string(a).ok()) {
+        script.push_str(&format!("window.__STRATOS_ACCOUNTS__ = {json};"));
+    }
+    tauri::plugin::Builder::new("page-boot")
+        .js_init_script(script)
+        .build()
+}
+
 /// Adds or removes the login item.
 pub fn set_start_at_login<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<(), String> {
     let launcher = app.autolaunch();
@@ -38,15 +57,18 @@ pub fn set_start_at_login<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<()
     result.map_err(|e| e.to_string())
 }
 
-/// At start: a login-item start goes straight to the tray when there is one.
-pub fn started<R: Runtime>(app: &AppHandle<R>) {
+/// At start: a login-item start goes straight to the tray when there is one. Returns whether
+/// the window is shown.
+pub fn started<R: Runtime>(app: &AppHandle<R>) -> bool {
     if std::env::args().any(|a| a == AUTOSTART_ARG)
         && tray::available(app)
         && let Some(w) = app.get_webview_window("main")
     {
         log::info!("started at login: staying in the tray");
         let _ = w.hide();
+        return false;
     }
+    true
 }
 
 /// The first time the window is closed to the tray, says where Stratos went and how to quit;

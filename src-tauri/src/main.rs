@@ -80,12 +80,12 @@ fn main() {
     #[cfg(target_os = "linux")]
     let raster = unsafe { raster::apply() };
     let accounts = open_accounts();
-    let settings = accounts
+    let saved = accounts.as_ref().ok().and_then(|a| a.state().ok());
+    let settings = saved
         .as_ref()
-        .ok()
-        .and_then(|a| a.state().ok())
-        .map(|s| s.settings)
+        .map(|s| s.settings.clone())
         .unwrap_or_default();
+    let first_list = saved.as_ref().map(views::AccountList::from);
     let state = AppState {
         accounts: std::sync::RwLock::new(accounts),
         refresh_now: Arc::new(tokio::sync::Notify::new()),
@@ -102,6 +102,7 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .plugin(desktop::autostart_plugin())
         .plugin(desktop::window_state_plugin())
+        .plugin(desktop::page_boot_plugin(first_list.as_ref()))
         .manage(state)
         .manage(oauth::Waiting::default())
         .manage(tools::Jobs::default())
@@ -174,8 +175,8 @@ fn main() {
             if let Err(p) = app.state::<AppState>().current() {
                 log::error!("accounts unavailable: {} ({})", p.message, p.code);
             }
-            desktop::started(app.handle());
-            tray::install(app.handle())?;
+            let window_shown = desktop::started(app.handle());
+            tray::install_after_first_paint(app.handle(), window_shown)?;
             refresher::spawn(app.handle().clone());
             oauth::register_scheme(app.handle());
             // Started by the OS with a deep-link callback as the argument.

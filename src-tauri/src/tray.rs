@@ -1,6 +1,7 @@
 //! The tray icon: every account's state at a glance, the worst one in the icon, quick actions.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use stratos_core::health::{self, Severity};
 use stratos_core::state::State;
@@ -9,6 +10,7 @@ use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime};
 
+use crate::first_paint::FirstPaint;
 use crate::{AppState, shell};
 
 const TRAY_ID: &str = "stratos";
@@ -130,8 +132,37 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     }
 }
 
+/// The longest the tray icon waits for the window's first paint (a page that never reports).
+const AFTER_FIRST_PAINT_AT_THE_LATEST: Duration = Duration::from_secs(2);
+
+/// Creates the tray icon once the window has painted its first screen: looking for a tray host,
+/// building the icon and menu and exporting them on the session bus take the window's thread,
+/// which also serves the page's files, for about 10 ms. A window that starts hidden (at login)
+/// has nothing to wait for: its tray icon is the only way in, so it is created at once.
+pub fn install_after_first_paint(app: &AppHandle, window_shown: bool) -> tauri::Result<()> {
+    if !window_shown {
+        return install(app);
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        app.state::<FirstPaint>()
+            .wait(AFTER_FIRST_PAINT_AT_THE_LATEST)
+            .await;
+        let handle = app.clone();
+        let queued = app.run_on_main_thread(move || {
+            if let Err(e) = install(&handle) {
+                log::error!("could not create the tray icon: {e}");
+            }
+        });
+        if let Err(e) = queued {
+            log::error!("could not create the tray icon: {e}");
+        }
+    });
+    Ok(())
+}
+
 /// Creates the tray icon with the current account list.
-pub fn install(app: &AppHandle) -> tauri::Result<()> {
+fn install(app: &AppHandle) -> tauri::Result<()> {
     available(app);
     let state = app
         .state::<AppState>()
