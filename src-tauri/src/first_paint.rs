@@ -3,8 +3,8 @@
 //! `ui/main.js` calls `first_paint` once, two animation frames after its first screen shows data.
 //! scripts/bench-startup.sh sets `STRATOS_BENCH_READY` to a FIFO and times exec → this line; the
 //! benchmark's baseline app (bench/minimal-app) has the same command, so both cost the same.
-//! Background work that is not needed for the first screen (the first status check) waits for
-//! this signal, so it does not compete with start-up for the CPU.
+//! Background work that is not needed for the first screen (the first status check, the tray
+//! icon) waits for this signal, so it does not compete with start-up for the CPU.
 
 use std::io::Write;
 use std::time::Duration;

@@ -454,6 +454,26 @@ async fn themes_sizes_and_keyboard() {
             .await
             .expect("script runs");
         assert_eq!(dark, serde_json::json!(theme == "dark"), "{theme} theme");
+        // The shell names the platform before the first layout, and on Linux the stylesheet
+        // then uses fontconfig's family: WebKitGTK looked system-ui up per size and weight.
+        let fonts = app
+            .client
+            .execute(
+                "return [document.documentElement.dataset.os, getComputedStyle(document.body).fontFamily]",
+                vec![],
+            )
+            .await
+            .expect("script runs");
+        let family = if cfg!(target_os = "linux") {
+            "sans-serif"
+        } else {
+            "system-ui, sans-serif"
+        };
+        assert_eq!(
+            fonts,
+            serde_json::json!([std::env::consts::OS, family]),
+            "{theme} theme"
+        );
 
         app.click("[data-testid=add-first-account]").await;
         use_password(&app).await;
