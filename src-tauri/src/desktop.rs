@@ -34,16 +34,21 @@ pub fn window_state_plugin<R: Runtime>() -> TauriPlugin<R> {
 /// so the first screen is built without a round trip to the shell (`ui/main.js` asks again once
 /// it is painted). The list holds what `list_accounts` gives the page, no secret.
 pub fn page_boot_plugin<R: Runtime>(accounts: Option<&AccountList>) -> TauriPlugin<R> {
+    tauri::plugin::Builder::new("page-boot")
+        .js_init_script(boot_script(std::env::consts::OS, accounts))
+        .build()
+}
+
+/// The script of [`page_boot_plugin`]: the values go in as JSON literals, never as code.
+fn boot_script(os: &str, accounts: Option<&AccountList>) -> String {
     let mut script = format!(
-        "document.documentElement.dataset.os = {:?};",
-        std::env::consts::OS
+        "document.documentElement.dataset.os = {};",
+        serde_json::Value::from(os)
     );
     if let Some(json) = accounts.and_then(|a| serde_json::to_string(a).ok()) {
         script.push_str(&format!("window.__STRATOS_ACCOUNTS__ = {json};"));
     }
-    tauri::plugin::Builder::new("page-boot")
-        .js_init_script(script)
-        .build()
+    script
 }
 
 /// Adds or removes the login item.
@@ -104,5 +109,47 @@ pub fn explain_close_to_tray(app: &AppHandle) {
             });
         }
         Err(e) => log::warn!("could not remember the close-to-tray notice: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JSON literal assigned by `boot_script` to `target`.
+    fn assigned(script: &str, target: &str) -> serde_json::Value {
+        let start = script.find(&format!("{target} = ")).expect("assigned") + target.len() + 3;
+        let rest = &script[start..];
+        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<serde_json::Value>();
+        let value = stream.next().expect("a literal").expect("valid JSON");
+        assert!(rest[stream.byte_offset()..].starts_with(';'), "{script}");
+        value
+    }
+
+    #[test]
+    fn the_platform_and_the_list_go_in_as_literals() {
+        let list = AccountList {
+            accounts: vec![],
+            selected: Some("did:plc:x\"; alert(1); //</script>\u{2028}".to_owned()),
+        };
+        let script = boot_script("linux", Some(&list));
+        assert_eq!(
+            assigned(&script, "document.documentElement.dataset.os"),
+            "linux"
+        );
+        assert_eq!(
+            assigned(&script, "window.__STRATOS_ACCOUNTS__"),
+            serde_json::json!({ "accounts": [], "selected": list.selected })
+        );
+    }
+
+    #[test]
+    fn without_a_list_only_the_platform_is_set() {
+        let script = boot_script("windows", None);
+        assert!(!script.contains("__STRATOS_ACCOUNTS__"), "{script}");
+        assert_eq!(
+            assigned(&script, "document.documentElement.dataset.os"),
+            "windows"
+        );
     }
 }
