@@ -238,7 +238,8 @@ async function boot() {
   }
 }
 
-// The first screen's call goes out first; nothing is emitted before the first paint anyway.
+// Boot first (the first screen is built from the start list, or the list is asked for); the
+// listeners follow, as nothing is emitted before the first paint anyway.
 boot();
 api.on('accounts-changed', (payload) => {
   setAccounts(payload);

@@ -199,11 +199,12 @@ impl Xrpc {
         self.get_unread(base, nsid, query, None).await
     }
 
-    /// Like [`Xrpc::download`], but asks for the bytes as stored (`Accept-Encoding: identity`).
-    /// For blobs: they are media, compressed already, yet the reference PDS compresses some on
-    /// the fly (brotli for `application/octet-stream`) when the client accepts it, which burns
-    /// CPU on both ends for nothing and drops the Content-Length a copy passes on. (The HTTP
-    /// client otherwise accepts gzip, brotli and deflate, which a dependency turns on.)
+    /// Like [`Xrpc::download`], but asks for the bytes as stored (`Accept-Encoding: identity`),
+    /// for what is passed on to another server as it comes (blobs, a repository being moved).
+    /// The reference PDS compresses on the fly when the client accepts it (blobs served as
+    /// `application/octet-stream`, CARs), which burns CPU on both ends for nothing when the
+    /// next hop sends it uncompressed anyway, and drops the Content-Length a copy passes on.
+    /// (The HTTP client otherwise accepts gzip, brotli and deflate, which a dependency turns on.)
     pub async fn download_as_stored(
         &self,
         base: &Url,
