@@ -37,7 +37,8 @@ while [[ $# -gt 0 ]]; do
     *) echo "usage: $0 [--runs N] [--records N] [--blobs N] [--latencies \"0 40\"] [--rss-records N] [--concurrency N] [--contenders \"stratos reference floor\"]" >&2; exit 2 ;;
   esac
 done
-[[ -x /usr/bin/time ]] || { echo "needs /usr/bin/time (apt-get install time; scripts/deps.sh does)" >&2; exit 1; }
+scripts/deps.sh bench
+scripts/deps.sh --check bench
 
 say() { echo "[bench] $*" >&2; }
 node22=$(tests/network/setup.sh | tail -n1)

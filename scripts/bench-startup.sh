@@ -8,7 +8,7 @@
 # It builds both apps in release mode (into $CARGO_TARGET_DIR, default target/), starts the test
 # network and a private keyring as scripts/test.sh does, signs one account in with the CLI, then
 # launches each app under its own Xvfb and times exec → first paint and reads the idle memory
-# (bench/startup.py). Needs what scripts/test.sh needs (scripts/deps.sh installs it) and python3.
+# (bench/startup.py). Installs what it needs with scripts/deps.sh bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,9 +20,8 @@ target=${CARGO_TARGET_DIR:-$root/target}
 case $target in /*) ;; *) target=$root/$target ;; esac
 export CARGO_TARGET_DIR=$target
 
-for tool in python3 Xvfb dbus-daemon gnome-keyring-daemon gdbus; do
-  command -v "$tool" >/dev/null || { echo "$tool is missing: run scripts/deps.sh" >&2; exit 1; }
-done
+scripts/deps.sh bench
+scripts/deps.sh --check bench
 
 # The baseline must use the tauri (so wry, webkit2gtk) of the workspace. When the workspace moved
 # on, start the fixture's lock from the workspace's again; cargo drops what the fixture does not use.

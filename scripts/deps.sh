@@ -1,21 +1,102 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages Stratos needs. Usage: scripts/deps.sh build|test|bench
-# "build" is enough to compile and run the app; "test" adds the headless desktop, the keychain
-# daemon and the WebDriver used by the tests; "bench" adds what scripts/bench-migrate.sh uses
-# besides the test environment (GNU time for peak RSS, curl, jq). Installs only what is missing.
+# Installs, or checks, the Debian/Ubuntu packages Stratos needs.
+#
+#   scripts/deps.sh [build|test|bench]          install what is missing
+#   scripts/deps.sh --check [build|test|bench]  install nothing; name every missing piece
+#
+# "build" compiles and runs the app; "test" adds what scripts/test.sh uses (the packaging step,
+# the headless desktop, the keychain daemon, WebDriver, the OAuth browser robot, the package
+# test); "bench" adds what the benchmark scripts use. Each group includes the ones before it.
+#
+# One table says, for each package, what it brings that Stratos's steps use: a pkg-config module
+# (pc:), a shared library the app loads at run time (lib:), or a program (bin:). Installing reads
+# the package column; --check reads the rest, so a package that is installed but no longer brings
+# what is needed (or a renamed one) is caught in seconds, not minutes later inside another tool.
 set -euo pipefail
 
-build=(build-essential pkg-config libwebkit2gtk-4.1-dev libdbus-1-dev libayatana-appindicator3-1 gnome-keyring)
-test=(xvfb xauth dbus dbus-x11 libglib2.0-bin webkit2gtk-driver imagemagick chromium rpm desktop-file-utils)
-bench=(time curl jq)
+# group  package                        what Stratos uses from it
+table='
+build  build-essential                  bin:cc bin:c++ bin:make
+build  pkg-config                       bin:pkg-config
+build  libgtk-3-dev                     pc:gtk+-3.0 pc:gdk-3.0
+build  libwebkit2gtk-4.1-dev            pc:webkit2gtk-4.1 pc:javascriptcoregtk-4.1 pc:libsoup-3.0
+build  libdbus-1-dev                    pc:dbus-1
+build  libayatana-appindicator3-dev     pc:ayatana-appindicator3-0.1 lib:libayatana-appindicator3.so.1
+build  gnome-keyring                    bin:gnome-keyring-daemon
+test   python3                          bin:python3
+test   xvfb                             bin:Xvfb
+test   xauth                            bin:xauth
+test   dbus                             bin:dbus-daemon
+test   dbus-x11                         bin:dbus-launch
+test   libglib2.0-bin                   bin:gdbus
+test   webkit2gtk-driver                bin:WebKitWebDriver
+test   imagemagick                      bin:convert
+test   chromium                         bin:chromium
+test   rpm                              bin:rpm2archive
+test   desktop-file-utils               bin:desktop-file-validate
+test   dpkg                             bin:dpkg-deb
+bench  time                             bin:/usr/bin/time
+bench  curl                             bin:curl
+bench  jq                               bin:jq
+'
 
-want=("${build[@]}")
-[[ "${1:-build}" == "test" || "${1:-build}" == "bench" ]] && want+=("${test[@]}")
-[[ "${1:-build}" == "bench" ]] && want+=("${bench[@]}")
+check=false
+if [[ "${1:-}" == "--check" ]]; then
+  check=true
+  shift
+fi
+group=${1:-build}
+case "$group" in
+  build) groups="build" ;;
+  test) groups="build test" ;;
+  bench) groups="build test bench" ;;
+  *) echo "usage: scripts/deps.sh [--check] [build|test|bench]" >&2; exit 2 ;;
+esac
+
+# rows: the table's lines for the chosen groups, as "package item item ...".
+rows=()
+while read -r g pkg items; do
+  [[ -n "$g" && " $groups " == *" $g "* ]] && rows+=("$pkg $items")
+done <<<"$table"
+
+# has ITEM: whether one pc:/lib:/bin: item is present on this machine.
+has() {
+  local kind=${1%%:*} name=${1#*:}
+  case "$kind" in
+    pc) pkg-config --exists "$name" 2>/dev/null ;;
+    lib) /sbin/ldconfig -p 2>/dev/null | grep -qF "$name " ;;
+    bin) [[ "$name" == /* ]] && [[ -x "$name" ]] || command -v "$name" >/dev/null 2>&1 ;;
+  esac
+}
+
+if $check; then
+  missing=0
+  for row in "${rows[@]}"; do
+    read -r pkg items <<<"$row"
+    for item in $items; do
+      if ! has "$item"; then
+        case "${item%%:*}" in
+          pc) what="pkg-config module ${item#pc:}" ;;
+          lib) what="shared library ${item#lib:}" ;;
+          bin) what="program ${item#bin:}" ;;
+        esac
+        echo "deps.sh: missing $what (apt-get install $pkg)" >&2
+        missing=$((missing + 1))
+      fi
+    done
+  done
+  if ((missing > 0)); then
+    echo "deps.sh: $missing missing for '$group'; scripts/deps.sh $group installs them" >&2
+    exit 1
+  fi
+  echo "deps.sh: everything '$group' needs is present (${#rows[@]} packages checked)" >&2
+  exit 0
+fi
 
 missing=()
-for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+for row in "${rows[@]}"; do
+  pkg=${row%% *}
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 ((${#missing[@]} == 0)) && exit 0
 

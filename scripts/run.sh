@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh build
+scripts/deps.sh --check build
 exec cargo run -p stratos-app --release "$@"

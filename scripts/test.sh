@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Stratos test against a real local PDS network and a real Secret Service.
 #
-# 1. installs missing packages (apt) and the test network (Node 22 + @atproto/pds, locally);
+# 1. installs missing packages (apt), checks that each brings what the steps use, and the test network (Node 22 + @atproto/pds, locally);
 # 2. checks formatting and lints, builds every test, and packages the app they built (.deb, .rpm);
 # 3. starts ONE network and ONE private session bus with an unlocked gnome-keyring for the run;
 # 4. runs all unit, integration, CLI, package and WebDriver E2E tests.
@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/testenv.sh
 
 scripts/deps.sh test
+scripts/deps.sh --check test
 node22=$(tests/network/setup.sh | tail -n1)
 
 cargo fmt --all --check
