@@ -1,8 +1,8 @@
 //! The IPC surface: each command validates its input, calls one core function and returns
 //! display data or a `{code, message, hint}` error.
 
-use stratos_core::state::Settings;
 use stratos_core::status::AccountStatus;
+use stratos_core::store::state::Settings;
 use stratos_core::{Accounts, LoginRequest};
 use tauri::{AppHandle, State};
 
@@ -121,8 +121,8 @@ fn settings_view(app: &AppHandle, accounts: &Accounts, s: &Settings) -> Settings
         oauth_access: s.oauth_access,
         step_up_minutes: s.step_up_minutes,
         oauth_client_kind: match accounts.oauth_client() {
-            stratos_core::oauth::client::ClientKind::Loopback => "loopback",
-            stratos_core::oauth::client::ClientKind::Hosted { .. } => "hosted",
+            stratos_core::config::oauth_client::ClientKind::Loopback => "loopback",
+            stratos_core::config::oauth_client::ClientKind::Hosted { .. } => "hosted",
         },
         plc_url: config.plc_url.to_string(),
         plc_url_setting: s.plc_url.clone().unwrap_or_default(),

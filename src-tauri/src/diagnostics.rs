@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use stratos_core::state::AuthKind;
+use stratos_core::store::state::AuthKind;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 
@@ -53,9 +53,9 @@ pub async fn diagnostics(
                 out,
                 "OAuth client {}",
                 match &config.oauth_client {
-                    stratos_core::oauth::client::ClientKind::Loopback =>
+                    stratos_core::config::oauth_client::ClientKind::Loopback =>
                         "built-in (loopback)".to_owned(),
-                    stratos_core::oauth::client::ClientKind::Hosted { client_id } =>
+                    stratos_core::config::oauth_client::ClientKind::Hosted { client_id } =>
                         format!("hosted {client_id}"),
                 }
             );
@@ -103,7 +103,7 @@ pub async fn diagnostics(
         }
     }
     // Everything above is display data already; scrub once more in case a message echoed a token.
-    Ok(stratos_core::redact::scrub(&out).into_owned())
+    Ok(stratos_core::base::redact::scrub(&out).into_owned())
 }
 
 /// Opens the log folder in the system's file manager.

@@ -3,8 +3,8 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use stratos_core::redact;
-use stratos_core::state::LogLevel;
+use stratos_core::base::redact;
+use stratos_core::store::state::LogLevel;
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_log::{RotationStrategy, Target, TargetKind, TimezoneStrategy};

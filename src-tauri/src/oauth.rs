@@ -1,14 +1,14 @@
 //! Browser sign-in from the window: start, wait for the loopback or deep-link callback, finish,
-//! and tell the window. The protocol work is in `stratos_core::oauth`.
+//! and tell the window. The protocol work is in `stratos_core::auth::oauth`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use stratos_core::oauth::OAuthError;
-use stratos_core::oauth::callback::{Callback, LoopbackListener};
-use stratos_core::oauth::client::{ClientKind, Redirect, RedirectChoice, SCOPES};
+use stratos_core::auth::oauth::OAuthError;
+use stratos_core::auth::oauth::callback::{Callback, LoopbackListener};
+use stratos_core::config::oauth_client::{ClientKind, Redirect, RedirectChoice, SCOPES};
 use stratos_core::{Accounts, Explain, Problem};
 use tauri::{AppHandle, Emitter, Manager, State};
 use tauri_plugin_opener::OpenerExt;
@@ -188,7 +188,7 @@ pub async fn oauth_cancel(
 /// Opens the sign-in page: `$BROWSER` when set (as xdg-open honours it), else the opener plugin.
 pub fn open_browser(app: &AppHandle, url: &str) {
     let result = if std::env::var_os("BROWSER").is_some() {
-        stratos_core::browser::open(url).map_err(|e| e.to_string())
+        stratos_core::auth::browser::open(url).map_err(|e| e.to_string())
     } else {
         app.opener()
             .open_url(url, None::<&str>)

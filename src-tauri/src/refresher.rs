@@ -11,7 +11,7 @@ use crate::{AppState, shell};
 const FIRST_CHECK_AT_THE_LATEST: Duration = Duration::from_secs(10);
 
 /// Tells the person about devices and apps that appeared on an account since the last check.
-fn notify(app: &AppHandle, new: &stratos_core::watch::NewSessions) {
+fn notify(app: &AppHandle, new: &stratos_core::devices::watch::NewSessions) {
     use tauri_plugin_notification::NotificationExt;
     let mut lines: Vec<String> = new
         .devices
@@ -90,7 +90,7 @@ async fn check(app: &AppHandle, accounts: &stratos_core::Accounts) {
         .state()
         .is_ok_and(|s| s.settings.notify_on_new_devices)
     {
-        for new in stratos_core::watch::new_sessions(accounts).await {
+        for new in stratos_core::devices::watch::new_sessions(accounts).await {
             notify(app, &new);
         }
     }

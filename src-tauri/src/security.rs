@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use stratos_core::email::{self, EmailInfo, StepUp};
-use stratos_core::password_reset::{self, ResetTarget, Strength};
+use stratos_core::password::{self, ResetTarget, Strength};
 use tauri::State;
 
 use crate::AppState;
@@ -121,7 +121,7 @@ pub async fn email_two_factor(
 /// How guessable a new password looks, for the strength meter.
 #[tauri::command]
 pub async fn password_strength(password: String) -> Strength {
-    password_reset::estimate(&password)
+    password::estimate(&password)
 }
 
 /// Emails a password-reset code to the account's address.
@@ -130,7 +130,7 @@ pub async fn password_reset_request(
     state: State<'_, AppState>,
     did: String,
 ) -> Result<ResetTarget, CommandError> {
-    password_reset::request(&*state.accounts()?, &did, None)
+    password::request(&*state.accounts()?, &did, None)
         .await
         .map_err(failed)
 }
@@ -143,7 +143,7 @@ pub async fn password_reset(
     code: String,
     new_password: String,
 ) -> Result<ResetTarget, CommandError> {
-    password_reset::reset(&*state.accounts()?, &did, None, &code, &new_password)
+    password::reset(&*state.accounts()?, &did, None, &code, &new_password)
         .await
         .map_err(failed)
 }

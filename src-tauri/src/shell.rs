@@ -1,7 +1,7 @@
 //! Window and broadcast helpers shared by commands, the tray and the refresher.
 
 use serde::Serialize;
-use stratos_core::state::State;
+use stratos_core::store::state::State;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::tray;

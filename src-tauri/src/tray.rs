@@ -3,8 +3,8 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use stratos_core::health::{self, Severity};
-use stratos_core::state::State;
+use stratos_core::base::health::{self, Severity};
+use stratos_core::store::state::State;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
@@ -90,7 +90,9 @@ fn menu<R: Runtime>(app: &AppHandle<R>, state: &State) -> tauri::Result<Menu<R>>
         );
     }
     for a in &state.accounts {
-        let h = a.health.unwrap_or(stratos_core::health::Health::Unknown);
+        let h = a
+            .health
+            .unwrap_or(stratos_core::base::health::Health::Unknown);
         let dot = match h.severity() {
             Severity::Ok => "●",
             Severity::Warning => "◐",

@@ -1,8 +1,8 @@
 //! What the UI is shown: display data only, never a token or password.
 
 use serde::{Deserialize, Serialize};
-use stratos_core::health::Health;
-use stratos_core::state::{AccountRecord, AuthKind, State};
+use stratos_core::base::health::Health;
+use stratos_core::store::state::{AccountRecord, AuthKind, State};
 
 /// One row of the account list and the tray.
 #[derive(Debug, Clone, Serialize)]
@@ -96,9 +96,9 @@ pub struct SettingsView {
     /// The keychain service name holding secrets.
     pub keyring_service: String,
     /// How the browser returns after sign-in (effective choice).
-    pub oauth_redirect: stratos_core::oauth::client::RedirectChoice,
+    pub oauth_redirect: stratos_core::config::oauth_client::RedirectChoice,
     /// How much access browser sign-ins ask for (`full` or `basic`).
-    pub oauth_access: stratos_core::oauth::client::Access,
+    pub oauth_access: stratos_core::config::oauth_client::Access,
     /// Minutes a step-up password stays usable in memory (0: asked every time).
     pub step_up_minutes: u32,
     /// `loopback` (built-in development client) or `hosted`.
@@ -112,7 +112,7 @@ pub struct SettingsView {
     /// Environment variables that override the settings above (`STRATOS_PLC_URL`, ...).
     pub set_by_env: Vec<&'static str>,
     /// How much is logged.
-    pub log_level: stratos_core::state::LogLevel,
+    pub log_level: stratos_core::store::state::LogLevel,
     /// Whether Stratos starts at login.
     pub start_at_login: bool,
     /// Where the log files are.
@@ -129,10 +129,10 @@ pub struct SettingsInput {
     pub notify_on_new_devices: bool,
     /// How the browser returns after sign-in; absent keeps the current choice.
     #[serde(default)]
-    pub oauth_redirect: Option<stratos_core::oauth::client::RedirectChoice>,
+    pub oauth_redirect: Option<stratos_core::config::oauth_client::RedirectChoice>,
     /// How much access browser sign-ins ask for; absent keeps the current choice.
     #[serde(default)]
-    pub oauth_access: Option<stratos_core::oauth::client::Access>,
+    pub oauth_access: Option<stratos_core::config::oauth_client::Access>,
     /// Minutes a step-up password stays usable; absent keeps the current value.
     #[serde(default)]
     pub step_up_minutes: Option<u32>,
@@ -144,7 +144,7 @@ pub struct SettingsInput {
     pub oauth_client_id: Option<String>,
     /// How much is logged; absent keeps the current level.
     #[serde(default)]
-    pub log_level: Option<stratos_core::state::LogLevel>,
+    pub log_level: Option<stratos_core::store::state::LogLevel>,
     /// Whether Stratos starts at login; absent keeps the current choice.
     #[serde(default)]
     pub start_at_login: Option<bool>,

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use stratos_core::keychain::NothingStored;
 use stratos_core::keys::PrivateKey;
+use stratos_core::store::keychain::NothingStored;
 use stratos_core::{Accounts, Config};
 use stratos_testkit::Network;
 

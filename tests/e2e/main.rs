@@ -364,7 +364,8 @@ async fn browser_sign_in_with_deep_link() {
     let a = net.create_account(net.pds2()).await;
     let client_id = "https://stratos.mytestapp.com/client-metadata.json";
     let doc =
-        stratos_core::oauth::client::hosted_document(&url::Url::parse(client_id).unwrap()).unwrap();
+        stratos_core::config::oauth_client::hosted_document(&url::Url::parse(client_id).unwrap())
+            .unwrap();
     net.register_client_metadata(client_id, &doc).await;
     let mut env = browser_env(&a);
     env.push(("STRATOS_OAUTH_CLIENT_ID".into(), client_id.into()));
@@ -536,7 +537,8 @@ async fn devices_and_apps() {
     // A hosted client that publishes a logo, as a released Stratos does.
     let client_id = "https://devices.mytestapp.com/client-metadata.json";
     let mut doc =
-        stratos_core::oauth::client::hosted_document(&url::Url::parse(client_id).unwrap()).unwrap();
+        stratos_core::config::oauth_client::hosted_document(&url::Url::parse(client_id).unwrap())
+            .unwrap();
     doc["logo_uri"] = net.image_url("png", 0).into();
     net.register_client_metadata(client_id, &doc).await;
     let mut env = browser_env(&a);

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use stratos_core::oauth::callback::LoopbackListener;
-use stratos_core::oauth::client::{Access, Redirect, RedirectChoice};
-use stratos_core::oauth::{OAuthError, Started};
-use stratos_core::state::AccountRecord;
+use stratos_core::auth::oauth::callback::LoopbackListener;
+use stratos_core::auth::oauth::{OAuthError, Started};
+use stratos_core::config::oauth_client::{Access, Redirect, RedirectChoice};
+use stratos_core::store::state::AccountRecord;
 use stratos_core::{Accounts, Explain, Problem};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -87,7 +87,7 @@ async fn complete(
     eprintln!(
         "If the browser runs on another machine, paste the address it ends on here and press Enter."
     );
-    if let Err(e) = stratos_core::browser::open(&started.authorize_url) {
+    if let Err(e) = stratos_core::auth::browser::open(&started.authorize_url) {
         log::warn!("{e}");
     }
     let from_browser = async {
@@ -115,7 +115,7 @@ async fn complete(
         url = pasted => url,
         _ = tokio::time::sleep(WAIT) => {
             accounts.oauth_cancel(&started.state);
-            return Err(OAuthError::Callback(stratos_core::oauth::callback::CallbackError::TimedOut(WAIT.as_secs() / 60)).explain());
+            return Err(OAuthError::Callback(stratos_core::auth::oauth::callback::CallbackError::TimedOut(WAIT.as_secs() / 60)).explain());
         }
     };
     accounts

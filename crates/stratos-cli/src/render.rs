@@ -4,8 +4,8 @@ use serde::Serialize;
 use stratos_core::Problem;
 use stratos_core::accounts::AuthCheck;
 use stratos_core::identity::MethodAnswer;
-use stratos_core::state::State;
 use stratos_core::status::AccountStatus;
+use stratos_core::store::state::State;
 
 /// Where and how results go.
 pub struct Output {

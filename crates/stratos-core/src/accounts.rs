@@ -13,20 +13,23 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 use url::Url;
 
+use crate::auth::oauth::callback::Callback;
+use crate::auth::oauth::net::Net;
+use crate::auth::oauth::{self, OAuthError, Pending, Started};
+use crate::auth::session::oauth::OAuthSecrets;
+use crate::auth::session::{AccountSession, PasswordLogin, SessionError, StoredSecrets, password};
+use crate::base::health::Health;
+use crate::base::identifier::{Identifier, ParseError, parse_service_url};
+use crate::base::problem::{Explain, Problem};
+use crate::config::oauth_client::{Access, ClientKind, Redirect};
 use crate::config::{Config, ConfigError};
-use crate::health::Health;
-use crate::identifier::{Identifier, ParseError, parse_service_url};
 use crate::identity::{IdentityError, Resolver};
-use crate::keychain::{KeychainError, OsKeychain, SecretStore};
-use crate::oauth::callback::Callback;
-use crate::oauth::client::{Access, ClientKind, Redirect};
-use crate::oauth::net::Net;
-use crate::oauth::{self, OAuthError, Pending, Started};
-use crate::session::oauth::OAuthSecrets;
-use crate::session::{AccountSession, PasswordLogin, SessionError, StoredSecrets, password};
-use crate::state::{AccountRecord, AuthKind, OAuthInfo, Settings, State, StateError, StateFile};
+use crate::net::xrpc::{Xrpc, XrpcError};
 use crate::status::{self, AccountStatus};
-use crate::xrpc::{Xrpc, XrpcError};
+use crate::store::keychain::{KeychainError, OsKeychain, SecretStore, Slot};
+use crate::store::state::{
+    AccountRecord, AuthKind, OAuthInfo, Settings, State, StateError, StateFile,
+};
 
 /// What a person typed to sign in with a password.
 #[derive(Clone, Default)]
@@ -190,10 +193,10 @@ impl Accounts {
     /// Like [`Accounts::open`] with an explicit secret store.
     pub fn with_store(config: Config, secrets: Arc<dyn SecretStore>) -> Self {
         let saved = StateFile::new(&config.data_dir).load().unwrap_or_default();
-        let config = config.with_settings(&saved.settings);
+        let config = saved.settings.configure(config);
         let xrpc = Xrpc::new(
-            crate::http::client(&config),
-            crate::http::transfer_client(&config),
+            crate::net::http::client(&config),
+            crate::net::http::transfer_client(&config),
         );
         let resolver = Resolver::new(&config, xrpc.clone());
         let state = StateFile::new(&config.data_dir);
@@ -298,7 +301,7 @@ impl Accounts {
         };
         log::info!(
             "signing in {identifier} on {}",
-            crate::xrpc::service_name(&pds)
+            crate::net::xrpc::service_name(&pds)
         );
         let login = password::create_session(
             &self.xrpc,
@@ -359,7 +362,7 @@ impl Accounts {
         let store = self.secrets.clone();
         let did = record.did.clone();
         tokio::task::spawn_blocking(move || {
-            crate::session::save_secrets(store.as_ref(), &did, &secrets)
+            crate::auth::session::save_secrets(store.as_ref(), &did, &secrets)
         })
         .await
         .expect("keychain writer does not panic")?;
@@ -388,7 +391,7 @@ impl Accounts {
         let xrpc = self.xrpc.clone();
         let did = record.did.clone();
         let net = self.net.clone();
-        let lock = crate::session::RefreshLock::in_dir(&self.config.data_dir, &record.did);
+        let lock = crate::auth::session::RefreshLock::in_dir(&self.config.data_dir, &record.did);
         let session = tokio::task::spawn_blocking(move || {
             AccountSession::restore(&did, pds, xrpc, store, net, lock)
         })
@@ -425,8 +428,9 @@ impl Accounts {
         let did = record.did.clone();
         // The session and the account-manager device cookies both go.
         tokio::task::spawn_blocking(move || {
-            store.delete(&did)?;
-            store.delete(&crate::devices::secret_key(&did))
+            Slot::of_account(&did)
+                .iter()
+                .try_for_each(|slot| store.delete(&slot.name()))
         })
         .await
         .expect("keychain does not panic")?;
@@ -783,7 +787,7 @@ impl Accounts {
     }
 
     /// The keychain this instance keeps secrets in, for features that store their own secrets
-    /// next to the session (such as the account-manager device cookies of [`crate::devices`]).
+    /// next to the session (such as the account-manager device cookies, [`Slot::AccountManager`]).
     pub fn secret_store(&self) -> Arc<dyn SecretStore> {
         self.secrets.clone()
     }
@@ -804,5 +808,64 @@ fn login_error(e: XrpcError, had_token: bool) -> AccountsError {
         Some("InvalidToken" | "ExpiredToken") if had_token => AccountsError::WrongAuthFactor,
         Some("AuthenticationRequired") => AccountsError::WrongPassword,
         _ => AccountsError::Xrpc(e),
+    }
+}
+
+impl Explain for AccountsError {
+    fn explain(&self) -> Problem {
+        match self {
+            AccountsError::EmptyField { .. } => Problem::new("empty_field", self, None),
+            AccountsError::BadInput(e) => e.explain(),
+            AccountsError::Identity(e) => e.explain(),
+            AccountsError::AuthFactorRequired => Problem::new(
+                "auth_factor_required",
+                self,
+                Some("Check your inbox for a code like ABCDE-FGHIJ."),
+            ),
+            AccountsError::WrongAuthFactor => Problem::new(
+                "wrong_auth_factor",
+                self,
+                Some(
+                    "Copy the newest code from the email exactly, or sign in again to get a new one.",
+                ),
+            ),
+            AccountsError::WrongPassword => Problem::new(
+                "wrong_password",
+                self,
+                Some(
+                    "Use the account password, not an app password. Passwords are case-sensitive.",
+                ),
+            ),
+            AccountsError::AccountMismatch { .. } => Problem::new(
+                "account_mismatch",
+                self,
+                Some("The PDS host given may belong to another account's server."),
+            ),
+            AccountsError::NotSignedIn { .. } => Problem::new(
+                "not_signed_in",
+                self,
+                Some("Run `stratos account list` to see signed-in accounts, or sign in first."),
+            ),
+            AccountsError::NoAccountChosen { .. } => Problem::new(
+                "not_signed_in",
+                self,
+                Some(
+                    "Name the account (handle or DID), or sign in first with `stratos account login`.",
+                ),
+            ),
+            AccountsError::Session(e) => e.explain(),
+            AccountsError::Xrpc(e) => e.explain(),
+            AccountsError::Keychain(e) => e.explain(),
+            AccountsError::State(_) => Problem::new("state_file", self, None),
+            AccountsError::OAuth(e) => e.explain(),
+            AccountsError::PasswordNeeded => Problem::new(
+                "password_needed",
+                self,
+                Some(
+                    "Enter the account password (not an app password); it is used for this only and not saved.",
+                ),
+            ),
+            AccountsError::Config(_) => Problem::new("config", self, None),
+        }
     }
 }

@@ -20,10 +20,10 @@ use jacquard_common::types::string::{Datetime, Did};
 use serde::Serialize;
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::problem::{Explain, Problem};
-use crate::session::SessionError;
+use crate::auth::session::SessionError;
+use crate::base::problem::{Explain, Problem};
+use crate::net::xrpc::XrpcError;
 use crate::status::{RepoStatus, repo_status};
-use crate::xrpc::XrpcError;
 
 /// The account's hosting state after an activation change, as the PDS publicly reports it.
 #[derive(Debug, Clone, Serialize)]

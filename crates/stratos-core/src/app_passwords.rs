@@ -13,9 +13,9 @@ use jacquard_common::deps::smol_str::SmolStr;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::problem::{Explain, Problem};
-use crate::session::SessionError;
-use crate::xrpc::XrpcError;
+use crate::auth::session::SessionError;
+use crate::base::problem::{Explain, Problem};
+use crate::net::xrpc::XrpcError;
 
 /// One app password as the PDS lists it (the password itself is never listed again).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +48,7 @@ impl std::fmt::Debug for NewAppPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NewAppPassword")
             .field("name", &self.name)
-            .field("password", &crate::redact::secret(&self.password))
+            .field("password", &crate::base::redact::secret(&self.password))
             .field("created_at", &self.created_at)
             .field("privileged", &self.privileged)
             .finish()

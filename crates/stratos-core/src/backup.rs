@@ -19,9 +19,9 @@ pub use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::identifier::ParseError;
-use crate::problem::{Explain, Problem};
-use crate::xrpc::{Xrpc, XrpcError, service_name};
+use crate::base::identifier::ParseError;
+use crate::base::problem::{Explain, Problem};
+use crate::net::xrpc::{Xrpc, XrpcError, service_name};
 
 /// The repository file's name inside the backup folder.
 pub const CAR_FILE: &str = "repo.car";
@@ -272,7 +272,7 @@ async fn download(
     bytes_done: &(dyn Fn(u64) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<u64, BackupError> {
-    let transport = |e: reqwest::Error| crate::xrpc::transport(pds, nsid, e);
+    let transport = |e: reqwest::Error| crate::net::xrpc::transport(pds, nsid, e);
     let mut response = tokio::select! {
         r = opening => r?,
         () = cancel.cancelled() => return Err(BackupError::Cancelled),

@@ -13,10 +13,10 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::identifier::{ParseError, parse_service_url};
-use crate::problem::{Explain, Problem};
-use crate::session::{AccountSession, SessionError};
-use crate::xrpc::{Xrpc, XrpcError, service_name};
+use crate::auth::session::{AccountSession, SessionError};
+use crate::base::identifier::{ParseError, parse_service_url};
+use crate::base::problem::{Explain, Problem};
+use crate::net::xrpc::{Xrpc, XrpcError, service_name};
 
 /// Why listing or repairing blobs failed.
 #[derive(Debug, thiserror::Error)]
@@ -252,6 +252,6 @@ async fn download(
             &[("did", did), ("cid", cid)],
         )
         .await?;
-    let mime = crate::http::media_type(response.headers());
-    Ok((crate::http::counted_body(response, bytes), mime))
+    let mime = crate::net::http::media_type(response.headers());
+    Ok((crate::net::http::counted_body(response, bytes), mime))
 }

@@ -19,11 +19,11 @@ use serde::Serialize;
 use url::Url;
 
 use crate::accounts::{Accounts, AccountsError, LoginRequest};
-use crate::identifier::{ParseError, parse_service_url};
+use crate::base::identifier::{ParseError, parse_service_url};
+use crate::base::problem::{Explain, Problem};
 use crate::keys::{self, KeyError, KeyRecord, KeyType};
-use crate::problem::{Explain, Problem};
-use crate::state::AccountRecord;
-use crate::xrpc::XrpcError;
+use crate::net::xrpc::XrpcError;
+use crate::store::state::AccountRecord;
 
 /// What a server asks for at sign-up (`com.atproto.server.describeServer`), to build the form.
 #[derive(Debug, Clone, Serialize)]

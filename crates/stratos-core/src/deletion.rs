@@ -10,12 +10,12 @@ use serde::Serialize;
 use url::Url;
 
 use crate::accounts::{Accounts, AccountsError};
+use crate::auth::session::SessionError;
+use crate::base::identifier::ParseError;
+use crate::base::problem::{Explain, Problem};
 use crate::email::StepUp;
-use crate::identifier::ParseError;
-use crate::problem::{Explain, Problem};
-use crate::session::SessionError;
-use crate::state::AccountRecord;
-use crate::xrpc::XrpcError;
+use crate::net::xrpc::XrpcError;
+use crate::store::state::AccountRecord;
 
 /// Why deleting failed, in terms a person can act on.
 #[derive(Debug, thiserror::Error)]

@@ -14,8 +14,8 @@ use jacquard_common::deps::smol_str::SmolStr;
 use serde::Serialize;
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::problem::{Explain, Problem};
-use crate::session::{AccountSession, SessionError};
+use crate::auth::session::{AccountSession, SessionError};
+use crate::base::problem::{Explain, Problem};
 
 /// Why an email operation failed, in terms a person can act on.
 #[derive(Debug, thiserror::Error)]

@@ -17,11 +17,11 @@ use serde::Serialize;
 use url::Url;
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::identifier::ParseError;
+use crate::auth::session::SessionError;
+use crate::base::identifier::ParseError;
+use crate::base::problem::{Explain, Problem};
 use crate::identity::{HandleLookup, IdentityError};
-use crate::problem::{Explain, Problem};
-use crate::session::SessionError;
-use crate::xrpc::XrpcError;
+use crate::net::xrpc::XrpcError;
 
 /// The handle domains a PDS offers its accounts.
 #[derive(Debug, Clone, Serialize)]

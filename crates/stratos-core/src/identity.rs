@@ -20,9 +20,10 @@ use jacquard_identity::resolver::{DidStep, IdentityResolver, PlcSource, Resolver
 use serde::Serialize;
 use url::Url;
 
+use crate::base::identifier::Identifier;
+use crate::base::problem::{Explain, Problem};
 use crate::config::Config;
-use crate::identifier::Identifier;
-use crate::xrpc::{Xrpc, XrpcError};
+use crate::net::xrpc::{Xrpc, XrpcError};
 
 /// What one handle-resolution method said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -396,6 +397,40 @@ fn root(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+impl Explain for IdentityError {
+    fn explain(&self) -> Problem {
+        match self {
+            IdentityError::HandleDoesNotResolve { .. } => Problem::new(
+                "handle_not_found",
+                self,
+                Some("Check the spelling. A handle looks like alice.bsky.social."),
+            ),
+            IdentityError::DidDocumentUnavailable { .. } => Problem::new(
+                "did_document_unavailable",
+                self,
+                Some("The DID may not exist, or the PLC directory could not be reached."),
+            ),
+            IdentityError::UnsupportedDidMethod { .. } => {
+                Problem::new("unsupported_did", self, None)
+            }
+            IdentityError::NoPdsInDocument { .. } => Problem::new(
+                "no_pds",
+                self,
+                Some(
+                    "If the account is being moved, give the PDS address explicitly (Advanced › PDS host, or --pds-host).",
+                ),
+            ),
+            IdentityError::EmailNeedsPds => Problem::new(
+                "email_needs_pds",
+                self,
+                Some(
+                    "Enter the PDS host under Advanced (--pds-host), or sign in with your handle instead.",
+                ),
+            ),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,24 +11,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use jacquard_common::types::crypto::multikey;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::accounts::Accounts;
-use crate::keychain::{KeychainError, SecretStore};
-use crate::problem::{Explain, Problem};
-use crate::state::StateError;
-
-/// The two curves atproto uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyType {
-    /// secp256k1 (`ES256K`), the reference PDS's choice.
-    K256,
-    /// NIST P-256 (`ES256`), which hardware keystores support.
-    P256,
-}
+use crate::base::problem::{Explain, Problem};
+use crate::store::keychain::{KeychainError, SecretStore, Slot};
+use crate::store::state::StateError;
+pub use crate::store::state::{KeyRecord, KeyType};
 
 impl std::str::FromStr for KeyType {
     type Err = KeyError;
@@ -165,19 +156,6 @@ impl PrivateKey {
     }
 }
 
-/// A key held in the keychain, as listed (public data only; kept in `state.json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KeyRecord {
-    /// The public key.
-    pub did_key: String,
-    /// Its curve.
-    #[serde(rename = "type")]
-    pub kind: KeyType,
-    /// When it was made.
-    pub created_at: DateTime<Utc>,
-}
-
 /// Where an export went.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -257,10 +235,6 @@ impl Explain for KeyError {
     }
 }
 
-fn entry_name(did_key: &str) -> String {
-    format!("key:{did_key}")
-}
-
 /// Runs keychain work off the async threads (keychain calls block).
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, KeyError> + Send + 'static,
@@ -279,7 +253,7 @@ pub async fn generate(accounts: &Accounts, kind: KeyType) -> Result<KeyRecord, K
         created_at: Utc::now(),
     };
     let store = accounts.secret_store();
-    let name = entry_name(&record.did_key);
+    let name = Slot::Key(&record.did_key).name();
     blocking(move || Ok(store.set(&name, &key.to_multibase())?)).await?;
     let kept = record.clone();
     accounts.state_file().update(move |s| {
@@ -294,7 +268,7 @@ pub async fn generate(accounts: &Accounts, kind: KeyType) -> Result<KeyRecord, K
 /// whose account could not be created): a key listed in an identity must never be lost.
 pub(crate) async fn forget(accounts: &Accounts, did_key: &str) -> Result<(), KeyError> {
     let store = accounts.secret_store();
-    let name = entry_name(did_key);
+    let name = Slot::Key(did_key).name();
     blocking(move || Ok(store.delete(&name)?)).await?;
     let did_key = did_key.to_owned();
     accounts
@@ -315,7 +289,7 @@ pub async fn load(accounts: &Accounts, did_key: &str) -> Result<PrivateKey, KeyE
 
 async fn load_from(store: Arc<dyn SecretStore>, did_key: &str) -> Result<PrivateKey, KeyError> {
     let did_key = did_key.trim().to_owned();
-    let name = entry_name(&did_key);
+    let name = Slot::Key(&did_key).name();
     let secret = blocking(move || Ok(store.get(&name)?)).await?;
     let key = secret
         .ok_or_else(|| KeyError::NotFound {
@@ -323,7 +297,7 @@ async fn load_from(store: Arc<dyn SecretStore>, did_key: &str) -> Result<Private
         })
         .and_then(|s| PrivateKey::from_multibase(&s))?;
     if key.did_key() != did_key {
-        return Err(KeychainError::Damaged(entry_name(&did_key)).into());
+        return Err(KeychainError::Damaged(Slot::Key(&did_key).name()).into());
     }
     Ok(key)
 }
@@ -368,7 +342,7 @@ fn write_new(path: &Path, text: &str) -> Result<(), KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::memory::MemoryStore;
+    use crate::store::keychain::memory::MemoryStore;
     use jacquard_common::types::crypto::{KeyCodec, PublicKey};
 
     #[test]
@@ -427,7 +401,7 @@ mod tests {
         let a = PrivateKey::generate(KeyType::K256).unwrap();
         let b = PrivateKey::generate(KeyType::K256).unwrap();
         store
-            .set(&entry_name(&a.did_key()), &b.to_multibase())
+            .set(&Slot::Key(&a.did_key()).name(), &b.to_multibase())
             .unwrap();
         assert!(matches!(
             load_from(store.clone(), &a.did_key()).await,

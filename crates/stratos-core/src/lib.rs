@@ -1,41 +1,56 @@
 //! Stratos core: everything a person does to their AT Protocol accounts, with no UI attached.
 //!
 //! The desktop shell (`src-tauri`) and the `stratos` CLI are thin layers over this crate, so every
-//! capability is tested headless against a real PDS. Modules are named after what a user would
-//! call the capability: [`identity`], [`status`], [`session`], [`accounts`], [`keychain`].
+//! capability is tested headless against a real PDS. The crate is layered, lowest first; a module
+//! imports only from its own layer or lower ones (`tests/architecture.rs` fails otherwise, and on
+//! any import circle between top-level modules):
+//!
+//! 0. [`base`]: errors a person can act on ([`Problem`], [`Explain`]), secret redaction,
+//!    identifiers, an account's one-word health.
+//! 1. [`config`]: where Stratos finds its services and keeps its files, and the OAuth client it
+//!    signs in as.
+//! 2. [`net`]: the bounded HTTP client and the XRPC transport.
+//! 3. [`identity`]: DID and handle resolution.
+//! 4. [`store`]: the state file and the keychain.
+//! 5. [`auth`]: sessions (password, OAuth), the browser sign-in flow.
+//! 6. Features, one module or folder each, named as in the shell, the CLI and the UI
+//!    (`docs/architecture.md` has the table):
+//!    - [`accounts`]: the signed-in accounts, sign-in by password, sign-out, the account store;
+//!    - [`status`]: an account's public state (identity, PDS, repository) and its health;
+//!    - [`devices`]: devices and apps signed in to an account, and noticing new ones;
+//!    - [`app_passwords`], [`email`], [`password`], [`handle`], [`activation`], [`deletion`]:
+//!      the account settings a PDS offers;
+//!    - [`service_auth`], [`keys`], [`plc`]: tokens, keys in the keychain, the DID's PLC log;
+//!    - [`blobs`], [`backup`]: the account's files and a copy of its data;
+//!    - [`create`], [`migrate`]: a new account, and moving one to another PDS.
+
+pub mod base;
+pub mod config;
+pub mod net;
+
+pub mod identity;
+
+pub mod store;
+
+pub mod auth;
 
 pub mod accounts;
 pub mod activation;
 pub mod app_passwords;
 pub mod backup;
 pub mod blobs;
-pub mod browser;
-pub mod config;
 pub mod create;
 pub mod deletion;
 pub mod devices;
 pub mod email;
 pub mod handle;
-pub mod health;
-pub mod http;
-pub mod identifier;
-pub mod identity;
-pub mod keychain;
 pub mod keys;
-pub mod logo;
 pub mod migrate;
-pub mod oauth;
-pub mod password_reset;
+pub mod password;
 pub mod plc;
-pub mod problem;
-pub mod redact;
 pub mod service_auth;
-pub mod session;
-pub mod state;
 pub mod status;
-pub mod watch;
-pub mod xrpc;
 
 pub use accounts::{Accounts, AccountsError, LoginRequest};
+pub use base::problem::{Explain, Problem};
 pub use config::Config;
-pub use problem::{Explain, Problem};

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::problem::{Explain, Problem};
-use crate::session::{AccountSession, SessionError};
-use crate::xrpc::XrpcError;
+use crate::auth::session::{AccountSession, SessionError};
+use crate::base::problem::{Explain, Problem};
+use crate::net::xrpc::XrpcError;
 
 /// The PLC directory allows at most this many rotation keys.
 pub const MAX_ROTATION_KEYS: usize = 5;

@@ -19,9 +19,9 @@ use jacquard_common::types::string::{Did, Nsid};
 use serde::Serialize;
 
 use crate::accounts::{Accounts, AccountsError};
+use crate::auth::session::SessionError;
+use crate::base::problem::{Explain, Problem};
 use crate::keys::{self, KeyError, PrivateKey};
-use crate::problem::{Explain, Problem};
-use crate::session::SessionError;
 
 /// How long a token lives when no duration is given (the PDS's limit for method-less tokens).
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(60);
@@ -63,7 +63,7 @@ pub struct ServiceToken {
 impl std::fmt::Debug for ServiceToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServiceToken")
-            .field("token", &crate::redact::secret(&self.token))
+            .field("token", &crate::base::redact::secret(&self.token))
             .field("claims", &self.claims)
             .field("signing_key", &self.signing_key)
             .finish()
@@ -170,7 +170,7 @@ pub async fn request(
         lxm: lxm.map(|m| Nsid::raw(SmolStr::new(m.as_str()))),
     };
     let out = session.call(&call).await.map_err(|e| match &e {
-        SessionError::Xrpc(x @ crate::xrpc::XrpcError::Server { status, .. })
+        SessionError::Xrpc(x @ crate::net::xrpc::XrpcError::Server { status, .. })
             if *status == 400 && !x.is_expired_token() =>
         {
             ServiceAuthError::Refused(x.to_string())

@@ -9,12 +9,12 @@ use jacquard_common::types::string::Did;
 use serde::Serialize;
 use url::Url;
 
-use crate::health::Health;
-use crate::identifier::Identifier;
+use crate::auth::session::{AccountSession, SessionError};
+use crate::base::health::Health;
+use crate::base::identifier::Identifier;
 use crate::identity::{HandleLookup, IdentityError, MethodAnswer, ResolvedIdentity, Resolver};
-use crate::session::{AccountSession, SessionError};
-use crate::state::AuthKind;
-use crate::xrpc::Xrpc;
+use crate::net::xrpc::Xrpc;
+use crate::store::state::AuthKind;
 
 /// The handle's verification, both ways, in words a person can read.
 #[derive(Debug, Clone, Serialize)]

@@ -4,7 +4,7 @@
 
 use stratos_core::create::{self, NewAccount};
 use stratos_core::keys::KeyType;
-use stratos_core::password_reset::estimate;
+use stratos_core::password::estimate;
 use stratos_core::{Config, Explain, Problem};
 
 use crate::key::KeyTypeArg;

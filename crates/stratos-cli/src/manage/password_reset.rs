@@ -3,7 +3,7 @@
 
 use clap::Args;
 use serde_json::json;
-use stratos_core::password_reset::{self, PasswordResetError};
+use stratos_core::password::{self, PasswordResetError};
 use stratos_core::{Config, Explain, Problem};
 
 use crate::render::Output;
@@ -36,8 +36,8 @@ pub async fn run(args: PasswordResetArgs, config: Config, out: &Output) -> Resul
     let host = args.pds_host.as_deref();
     match (args.token.as_deref(), args.new_password.as_deref()) {
         (Some(token), Some(new)) => {
-            let strength = password_reset::estimate(new);
-            let target = password_reset::reset(&accounts, &args.account, host, token, new)
+            let strength = password::estimate(new);
+            let target = password::reset(&accounts, &args.account, host, token, new)
                 .await
                 .map_err(e)?;
             let doc = json!({
@@ -53,7 +53,7 @@ pub async fn run(args: PasswordResetArgs, config: Config, out: &Output) -> Resul
             });
         }
         _ => {
-            let target = password_reset::request(&accounts, &args.account, host)
+            let target = password::request(&accounts, &args.account, host)
                 .await
                 .map_err(e)?;
             let doc = json!({ "codeSent": true, "pdsUrl": target.pds_url, "sentTo": target.email });

@@ -159,7 +159,7 @@ pub async fn run(accounts: &Accounts, cmd: PlcCommand, out: &Output) -> Result<(
 async fn session(
     accounts: &Accounts,
     id: Option<&str>,
-) -> Result<std::sync::Arc<stratos_core::session::AccountSession>, Problem> {
+) -> Result<std::sync::Arc<stratos_core::auth::session::AccountSession>, Problem> {
     let did = account_did(accounts, id)?;
     accounts.session(&did).await.map_err(|e| e.explain())
 }

@@ -58,7 +58,8 @@ async fn oauth_login_accepts_a_pasted_callback() {
     let acct = net.create_account(net.pds2()).await;
     let client_id = "https://cli.mytestapp.com/client-metadata.json";
     let doc =
-        stratos_core::oauth::client::hosted_document(&url::Url::parse(client_id).unwrap()).unwrap();
+        stratos_core::config::oauth_client::hosted_document(&url::Url::parse(client_id).unwrap())
+            .unwrap();
     net.register_client_metadata(client_id, &doc).await;
     let home = Home::new();
     // `$BROWSER` is a script that only records the address, as a browser elsewhere would.

@@ -3,8 +3,8 @@
 use std::process::{ExitStatus, Stdio};
 
 use serde_json::Value;
-use stratos_core::keychain::{OsKeychain, SecretStore};
-use stratos_core::session::{PasswordSecrets, StoredSecrets, load_secrets};
+use stratos_core::auth::session::{PasswordSecrets, StoredSecrets, load_secrets};
+use stratos_core::store::keychain::{OsKeychain, SecretStore};
 use stratos_testkit::Network;
 use tempfile::TempDir;
 use tokio::process::Command;

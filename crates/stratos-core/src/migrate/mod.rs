@@ -19,12 +19,12 @@ use url::Url;
 pub use journal::{Facts, Journal, JournalError, Journals, Step};
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::identifier::{ParseError, parse_service_url};
-use crate::keychain::{KeychainError, SecretStore};
+use crate::auth::session::SessionError;
+use crate::base::identifier::{ParseError, parse_service_url};
+use crate::base::problem::{Explain, Problem};
+use crate::net::xrpc::XrpcError;
 use crate::plc::{Change, PlcError};
-use crate::problem::{Explain, Problem};
-use crate::session::SessionError;
-use crate::xrpc::XrpcError;
+use crate::store::keychain::{KeychainError, SecretStore, Slot};
 
 /// What the person asks for when starting a migration.
 #[derive(Debug, Clone)]
@@ -387,25 +387,19 @@ pub async fn cancel(accounts: &Accounts, did: &str) -> Result<(), MigrateError> 
     Ok(())
 }
 
-/// The keychain seen under another name: the new PDS's session of a migrating account is kept
+/// The keychain seen through [`Slot::MigrationTarget`]: the new PDS's session of a migrating account is kept
 /// beside the old one (same DID) until the switch-over.
 struct TargetStore(Arc<dyn SecretStore>);
 
-impl TargetStore {
-    fn key(key: &str) -> String {
-        format!("{key}#migration-target")
-    }
-}
-
 impl SecretStore for TargetStore {
     fn get(&self, key: &str) -> Result<Option<String>, KeychainError> {
-        self.0.get(&Self::key(key))
+        self.0.get(&Slot::MigrationTarget(key).name())
     }
     fn set(&self, key: &str, secret: &str) -> Result<(), KeychainError> {
-        self.0.set(&Self::key(key), secret)
+        self.0.set(&Slot::MigrationTarget(key).name(), secret)
     }
     fn delete(&self, key: &str) -> Result<(), KeychainError> {
-        self.0.delete(&Self::key(key))
+        self.0.delete(&Slot::MigrationTarget(key).name())
     }
 }
 

@@ -15,12 +15,12 @@ use super::{
 };
 use super::{records, transfer};
 use crate::accounts::Accounts;
-use crate::keychain::SecretStore;
+use crate::auth::session::{self, AccountSession, RefreshLock, StoredSecrets, password};
+use crate::net::xrpc::{Auth, Raw};
 use crate::plc::{self, MergeOptions};
 use crate::service_auth::{self, TokenRequest};
-use crate::session::{self, AccountSession, RefreshLock, StoredSecrets, password};
-use crate::state::AuthKind;
-use crate::xrpc::{Auth, Raw};
+use crate::store::keychain::{SecretStore, Slot};
+use crate::store::state::AuthKind;
 
 /// A PLC code is valid this long; within it, a resume reuses the one already emailed.
 const PLC_CODE_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::minutes(14);
@@ -576,14 +576,19 @@ impl<'a> Runner<'a> {
             log::info!("the old server's session of {} was not ended: {e}", j.did);
         }
         let (did, store) = (j.did.clone(), self.accounts.secret_store());
-        tokio::task::spawn_blocking(move || -> Result<(), crate::keychain::KeychainError> {
-            let target_store = TargetStore(store.clone());
-            if let Some(secrets) = target_store.get(&did)? {
-                store.set(&did, &secrets)?;
-                target_store.delete(&did)?;
-            }
-            Ok(())
-        })
+        tokio::task::spawn_blocking(
+            move || -> Result<(), crate::store::keychain::KeychainError> {
+                let (session, target) = (
+                    Slot::Session(&did).name(),
+                    Slot::MigrationTarget(&did).name(),
+                );
+                if let Some(secrets) = store.get(&target)? {
+                    store.set(&session, &secrets)?;
+                    store.delete(&target)?;
+                }
+                Ok(())
+            },
+        )
         .await
         .expect("keychain task does not panic")?;
         let (handle, pds) = (

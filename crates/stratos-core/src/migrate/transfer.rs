@@ -11,9 +11,9 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use super::{Event, MigrateError};
+use crate::auth::session::{AccountSession, SessionError};
 use crate::blobs::copy_blob;
-use crate::session::{AccountSession, SessionError};
-use crate::xrpc::{Xrpc, XrpcError};
+use crate::net::xrpc::{Xrpc, XrpcError};
 
 /// Attempts per blob (and for the repository) before the migration stops and says why.
 const ATTEMPTS: u32 = 6;
@@ -68,7 +68,7 @@ async fn open_repo(
         .download_as_stored(source, "com.atproto.sync.getRepo", &[("did", did)])
         .await?;
     bytes.store(0, Ordering::Relaxed);
-    Ok(crate::http::counted_body(response, Some(bytes)))
+    Ok(crate::net::http::counted_body(response, Some(bytes)))
 }
 
 /// Every blob the target's records reference that it does not hold (`listMissingBlobs`, all

@@ -2,9 +2,9 @@
 //! account with and without a recovery key (first in its PLC rotation keys), refusals, and the
 //! browser sign-up (`prompt=create`) for servers that need their own page.
 
+use stratos_core::config::oauth_client::Redirect;
 use stratos_core::create::{self, CreateError, NewAccount};
 use stratos_core::keys::{self, KeyType};
-use stratos_core::oauth::client::Redirect;
 use stratos_core::plc;
 
 use crate::World;
@@ -157,7 +157,7 @@ async fn refusals_are_explained() {
 #[tokio::test]
 async fn browser_sign_up_opens_the_sign_up_page() {
     let w = World::start();
-    let listener = stratos_core::oauth::callback::LoopbackListener::bind()
+    let listener = stratos_core::auth::oauth::callback::LoopbackListener::bind()
         .await
         .unwrap();
     let started = w

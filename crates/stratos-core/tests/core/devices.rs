@@ -2,7 +2,7 @@
 //! proven by what the server does afterwards; and a server without the API.
 
 use stratos_core::devices::{self, DevicesError};
-use stratos_core::keychain::SecretStore;
+use stratos_core::store::keychain::{SecretStore, Slot};
 use stratos_core::{AccountsError, Explain, LoginRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -98,10 +98,10 @@ async fn sign_in_then_list_devices_and_revoke_another_device() {
     devices::sign_in(&w.accounts, &acct.did, &acct.password, None)
         .await
         .unwrap();
-    assert!(w.secret(&devices::secret_key(&acct.did)).is_some());
+    assert!(w.secret(&Slot::AccountManager(&acct.did).name()).is_some());
     w.accounts.logout(Some(&acct.did)).await.expect("logout");
     assert!(
-        w.secret(&devices::secret_key(&acct.did)).is_none(),
+        w.secret(&Slot::AccountManager(&acct.did).name()).is_none(),
         "no cookies left behind"
     );
 }
@@ -223,13 +223,13 @@ async fn new_devices_and_apps_are_noticed() {
         .await
         .unwrap();
     assert!(
-        stratos_core::watch::new_sessions(&w.accounts)
+        stratos_core::devices::watch::new_sessions(&w.accounts)
             .await
             .is_empty(),
         "the first check is a baseline"
     );
     assert!(
-        stratos_core::watch::new_sessions(&w.accounts)
+        stratos_core::devices::watch::new_sessions(&w.accounts)
             .await
             .is_empty(),
         "nothing changed"
@@ -254,7 +254,7 @@ async fn new_devices_and_apps_are_noticed() {
         .device_id;
     w.browser_sign_in(&acct).await;
 
-    let new = stratos_core::watch::new_sessions(&w.accounts).await;
+    let new = stratos_core::devices::watch::new_sessions(&w.accounts).await;
     assert_eq!(new.len(), 1, "{new:?}");
     assert_eq!(new[0].did, acct.did);
     assert!(
@@ -267,7 +267,7 @@ async fn new_devices_and_apps_are_noticed() {
         "the browser sign-in is a new app: {new:?}"
     );
     assert!(
-        stratos_core::watch::new_sessions(&w.accounts)
+        stratos_core::devices::watch::new_sessions(&w.accounts)
             .await
             .is_empty(),
         "reported once"
@@ -287,7 +287,8 @@ async fn app_logo_is_fetched_for_the_apps_list() {
     let client_id = format!("https://logo{run}.mytestapp.com/client-metadata.json");
     let client_id = client_id.as_str();
     let mut doc =
-        stratos_core::oauth::client::hosted_document(&url::Url::parse(client_id).unwrap()).unwrap();
+        stratos_core::config::oauth_client::hosted_document(&url::Url::parse(client_id).unwrap())
+            .unwrap();
     doc["client_name"] = "Logo Test App".into();
     doc["logo_uri"] = net.image_url("png", 4000).into();
     net.register_client_metadata(client_id, &doc).await;
@@ -310,9 +311,9 @@ async fn app_logo_is_fetched_for_the_apps_list() {
     assert_eq!(&bytes[1..4], b"PNG");
 
     let http = reqwest::Client::new();
-    let logo = stratos_core::logo::data_url;
+    let logo = stratos_core::devices::logo::data_url;
     assert!(logo(&http, &net.image_url("html", 0)).await.is_none());
-    let too_big = stratos_core::logo::MAX_BYTES + 1;
+    let too_big = stratos_core::devices::logo::MAX_BYTES + 1;
     assert!(logo(&http, &net.image_url("png", too_big)).await.is_none());
     assert!(logo(&http, "ftp://example.com/logo.png").await.is_none());
     assert!(logo(&http, "http://127.0.0.1:9/logo.png").await.is_none());

@@ -14,7 +14,7 @@ mod keys;
 mod login;
 mod migrate;
 mod oauth;
-mod password_reset;
+mod password;
 mod plc;
 mod refresh;
 mod service_auth;
@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use stratos_core::Accounts;
 use stratos_core::config::Config;
-use stratos_core::keychain::{OsKeychain, SecretStore};
+use stratos_core::store::keychain::{OsKeychain, SecretStore};
 use stratos_testkit::Network;
 
 /// One test's private world: its own data folder and keychain service on the shared network.
@@ -94,10 +94,10 @@ impl World {
         robot_as: &stratos_testkit::TestAccount,
         action: &str,
     ) -> String {
-        let listener = stratos_core::oauth::callback::LoopbackListener::bind()
+        let listener = stratos_core::auth::oauth::callback::LoopbackListener::bind()
             .await
             .unwrap();
-        let redirect = stratos_core::oauth::client::Redirect::Loopback {
+        let redirect = stratos_core::config::oauth_client::Redirect::Loopback {
             port: listener.port(),
         };
         let started = self

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jacquard_api::com_atproto::server::get_session::GetSession;
-use stratos_core::oauth::callback::LoopbackListener;
-use stratos_core::oauth::client::Redirect;
-use stratos_core::session::{StoredSecrets, load_secrets};
-use stratos_core::state::AuthKind;
+use stratos_core::auth::oauth::callback::LoopbackListener;
+use stratos_core::auth::session::{StoredSecrets, load_secrets};
+use stratos_core::config::oauth_client::Redirect;
+use stratos_core::store::state::AuthKind;
 use stratos_core::{AccountsError, Explain};
 use stratos_testkit::xrpc_post;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -85,7 +85,7 @@ async fn browser_sign_in_works_survives_restart_and_revokes() {
     assert!(outcome.revoked_on_server, "{:?}", outcome.server_error);
     assert!(w.secret(&acct.did).is_none());
     let nonce = std::sync::Mutex::new(None);
-    let dpop = stratos_core::xrpc::DpopAuth {
+    let dpop = stratos_core::net::xrpc::DpopAuth {
         token: oauth.session.token_set.access_token.as_str(),
         key: &oauth.session.dpop_data.dpop_key,
         nonce: &nonce,
@@ -117,8 +117,12 @@ async fn fifty_concurrent_calls_share_one_oauth_refresh() {
         .expect("DPoP public x")
         .to_owned();
     stored["session"]["expires_at"] = "2020-01-01T00:00:00.000Z".into();
-    stratos_core::keychain::SecretStore::set(w.keychain.as_ref(), &acct.did, &stored.to_string())
-        .unwrap();
+    stratos_core::store::keychain::SecretStore::set(
+        w.keychain.as_ref(),
+        &acct.did,
+        &stored.to_string(),
+    )
+    .unwrap();
     let before = w.net.request_count("oauth/token", &key_x).await;
 
     let accounts = Arc::new(w.reopen());
@@ -388,7 +392,7 @@ async fn browser_sessions_on_two_pdses_at_once() {
 async fn basic_access_steps_up_to_full() {
     use jacquard_api::com_atproto::identity::update_handle::UpdateHandle;
     use jacquard_common::types::string::Handle;
-    use stratos_core::oauth::client::Access;
+    use stratos_core::config::oauth_client::Access;
 
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;

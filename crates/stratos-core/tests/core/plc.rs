@@ -1,9 +1,9 @@
 //! PLC operations against the real PDS and PLC directory: recommended credentials, the current
 //! data, adding rotation keys with the emailed code, and the PDS's own checks on submit.
 
+use stratos_core::auth::session::AccountSession;
 use stratos_core::keys::{KeyType, PrivateKey};
 use stratos_core::plc::{self, ChangeKind, MergeOptions, PlcError};
-use stratos_core::session::AccountSession;
 use stratos_testkit::{TestAccount, subjects};
 
 use crate::World;

@@ -6,8 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jacquard_api::com_atproto::server::get_session::GetSession;
 use stratos_core::LoginRequest;
-use stratos_core::keychain::SecretStore;
-use stratos_core::session::SessionError;
+use stratos_core::auth::session::SessionError;
+use stratos_core::store::keychain::SecretStore;
 use stratos_testkit::xrpc_post;
 
 use crate::World;
@@ -171,7 +171,7 @@ async fn revoked_session_becomes_expired_without_looping() {
         .expect("refresh records the state");
     assert_eq!(
         refreshed.health,
-        Some(stratos_core::health::Health::Expired)
+        Some(stratos_core::base::health::Health::Expired)
     );
 }
 

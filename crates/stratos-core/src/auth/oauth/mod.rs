@@ -8,7 +8,7 @@
 //! between sign-ins.
 
 pub mod callback;
-pub mod client;
+
 pub mod net;
 
 use std::time::{Duration, Instant};
@@ -22,7 +22,8 @@ use jacquard_oauth::session::{AuthRequestData, ClientSessionData, DpopClientData
 use jacquard_oauth::types::OAuthClientMetadata;
 use url::Url;
 
-use crate::identifier::{Identifier, parse_service_url};
+use crate::base::identifier::{Identifier, parse_service_url};
+use crate::base::problem::{Explain, Problem};
 use crate::identity::{IdentityError, Resolver};
 use callback::Callback;
 use net::Net;
@@ -86,7 +87,7 @@ pub enum OAuthError {
     MissingAtprotoScope(String),
     /// Client configuration problem.
     #[error(transparent)]
-    Client(#[from] client::ClientError),
+    Client(#[from] crate::config::oauth_client::ClientError),
     /// Callback problem.
     #[error(transparent)]
     Callback(#[from] callback::CallbackError),
@@ -318,4 +319,41 @@ pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
         src = s.source();
     }
     msg
+}
+
+impl Explain for OAuthError {
+    fn explain(&self) -> Problem {
+        let again = Some("Please try again.");
+        match self {
+            OAuthError::Identity(e) => e.explain(),
+            OAuthError::Discovery { .. } => Problem::new(
+                "oauth_discovery",
+                self,
+                Some("This server may not support browser sign-in; use a password instead."),
+            ),
+            OAuthError::Par(_) => Problem::new("oauth_refused", self, again),
+            OAuthError::StateMismatch => Problem::new("oauth_state_mismatch", self, again),
+            OAuthError::IssuerMismatch { .. } => Problem::new("oauth_issuer_mismatch", self, again),
+            OAuthError::Cancelled => Problem::new("oauth_cancelled", self, None),
+            OAuthError::Refused { .. } => Problem::new("oauth_refused", self, again),
+            OAuthError::TokenExchange(_) => Problem::new(
+                "oauth_token_exchange",
+                self,
+                Some("The sign-in may have expired in the browser. Please try again."),
+            ),
+            OAuthError::SubjectMismatch { .. } => Problem::new(
+                "oauth_wrong_account",
+                self,
+                Some(
+                    "Sign in with the account you entered, or enter the account you signed in with.",
+                ),
+            ),
+            OAuthError::MissingAtprotoScope(_) => Problem::new("oauth_scope", self, None),
+            OAuthError::Client(_) => Problem::new("oauth_client", self, None),
+            OAuthError::Callback(callback::CallbackError::TimedOut(_)) => {
+                Problem::new("oauth_timeout", self, again)
+            }
+            OAuthError::Callback(_) => Problem::new("oauth_bad_callback", self, None),
+        }
+    }
 }

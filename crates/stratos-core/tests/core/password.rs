@@ -1,6 +1,6 @@
 //! Password reset: the mailed code sets a new password; the old one stops working.
 
-use stratos_core::password_reset::{self, PasswordResetError};
+use stratos_core::password::{self, PasswordResetError};
 use stratos_testkit::subjects;
 
 use crate::World;
@@ -12,21 +12,21 @@ async fn reset_by_email_then_only_the_new_password_works() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds2()).await;
     let before = seen(w.net, &acct.email, subjects::PASSWORD_RESET).await;
-    let target = password_reset::request(&w.accounts, &acct.email, Some(&acct.pds_url))
+    let target = password::request(&w.accounts, &acct.email, Some(&acct.pds_url))
         .await
         .expect("request reset");
     assert_eq!(target.pds_url, acct.pds_url);
     let c = code(w.net, &acct.email, subjects::PASSWORD_RESET, before).await;
 
     let new = "correct horse battery staple 42";
-    let err = password_reset::reset(&w.accounts, &acct.email, Some(&acct.pds_url), &c, "abc")
+    let err = password::reset(&w.accounts, &acct.email, Some(&acct.pds_url), &c, "abc")
         .await
         .unwrap_err();
     assert!(
         matches!(err, PasswordResetError::WeakPassword { .. }),
         "{err}"
     );
-    let err = password_reset::reset(
+    let err = password::reset(
         &w.accounts,
         &acct.email,
         Some(&acct.pds_url),
@@ -36,7 +36,7 @@ async fn reset_by_email_then_only_the_new_password_works() {
     .await
     .unwrap_err();
     assert!(matches!(err, PasswordResetError::WrongCode), "{err}");
-    password_reset::reset(&w.accounts, &acct.email, Some(&acct.pds_url), &c, new)
+    password::reset(&w.accounts, &acct.email, Some(&acct.pds_url), &c, new)
         .await
         .expect("reset");
 
@@ -60,7 +60,7 @@ async fn reset_by_email_then_only_the_new_password_works() {
 async fn reset_by_handle_of_a_signed_in_account() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
-    let err = password_reset::request(&w.accounts, &acct.handle, None)
+    let err = password::request(&w.accounts, &acct.handle, None)
         .await
         .unwrap_err();
     assert!(
@@ -70,14 +70,14 @@ async fn reset_by_handle_of_a_signed_in_account() {
 
     login(&w, &acct).await;
     let before = seen(w.net, &acct.email, subjects::PASSWORD_RESET).await;
-    let target = password_reset::request(&w.accounts, &acct.handle, None)
+    let target = password::request(&w.accounts, &acct.handle, None)
         .await
         .expect("request by handle");
     assert_eq!(target.email.as_deref(), Some(acct.email.as_str()));
     assert_eq!(target.pds_url, acct.pds_url);
     let c = code(w.net, &acct.email, subjects::PASSWORD_RESET, before).await;
     let new = "Another-Long pass 9876";
-    password_reset::reset(&w.accounts, &acct.did, None, &c, new)
+    password::reset(&w.accounts, &acct.did, None, &c, new)
         .await
         .expect("reset by DID");
     w.net
@@ -95,8 +95,8 @@ async fn reset_by_handle_of_a_signed_in_account() {
 /// The strength estimate is usable by a meter: a score 0-4 and words of advice.
 #[test]
 fn strength_estimate() {
-    let weak = password_reset::estimate("password");
+    let weak = password::estimate("password");
     assert!(weak.score <= 1 && !weak.feedback.is_empty());
-    let strong = password_reset::estimate("correct horse battery staple 42");
+    let strong = password::estimate("correct horse battery staple 42");
     assert_eq!(strong.score, 4);
 }

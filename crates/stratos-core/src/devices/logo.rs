@@ -53,7 +53,7 @@ async fn fetch(http: &reqwest::Client, uri: &str) -> Result<String, String> {
     if !response.status().is_success() {
         return Err(format!("HTTP {}", response.status().as_u16()));
     }
-    let mime = crate::http::media_type(response.headers()).unwrap_or_default();
+    let mime = crate::net::http::media_type(response.headers()).unwrap_or_default();
     if !TYPES.contains(&mime.as_str()) {
         return Err(format!("not an image type shown here ({mime:?})"));
     }

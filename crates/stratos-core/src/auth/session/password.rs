@@ -13,9 +13,9 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::{RefreshLock, SessionError, StoredSecrets, load_secrets_async, save_secrets};
-use crate::keychain::SecretStore;
-use crate::redact;
-use crate::xrpc::{Output, Xrpc, XrpcError};
+use crate::base::redact;
+use crate::net::xrpc::{Output, Xrpc, XrpcError};
+use crate::store::keychain::SecretStore;
 
 /// Refresh this long before the access token's `exp`, so a request never races the expiry.
 const EXPIRY_MARGIN_SECS: i64 = 60;

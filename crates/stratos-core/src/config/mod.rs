@@ -1,12 +1,13 @@
 //! Settings read from the environment, shared by the app and the CLI so both see the same world.
 
+pub mod oauth_client;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use url::Url;
 
-use crate::oauth::client::ClientKind;
-use crate::state::Settings;
+use crate::config::oauth_client::ClientKind;
 
 /// Where Stratos finds the services it depends on and keeps its state.
 ///
@@ -49,7 +50,7 @@ pub enum ConfigError {
     },
     /// The OAuth client id is unusable.
     #[error(transparent)]
-    OAuthClient(#[from] crate::oauth::client::ClientError),
+    OAuthClient(#[from] crate::config::oauth_client::ClientError),
     /// No data folder could be determined for this user.
     #[error("no data folder could be found for this user; set STRATOS_DATA_DIR")]
     NoDataDir,
@@ -119,29 +120,6 @@ impl Config {
             set_by_env,
         })
     }
-
-    /// Applies the saved settings where the environment did not decide: the PLC directory and
-    /// the OAuth client. A saved value that no longer parses is skipped with a warning, so a bad
-    /// setting can never keep the app from starting (the settings screen validates on save).
-    pub fn with_settings(mut self, settings: &Settings) -> Self {
-        if !self.set_by_env.contains(&PLC_URL_VAR)
-            && let Some(value) = settings.plc_url.as_deref()
-        {
-            match check_plc_url(value) {
-                Ok(url) => self.plc_url = url,
-                Err(e) => log::warn!("ignoring the saved PLC directory: {e}"),
-            }
-        }
-        if !self.set_by_env.contains(&OAUTH_CLIENT_ID_VAR)
-            && let Some(value) = settings.oauth_client_id.as_deref()
-        {
-            match ClientKind::from_client_id(Some(value)) {
-                Ok(client) => self.oauth_client = client,
-                Err(e) => log::warn!("ignoring the saved OAuth client: {e}"),
-            }
-        }
-        self
-    }
 }
 
 #[cfg(test)]
@@ -162,43 +140,6 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c.handle_resolver.unwrap().as_str(), "http://127.0.0.1:9/");
-    }
-
-    #[test]
-    fn settings_apply_unless_the_environment_decided() {
-        let saved = Settings {
-            plc_url: Some("http://localhost:2582".into()),
-            oauth_client_id: Some("https://stratos.example.org/client-metadata.json".into()),
-            ..Settings::default()
-        };
-        let c = Config::from_lookup(|k| (k == "STRATOS_DATA_DIR").then(|| "/tmp/x".into()))
-            .unwrap()
-            .with_settings(&saved);
-        assert_eq!(c.plc_url.as_str(), "http://localhost:2582/");
-        assert!(matches!(c.oauth_client, ClientKind::Hosted { .. }));
-
-        let c = Config::from_lookup(|k| match k {
-            "STRATOS_DATA_DIR" => Some("/tmp/x".into()),
-            PLC_URL_VAR => Some("http://127.0.0.1:9".into()),
-            _ => None,
-        })
-        .unwrap()
-        .with_settings(&saved);
-        assert_eq!(c.plc_url.as_str(), "http://127.0.0.1:9/");
-        assert_eq!(c.set_by_env, vec![PLC_URL_VAR]);
-        assert!(matches!(c.oauth_client, ClientKind::Hosted { .. }));
-
-        let broken = Settings {
-            plc_url: Some("plc.example".into()),
-            oauth_client_id: Some("http://not-https.example/x".into()),
-            ..Settings::default()
-        };
-        let plain =
-            Config::from_lookup(|k| (k == "STRATOS_DATA_DIR").then(|| "/tmp/x".into())).unwrap();
-        let c = plain.clone().with_settings(&broken);
-        assert_eq!(c.plc_url.as_str(), "https://plc.directory/");
-        assert_eq!(c.oauth_client, plain.oauth_client);
-        assert!(check_plc_url("plc.example").is_err());
     }
 
     #[test]

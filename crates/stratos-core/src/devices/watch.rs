@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::accounts::Accounts;
 use crate::devices::{self, App, Device, DevicesError};
-use crate::state::KnownSessions;
+use crate::store::state::KnownSessions;
 
 /// What appeared on one account since the last check.
 #[derive(Debug, Clone)]

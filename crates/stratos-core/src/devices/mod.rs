@@ -12,6 +12,9 @@
 //! so they are kept in the keychain under `<did>#account-manager` (never in the state file, never
 //! logged) and reused until the server rejects them ([`DevicesError::SignInNeeded`]).
 
+pub mod logo;
+pub mod watch;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -19,8 +22,8 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::keychain::KeychainError;
-use crate::problem::{Explain, Problem};
+use crate::base::problem::{Explain, Problem};
+use crate::store::keychain::{KeychainError, Slot};
 
 /// Where the account-manager API lives below the issuer.
 const API_PREFIX: &str = "@atproto/oauth-provider/~api";
@@ -55,7 +58,7 @@ pub struct App {
     pub client_uri: Option<String>,
     /// The app's logo, when published.
     pub logo_uri: Option<String>,
-    /// That logo as a `data:` URL the UI can show (see [`crate::logo`]), when it could be
+    /// That logo as a `data:` URL the UI can show (see [`crate::devices::logo`]), when it could be
     /// fetched.
     #[serde(default)]
     pub logo: Option<String>,
@@ -186,18 +189,13 @@ struct Client {
     cookies: BTreeMap<String, String>,
 }
 
-/// The keychain key of an account's device cookies; sign-out deletes it with the session.
-pub fn secret_key(did: &str) -> String {
-    format!("{did}#account-manager")
-}
-
 /// `<issuer>/account`, the page to fall back to.
 fn account_page(issuer: &Url) -> String {
     format!("{}/account", issuer.as_str().trim_end_matches('/'))
 }
 
 fn service(url: &Url) -> String {
-    crate::xrpc::service_name(url)
+    crate::net::xrpc::service_name(url)
 }
 
 fn unreachable(url: &Url, e: reqwest::Error) -> DevicesError {
@@ -216,7 +214,7 @@ fn unreachable(url: &Url, e: reqwest::Error) -> DevicesError {
 /// [`DevicesError::Unsupported`] pointing at `<pds>/account`.
 pub async fn issuer(accounts: &Accounts, pds_url: &str) -> Result<Url, DevicesError> {
     let pds = Url::parse(pds_url).map_err(|_| {
-        AccountsError::BadInput(crate::identifier::ParseError::BadServerUrl {
+        AccountsError::BadInput(crate::base::identifier::ParseError::BadServerUrl {
             input: pds_url.to_owned(),
         })
     })?;
@@ -362,7 +360,7 @@ async fn client(accounts: &Accounts, did: &str) -> Result<(String, Client, bool)
     let record = accounts.find(Some(did))?;
     let issuer = issuer(accounts, &record.pds_url).await?;
     let store = accounts.secret_store();
-    let key = secret_key(&record.did);
+    let key = Slot::AccountManager(&record.did).name();
     let stored = tokio::task::spawn_blocking(move || store.get(&key))
         .await
         .expect("keychain reader does not panic")?;
@@ -392,7 +390,7 @@ async fn save(accounts: &Accounts, did: &str, client: &Client) -> Result<(), Dev
     };
     let secret = serde_json::to_string(&stored).expect("a map of strings serialises");
     let store = accounts.secret_store();
-    let key = secret_key(did);
+    let key = Slot::AccountManager(did).name();
     tokio::task::spawn_blocking(move || store.set(&key, &secret))
         .await
         .expect("keychain writer does not panic")?;
@@ -477,7 +475,7 @@ pub async fn sign_in(
 /// next list asks for the password again.
 pub async fn forget(accounts: &Accounts, did: &str) -> Result<(), DevicesError> {
     let store = accounts.secret_store();
-    let key = secret_key(did);
+    let key = Slot::AccountManager(did).name();
     tokio::task::spawn_blocking(move || store.delete(&key))
         .await
         .expect("keychain does not panic")?;
@@ -540,7 +538,7 @@ pub async fn apps(accounts: &Accounts, did: &str) -> Result<Vec<App>, DevicesErr
     let http = accounts.xrpc().http();
     let logos = futures::future::join_all(apps.iter().map(|a| async {
         match &a.logo_uri {
-            Some(uri) => crate::logo::data_url(http, uri).await,
+            Some(uri) => crate::devices::logo::data_url(http, uri).await,
             None => None,
         }
     }))

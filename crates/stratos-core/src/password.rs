@@ -9,10 +9,10 @@ use serde::Serialize;
 use url::Url;
 
 use crate::accounts::{Accounts, AccountsError};
-use crate::identifier::{Identifier, ParseError, parse_service_url};
+use crate::base::identifier::{Identifier, ParseError, parse_service_url};
+use crate::base::problem::{Explain, Problem};
 use crate::identity::IdentityError;
-use crate::problem::{Explain, Problem};
-use crate::xrpc::XrpcError;
+use crate::net::xrpc::XrpcError;
 
 /// Why a password reset failed, in terms a person can act on.
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +152,7 @@ pub async fn request(
     accounts.xrpc().send(&pds, &req, None).await?;
     log::info!(
         "requested a password reset on {}",
-        crate::xrpc::service_name(&pds)
+        crate::net::xrpc::service_name(&pds)
     );
     Ok(found)
 }
@@ -186,7 +186,7 @@ pub async fn reset(
         }
         Err(e) => return Err(e.into()),
     }
-    log::info!("password reset on {}", crate::xrpc::service_name(&pds));
+    log::info!("password reset on {}", crate::net::xrpc::service_name(&pds));
     Ok(found)
 }
 

@@ -14,10 +14,10 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::{RefreshLock, SessionError, StoredSecrets, load_secrets_async, save_secrets};
-use crate::keychain::SecretStore;
-use crate::oauth::describe;
-use crate::oauth::net::Net;
-use crate::xrpc::{DpopAuth, Output, Xrpc, XrpcError};
+use crate::auth::oauth::describe;
+use crate::auth::oauth::net::Net;
+use crate::net::xrpc::{DpopAuth, Output, Xrpc, XrpcError};
+use crate::store::keychain::SecretStore;
 
 /// Refresh this long before the access token expires.
 const EXPIRY_MARGIN_SECS: i64 = 60;

@@ -14,8 +14,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::keychain::{KeychainError, SecretStore};
-use crate::xrpc::{Auth, Output, Raw, Xrpc, XrpcError};
+use crate::base::problem::{Explain, Problem};
+use crate::net::xrpc::{Auth, Output, Raw, Xrpc, XrpcError};
+use crate::store::keychain::{KeychainError, SecretStore, Slot};
 use jacquard_common::xrpc::XrpcRequest;
 
 pub use password::{PasswordLogin, PasswordSecrets};
@@ -138,7 +139,7 @@ pub fn load_secrets(
     store: &dyn SecretStore,
     did: &str,
 ) -> Result<Option<StoredSecrets>, KeychainError> {
-    match store.get(did)? {
+    match store.get(&Slot::Session(did).name())? {
         None => Ok(None),
         Some(json) => serde_json::from_str(&json)
             .map(Some)
@@ -153,7 +154,7 @@ pub fn save_secrets(
     secrets: &StoredSecrets,
 ) -> Result<(), KeychainError> {
     let json = serde_json::to_string(secrets).expect("secrets always serialise");
-    store.set(did, &json)
+    store.set(&Slot::Session(did).name(), &json)
 }
 
 /// How a session authorises requests.
@@ -177,7 +178,7 @@ impl AccountSession {
         pds: Url,
         xrpc: Xrpc,
         store: Arc<dyn SecretStore>,
-        net: Arc<crate::oauth::net::Net>,
+        net: Arc<crate::auth::oauth::net::Net>,
         lock: RefreshLock,
     ) -> Result<Self, SessionError> {
         let secrets =
@@ -203,7 +204,7 @@ impl AccountSession {
     /// A password session held only in memory (step-up for an OAuth account): never written to
     /// the keychain, gone when dropped.
     pub fn in_memory(did: &str, pds: Url, xrpc: Xrpc, secrets: PasswordSecrets) -> Self {
-        let store: Arc<dyn SecretStore> = Arc::new(crate::keychain::NothingStored);
+        let store: Arc<dyn SecretStore> = Arc::new(crate::store::keychain::NothingStored);
         let credentials = Credentials::Password(password::PasswordAuth::new(
             did,
             secrets,
@@ -318,7 +319,7 @@ impl AccountSession {
         Fut: std::future::Future<Output = Result<Option<(&'c str, reqwest::Body)>, XrpcError>>,
     {
         let response = self.raw_response(method, nsid, query, body).await?;
-        Ok(crate::xrpc::json_of(&self.pds, nsid, response).await?)
+        Ok(crate::net::xrpc::json_of(&self.pds, nsid, response).await?)
     }
 
     /// Sends a raw request with this session's credentials: a fresh token or a new DPoP nonce
@@ -401,10 +402,34 @@ impl AccountSession {
     }
 }
 
+impl Explain for SessionError {
+    fn explain(&self) -> Problem {
+        match self {
+            SessionError::Expired { .. } => Problem::new(
+                "session_expired",
+                self,
+                Some("Sign in to this account again."),
+            ),
+            SessionError::NotSignedIn { .. } => Problem::new(
+                "not_signed_in",
+                self,
+                Some("Sign in to this account again."),
+            ),
+            SessionError::Xrpc(e) => e.explain(),
+            SessionError::Keychain(e) => e.explain(),
+            SessionError::Lock { .. } => Problem::new(
+                "state_file",
+                self,
+                Some("Check that the Stratos data folder is writable."),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keychain::memory::MemoryStore;
+    use crate::store::keychain::memory::MemoryStore;
 
     #[test]
     fn secrets_round_trip_and_damage_is_detected() {

@@ -4,6 +4,7 @@
 //! Lexicon types and their encoding come from `jacquard-api`; this module only moves bytes and
 //! turns failures into errors a person can act on.
 
+use crate::base::problem::{Explain, Problem};
 use jacquard_common::deps::fluent_uri::Uri;
 use jacquard_common::deps::smol_str::SmolStr;
 use jacquard_common::xrpc::{CallOptions, XrpcRequest, XrpcResp, build_http_request};
@@ -151,8 +152,8 @@ pub enum Auth<'a> {
 }
 
 impl Xrpc {
-    /// Wraps the shared HTTP clients (see [`crate::http::client`] and
-    /// [`crate::http::transfer_client`]).
+    /// Wraps the shared HTTP clients (see [`crate::net::http::client`] and
+    /// [`crate::net::http::transfer_client`]).
     pub fn new(http: reqwest::Client, transfer: reqwest::Client) -> Self {
         Self { http, transfer }
     }
@@ -173,7 +174,7 @@ impl Xrpc {
     ///
     /// Nothing is retried here: a stream can be sent only once, so when the server asks for a
     /// new DPoP nonce or a fresh token the caller opens the body again (see
-    /// [`crate::session::AccountSession::procedure_stream`]). The DPoP nonce of every answer is
+    /// [`crate::auth::session::AccountSession::procedure_stream`]). The DPoP nonce of every answer is
     /// remembered, and a nonce request comes back as an error for which
     /// [`XrpcError::wants_dpop_nonce`] is true. HTTP 429 comes back as
     /// [`XrpcError::RateLimited`] with the wait the server asked for.
@@ -663,6 +664,77 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+impl Explain for XrpcError {
+    fn explain(&self) -> Problem {
+        match self {
+            XrpcError::Timeout { .. } => Problem::new(
+                "pds_timeout",
+                self,
+                Some("The server may be overloaded or down. Try again in a moment."),
+            ),
+            XrpcError::Unreachable { .. } => Problem::new(
+                "pds_unreachable",
+                self,
+                Some("Check the address and your internet connection; the server may be down."),
+            ),
+            XrpcError::Server { status, .. } if *status >= 500 => Problem::new(
+                "pds_error",
+                self,
+                Some(
+                    "The server had an internal problem. Try again later, or contact its operator.",
+                ),
+            ),
+            XrpcError::Server {
+                status: 403,
+                message: Some(m),
+                ..
+            } if m.contains("Missing required scope") => Problem::new(
+                "oauth_scope_missing",
+                self,
+                Some(
+                    "Sign in again with your browser and approve the permission Stratos asks for.",
+                ),
+            ),
+            XrpcError::Server { .. } => Problem::new("pds_refused", self, None),
+            XrpcError::BadResponse { .. } => Problem::new(
+                "pds_bad_response",
+                self,
+                Some(
+                    "This address may not be an atproto PDS, or something between you and it is failing.",
+                ),
+            ),
+            XrpcError::RateLimited { .. } => Problem::new(
+                "rate_limited",
+                self,
+                Some(
+                    "The server limits how many requests it takes. Wait a little, then run it again; work already done is kept.",
+                ),
+            ),
+            XrpcError::Encode { .. } => Problem::new(
+                "internal",
+                self,
+                Some("This is a bug in Stratos; please report it."),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod explain_tests {
+    #[test]
+    fn missing_oauth_scope_asks_to_sign_in_again() {
+        use crate::base::problem::Explain;
+        let e = crate::net::xrpc::XrpcError::Server {
+            service: "localhost:1".into(),
+            nsid: "com.atproto.identity.updateHandle".into(),
+            status: 403,
+            error: "InvalidRequest".into(),
+            message: Some("Missing required scope \"identity:handle\"".into()),
+        };
+        assert_eq!(e.explain().code, "oauth_scope_missing");
+    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::health::Health;
-use crate::oauth::client::{Access, RedirectChoice};
+use crate::base::health::Health;
+use crate::config::oauth_client::ClientKind;
+use crate::config::oauth_client::{Access, RedirectChoice};
+use crate::config::{Config, OAUTH_CLIENT_ID_VAR, PLC_URL_VAR, check_plc_url};
 
 /// How an account is signed in; decides which credential type its secrets hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +147,31 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// The configuration with these settings applied where the environment did not decide: the PLC directory and
+    /// the OAuth client. A saved value that no longer parses is skipped with a warning, so a bad
+    /// setting can never keep the app from starting (the settings screen validates on save).
+    pub fn configure(&self, mut config: Config) -> Config {
+        if !config.set_by_env.contains(&PLC_URL_VAR)
+            && let Some(value) = self.plc_url.as_deref()
+        {
+            match check_plc_url(value) {
+                Ok(url) => config.plc_url = url,
+                Err(e) => log::warn!("ignoring the saved PLC directory: {e}"),
+            }
+        }
+        if !config.set_by_env.contains(&OAUTH_CLIENT_ID_VAR)
+            && let Some(value) = self.oauth_client_id.as_deref()
+        {
+            match ClientKind::from_client_id(Some(value)) {
+                Ok(client) => config.oauth_client = client,
+                Err(e) => log::warn!("ignoring the saved OAuth client: {e}"),
+            }
+        }
+        config
+    }
+}
+
 /// Everything in the state file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -158,9 +185,9 @@ pub struct State {
     /// Device and app ids last seen per account (by DID), to notice new ones.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub known_sessions: std::collections::BTreeMap<String, KnownSessions>,
-    /// Keys held in the keychain (public part only; see [`crate::keys`]).
+    /// Keys held in the keychain (public part only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub keys: Vec<crate::keys::KeyRecord>,
+    pub keys: Vec<KeyRecord>,
     /// Whether the desktop app has already explained that closing its window keeps it running in
     /// the tray (said once, on the first close).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -284,6 +311,29 @@ impl StateFile {
     }
 }
 
+/// The two curves atproto uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+    /// secp256k1 (`ES256K`), the reference PDS's choice.
+    K256,
+    /// NIST P-256 (`ES256`), which hardware keystores support.
+    P256,
+}
+
+/// A key held in the keychain, as listed (public data only; the private key is in the keychain).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRecord {
+    /// The public key.
+    pub did_key: String,
+    /// Its curve.
+    #[serde(rename = "type")]
+    pub kind: KeyType,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,5 +388,43 @@ mod tests {
             }
         });
         assert_eq!(file.load().unwrap().accounts.len(), 8);
+    }
+
+    #[test]
+    fn settings_apply_unless_the_environment_decided() {
+        let saved = Settings {
+            plc_url: Some("http://localhost:2582".into()),
+            oauth_client_id: Some("https://stratos.example.org/client-metadata.json".into()),
+            ..Settings::default()
+        };
+        let c = saved.configure(
+            Config::from_lookup(|k| (k == "STRATOS_DATA_DIR").then(|| "/tmp/x".into())).unwrap(),
+        );
+        assert_eq!(c.plc_url.as_str(), "http://localhost:2582/");
+        assert!(matches!(c.oauth_client, ClientKind::Hosted { .. }));
+
+        let c = saved.configure(
+            Config::from_lookup(|k| match k {
+                "STRATOS_DATA_DIR" => Some("/tmp/x".into()),
+                PLC_URL_VAR => Some("http://127.0.0.1:9".into()),
+                _ => None,
+            })
+            .unwrap(),
+        );
+        assert_eq!(c.plc_url.as_str(), "http://127.0.0.1:9/");
+        assert_eq!(c.set_by_env, vec![PLC_URL_VAR]);
+        assert!(matches!(c.oauth_client, ClientKind::Hosted { .. }));
+
+        let broken = Settings {
+            plc_url: Some("plc.example".into()),
+            oauth_client_id: Some("http://not-https.example/x".into()),
+            ..Settings::default()
+        };
+        let plain =
+            Config::from_lookup(|k| (k == "STRATOS_DATA_DIR").then(|| "/tmp/x".into())).unwrap();
+        let c = broken.configure(plain.clone());
+        assert_eq!(c.plc_url.as_str(), "https://plc.directory/");
+        assert_eq!(c.oauth_client, plain.oauth_client);
+        assert!(check_plc_url("plc.example").is_err());
     }
 }

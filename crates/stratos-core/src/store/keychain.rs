@@ -6,6 +6,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::base::problem::{Explain, Problem};
 use keyring_core::{CredentialStore, Entry};
 
 /// Why the keychain could not be used.
@@ -27,6 +28,38 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, key: &str, secret: &str) -> Result<(), KeychainError>;
     /// Removes the secret under `key`; removing a missing one is not an error.
     fn delete(&self, key: &str) -> Result<(), KeychainError>;
+}
+
+/// Every name Stratos gives a keychain entry, in one place, so no feature invents its own and an
+/// account's sign-out can find all of its entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot<'a> {
+    /// An account's session tokens (password or OAuth), under the bare DID.
+    Session(&'a str),
+    /// The device cookies of an account's account-manager sign-in (`<did>#account-manager`).
+    AccountManager(&'a str),
+    /// A migrating account's session on its new PDS, kept beside the old one until the switch.
+    MigrationTarget(&'a str),
+    /// A private key held for the person (`key:<did:key>`).
+    Key(&'a str),
+}
+
+impl Slot<'_> {
+    /// The entry's name in the keychain.
+    pub fn name(&self) -> String {
+        match self {
+            Slot::Session(did) => (*did).to_owned(),
+            Slot::AccountManager(did) => format!("{did}#account-manager"),
+            Slot::MigrationTarget(did) => format!("{did}#migration-target"),
+            Slot::Key(did_key) => format!("key:{did_key}"),
+        }
+    }
+
+    /// The slots that go when an account signs out. Keys outlive accounts, and a migration's
+    /// session belongs to its journal (cancelling the migration removes it).
+    pub fn of_account(did: &str) -> [Slot<'_>; 2] {
+        [Slot::Session(did), Slot::AccountManager(did)]
+    }
 }
 
 /// The operating system's keychain, entries named by a service string.
@@ -135,6 +168,25 @@ impl SecretStore for NothingStored {
     }
     fn delete(&self, _key: &str) -> Result<(), KeychainError> {
         Ok(())
+    }
+}
+
+impl Explain for KeychainError {
+    fn explain(&self) -> Problem {
+        match self {
+            KeychainError::Unavailable(_) => Problem::new(
+                "keychain_unavailable",
+                self,
+                Some(
+                    "Unlock your system keychain (on Linux: a Secret Service such as GNOME Keyring or KWallet must be running).",
+                ),
+            ),
+            KeychainError::Damaged(_) => Problem::new(
+                "keychain_damaged",
+                self,
+                Some("Sign in to the account again."),
+            ),
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::base::problem::{Explain, Problem};
 use jacquard_common::types::string::{Did, Handle};
 use url::Url;
 
@@ -122,6 +123,24 @@ pub fn parse_service_url(input: &str) -> Result<Url, ParseError> {
         return Err(bad());
     }
     Ok(url)
+}
+
+impl Explain for ParseError {
+    fn explain(&self) -> Problem {
+        match self {
+            ParseError::Empty { .. } => Problem::new("empty_field", self, None),
+            ParseError::BadDid { .. } | ParseError::BadHandle { .. } => Problem::new(
+                "bad_identifier",
+                self,
+                Some("Enter a handle (alice.bsky.social), a DID (did:plc:…) or an email address."),
+            ),
+            ParseError::BadServerUrl { .. } => Problem::new(
+                "bad_server_url",
+                self,
+                Some("Use the server's https address, like https://pds.example.com."),
+            ),
+        }
+    }
 }
 
 #[cfg(test)]
