@@ -1,7 +1,7 @@
 // Boot, app state and routing between screens.
 import * as api from './api.js';
-import { h, button, errorBox, hostOf } from './dom.js';
-import { createSidebar } from './screens/accounts.js';
+import { h, button, errorBox, hostOf } from './widgets/dom.js';
+import { createSidebar } from './widgets/sidebar.js';
 import * as overview from './screens/overview.js';
 
 // The first screen of someone signed in; the others (the welcome screen too) load on first use,

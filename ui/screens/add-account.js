@@ -2,7 +2,7 @@
 // the server's own sign-in page and reports back with an `oauth-finished` event. "Use a password"
 // is the secondary method, revealed on request; it may continue with an emailed sign-in code.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, nextId, slowNote, spinner, copyButton, hostOf } from '../dom.js';
+import { h, icon, button, setBusy, errorBox, nextId, slowNote, spinner, copyButton, hostOf } from '../widgets/dom.js';
 
 const PASSWORD_WHY = 'Needed for app passwords, deactivating or deleting the account, and changing your email — things browser sign-in cannot do.';
 

@@ -1,7 +1,7 @@
 // Account screen, "App passwords" tab: list, create (the password is shown once) and revoke.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, slowNote } from '../dom.js';
-import { field, fieldError, markInvalid, panelCard } from '../forms.js';
+import { h, icon, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, slowNote } from '../widgets/dom.js';
+import { field, fieldError, markInvalid, panelCard } from '../widgets/forms.js';
 import { withStepUp, CANCELLED } from './step-up.js';
 
 const REVOKE_NOTE = 'Apps already signed in with a revoked password can keep working for up to 2 hours.';

@@ -1,7 +1,7 @@
 // Account screen, "Danger zone" tab: deactivate / reactivate, and delete the account for good.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, callout, tonePill, nextId, skeleton, fullTime, hostOf, slowNote } from '../dom.js';
-import { field, fieldError, markInvalid, codeInput, passwordInput, panelCard } from '../forms.js';
+import { h, icon, button, setBusy, errorBox, callout, tonePill, nextId, skeleton, fullTime, hostOf, slowNote } from '../widgets/dom.js';
+import { field, fieldError, markInvalid, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
 import { withStepUp, CANCELLED } from './step-up.js';
 
 const DEACTIVATE_TEXT = 'Your account disappears from the network until you reactivate it. Nothing is deleted; you can reactivate at any time.';

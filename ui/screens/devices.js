@@ -10,8 +10,8 @@
 import * as api from '../api.js';
 import {
   h, icon, avatar, tonePill, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, hostOf, slowNote,
-} from '../dom.js';
-import { field, markInvalid, codeInput, passwordInput, panelCard } from '../forms.js';
+} from '../widgets/dom.js';
+import { field, markInvalid, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
 import { scopeList } from './overview.js';
 
 const SIGN_IN_NEEDED = 'devices_sign_in_needed';

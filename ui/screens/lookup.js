@@ -1,6 +1,6 @@
 // Look up the public status of any handle or DID, without signing in.
 import * as api from '../api.js';
-import { h, icon, hostOf, button, setBusy, errorBox, nextId, slowNote } from '../dom.js';
+import { h, icon, hostOf, button, setBusy, errorBox, nextId, slowNote } from '../widgets/dom.js';
 import { renderCards, renderHeader, skeletonCards, deriveHealth } from './overview.js';
 
 // The last look-up survives switching screens.

@@ -3,7 +3,7 @@ import * as api from '../api.js';
 import {
   h, icon, avatar, pill, tonePill, hostOf, healthInfo, relativeTime, fullTime,
   button, setBusy, errorBox, callout, copyButton, skeleton, slowNote, nextId,
-} from '../dom.js';
+} from '../widgets/dom.js';
 
 /* ---------- Shared rendering ---------- */
 

@@ -6,8 +6,8 @@
 // When the address is confirmed, the server first emails a code to the CURRENT address
 // (`email_request_update` → {tokenRequired}). Addresses and messages come from the server: text only.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, callout, tonePill, nextId, skeleton, spinner, slowNote } from '../dom.js';
-import { field, fieldError, markInvalid, codeInput, passwordInput, panelCard } from '../forms.js';
+import { h, icon, button, setBusy, errorBox, callout, tonePill, nextId, skeleton, spinner, slowNote } from '../widgets/dom.js';
+import { field, fieldError, markInvalid, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
 import { withStepUp, CANCELLED } from './step-up.js';
 
 const EMAIL_HIDDEN = 'email_hidden';

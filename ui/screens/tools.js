@@ -5,8 +5,8 @@
 // `job-progress` {jobId, step, done, total|null} while it runs, and `cancel_job` makes the call
 // reject with code `cancelled`. Everything shown comes from the server or the backend: text only.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, callout, nextId, slowNote } from '../dom.js';
-import { field, fieldError, markInvalid, passwordInput, panelCard } from '../forms.js';
+import { h, icon, button, setBusy, errorBox, callout, nextId, slowNote } from '../widgets/dom.js';
+import { field, fieldError, markInvalid, passwordInput, panelCard } from '../widgets/forms.js';
 
 const CANCELLED = 'cancelled';
 const LOOKS_LIKE_DID = /^did:[a-z0-9]+:[A-Za-z0-9._:%-]+$/;

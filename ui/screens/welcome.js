@@ -1,5 +1,5 @@
 // Empty state: shown when no accounts have been added yet.
-import { h, icon, button, nextId } from '../dom.js';
+import { h, icon, button, nextId } from '../widgets/dom.js';
 import { noticeBox } from './overview.js';
 
 export function mount(main, ctx, { notice = null } = {}) {

@@ -1,5 +1,5 @@
 // Sidebar: account list, "check all" button and footer navigation.
-import { h, avatar, hostOf, healthInfo, errorBox, relativeTime } from '../dom.js';
+import { h, avatar, hostOf, healthInfo, errorBox, relativeTime } from './dom.js';
 
 export function createSidebar(root, { onSelect, onNavigate, onRefreshAll }) {
   const list = root.querySelector('#account-list');
