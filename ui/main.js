@@ -9,9 +9,9 @@ import * as overview from './screens/overview.js';
 const SCREENS = { overview };
 const LAZY_SCREENS = {
   welcome: () => import('./screens/welcome.js'),
-  'add-account': () => import('./screens/add-account.js'),
-  'create-account': () => import('./screens/create-account.js'),
-  lookup: () => import('./screens/lookup.js'),
+  'add-account': () => import('./screens/accounts.js'),
+  'create-account': () => import('./screens/create.js'),
+  lookup: () => import('./screens/status.js'),
   settings: () => import('./screens/settings.js'),
   migrate: () => import('./screens/migrate.js'),
 };

@@ -310,12 +310,12 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
 // Each section other than Overview is its own module: mount(panel, ctx, acct) → {refresh?, accountsChanged?, overviewChanged?}.
 const TABS = [
   { id: 'overview', label: 'Overview', iconName: 'info' },
-  { id: 'devices', label: 'Devices & apps', iconName: 'devices', load: () => import('./devices.js') },
-  { id: 'app-passwords', label: 'App passwords', iconName: 'key', load: () => import('./app-passwords.js') },
-  { id: 'security', label: 'Security', iconName: 'shield', load: () => import('./security.js') },
-  { id: 'handle', label: 'Handle', iconName: 'at', load: () => import('./handle.js') },
-  { id: 'tools', label: 'Tools', iconName: 'tools', load: () => import('./tools.js') },
-  { id: 'danger', label: 'Danger zone', iconName: 'alert', load: () => import('./danger-zone.js'), danger: true },
+  { id: 'devices', label: 'Devices & apps', iconName: 'devices', load: () => import('../account/devices.js') },
+  { id: 'app-passwords', label: 'App passwords', iconName: 'key', load: () => import('../account/app_passwords.js') },
+  { id: 'security', label: 'Security', iconName: 'shield', load: () => import('../account/email.js') },
+  { id: 'handle', label: 'Handle', iconName: 'at', load: () => import('../account/handle.js') },
+  { id: 'tools', label: 'Tools', iconName: 'tools', load: () => import('../account/service_auth.js') },
+  { id: 'danger', label: 'Danger zone', iconName: 'alert', load: () => import('../account/activation.js'), danger: true },
 ];
 
 /** A notice carried over from another screen (e.g. "alice.test was deleted"). */

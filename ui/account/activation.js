@@ -2,7 +2,7 @@
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, callout, tonePill, nextId, skeleton, fullTime, hostOf, slowNote } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
-import { withStepUp, CANCELLED } from './step-up.js';
+import { withStepUp, CANCELLED } from '../widgets/step_up.js';
 
 const DEACTIVATE_TEXT = 'Your account disappears from the network until you reactivate it. Nothing is deleted; you can reactivate at any time.';
 const REACTIVATE_TEXT = 'Makes your account visible again.';

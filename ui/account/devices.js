@@ -12,7 +12,7 @@ import {
   h, icon, avatar, tonePill, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, hostOf, slowNote,
 } from '../widgets/dom.js';
 import { field, markInvalid, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
-import { scopeList } from './overview.js';
+import { scopeList } from '../screens/overview.js';
 
 const SIGN_IN_NEEDED = 'devices_sign_in_needed';
 const UNSUPPORTED = 'devices_unsupported';

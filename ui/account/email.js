@@ -8,7 +8,7 @@
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, callout, tonePill, nextId, skeleton, spinner, slowNote } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
-import { withStepUp, CANCELLED } from './step-up.js';
+import { withStepUp, CANCELLED } from '../widgets/step_up.js';
 
 const EMAIL_HIDDEN = 'email_hidden';
 const STRENGTH_LABELS = ['Weak', 'Weak', 'Fair', 'Good', 'Strong'];

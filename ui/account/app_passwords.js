@@ -2,7 +2,7 @@
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, slowNote } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, panelCard } from '../widgets/forms.js';
-import { withStepUp, CANCELLED } from './step-up.js';
+import { withStepUp, CANCELLED } from '../widgets/step_up.js';
 
 const REVOKE_NOTE = 'Apps already signed in with a revoked password can keep working for up to 2 hours.';
 
