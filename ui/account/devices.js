@@ -12,7 +12,7 @@ import {
   h, icon, avatar, tonePill, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, hostOf, slowNote,
 } from '../widgets/dom.js';
 import { field, markInvalid, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
-import { scopeList } from '../screens/overview.js';
+import { scopeList } from '../widgets/scopes.js';
 
 const SIGN_IN_NEEDED = 'devices_sign_in_needed';
 const UNSUPPORTED = 'devices_unsupported';
@@ -218,7 +218,7 @@ export function mount(panel, ctx, acct) {
 
   function appRow(app) {
     const name = appName(app);
-    const stratos = looksLikeStratos(app, acct.account());
+    const stratos = !!app.isStratos;
     const created = relativeTime(app.createdAt);
     const used = relativeTime(app.updatedAt);
     const revoke = button('Revoke access', { variant: 'danger-ghost', size: 'sm', 'data-testid': 'app-revoke', 'aria-label': `Revoke access for ${name}` });
@@ -243,7 +243,7 @@ export function mount(panel, ctx, acct) {
         revoke),
       h('div', { class: 'dv-scopes' },
         h('span', { class: 'dv-scopes-label' }, 'Can'),
-        scopeList(app.scope, { testid: 'app-scopes' })),
+        scopeList(app.scopeWords, { testid: 'app-scopes' })),
       dates.length ? h('p', { class: 'ap-meta dv-dates' }, joinDots(dates)) : null,
       confirmSlot);
     revoke.addEventListener('click', () => openConfirm({
@@ -498,7 +498,7 @@ const SYSTEMS = [
 ];
 
 /** A readable name for a user agent: "Chrome on Linux", "Stratos", or the program's own name. */
-export function deviceName(userAgent) {
+function deviceName(userAgent) {
   const ua = String(userAgent || '').trim();
   if (!ua) return { label: 'Unknown device', iconName: 'monitor' };
   const system = SYSTEMS.find(([re]) => re.test(ua));
@@ -520,10 +520,4 @@ function appName(app) {
   if (name) return name.length > 80 ? `${name.slice(0, 79)}…` : name;
   if (LOOPBACK.test(app.clientId || '')) return 'An app on this computer';
   return hostOf(app.clientUri) || hostOf(app.clientId) || 'Unnamed app';
-}
-
-/** Stratos's own browser sign-in: named Stratos, or (for an OAuth account) a loopback client. */
-function looksLikeStratos(app, account) {
-  if (/\bstratos\b/i.test(app.clientName || '')) return true;
-  return account?.authKind === 'oauth' && !app.clientName && LOOPBACK.test(app.clientId || '');
 }

@@ -33,7 +33,7 @@ export function fieldError(input, slot, message, code = 'invalid_input') {
 }
 
 /** Format an emailed code as ABCDE-FGHIJ while typing (only when it looks like one). */
-export function formatCode(value) {
+function formatCode(value) {
   const raw = value.toUpperCase().replace(/[^A-Z0-9]/g, '');
   if (raw.length > 10) return value.toUpperCase().trim();
   return raw.length > 5 ? `${raw.slice(0, 5)}-${raw.slice(5)}` : raw;
