@@ -6,7 +6,7 @@ import { withStepUp, CANCELLED } from '../widgets/step_up.js';
 
 const REVOKE_NOTE = 'Apps already signed in with a revoked password can keep working for up to 2 hours.';
 
-export function mount(panel, ctx, acct) {
+export function mount(parent, ctx, acct) {
   const { did } = acct;
   let items = null; // [{name, createdAt, privileged}] once loaded
   let loading = false;
@@ -17,7 +17,7 @@ export function mount(panel, ctx, acct) {
   const form = createForm();
   form.el.hidden = true;
 
-  panel.replaceChildren(panelCard({
+  parent.append(panelCard({
     iconName: 'key',
     title: 'App passwords',
     text: 'Let another app sign in to your account without your main password. Revoke one to sign that app out.',

@@ -19,7 +19,7 @@ const UNSUPPORTED = 'devices_unsupported';
 const SIGN_IN_TEXT = 'Your server lists devices and apps only after you sign in to its account page. Stratos signs in once and remembers this device.';
 const CURRENT_NOTE = 'Stratos uses this sign-in to list your devices and apps. If you sign it out, Stratos will need your password again to list them.';
 
-export function mount(panel, ctx, acct) {
+export function mount(parent, ctx, acct) {
   const { did } = acct;
   let devices = null; // [Device] once loaded
   let apps = null; // [App] once loaded
@@ -31,7 +31,7 @@ export function mount(panel, ctx, acct) {
   const refreshBtn = button('Refresh', { iconName: 'refresh', size: 'sm', 'data-testid': 'devices-refresh', onclick: () => load({ manual: true }) });
   const body = h('div', { class: 'devices-body' });
 
-  panel.replaceChildren(h('div', { class: 'devices-section', 'data-testid': 'devices-section' },
+  parent.append(h('div', { class: 'devices-section', 'data-testid': 'devices-section' },
     h('header', { class: 'devices-toolbar' },
       h('p', { class: 'devices-intro' }, 'Where this account is signed in on its server, and which apps may act as you. Sign out anything you don’t recognise.'),
       refreshBtn),

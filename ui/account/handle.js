@@ -18,7 +18,7 @@ function answerMark(answer, did) {
   return mark('bad', 'Points to another account: ', h('span', { class: 'mono selectable' }, answer.did));
 }
 
-export function mount(panel, ctx, acct) {
+export function mount(parent, ctx, acct) {
   const { did } = acct;
   const currentHandle = () => acct.overview()?.handle || acct.account()?.handle || null;
 
@@ -38,7 +38,7 @@ export function mount(panel, ctx, acct) {
     submit);
   submit.setAttribute('aria-describedby', actions.firstChild.id);
 
-  panel.replaceChildren(panelCard({
+  parent.append(panelCard({
     iconName: 'at',
     title: 'Handle',
     text: 'Your handle is your name on the network. Use one on your server’s domain, or a domain you own.',

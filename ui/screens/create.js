@@ -7,7 +7,7 @@
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, callout, nextId, slowNote, hostOf, spinner, copyButton } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, passwordInput } from '../widgets/forms.js';
-import { strengthMeter } from '../account/email.js';
+import { strengthMeter } from '../widgets/strength_meter.js';
 
 const MIN_SCORE = 3;
 const CHECK_DELAY_MS = 400;

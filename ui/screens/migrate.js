@@ -8,7 +8,7 @@
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, callout, nextId, hostOf } from '../widgets/dom.js';
 import { field, fieldError, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
-import { formatBytes } from '../account/service_auth.js';
+import { formatBytes } from '../widgets/format.js';
 
 /** The steps, in the backend's order, with what each means for the person. */
 const STEPS = [

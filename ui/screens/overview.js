@@ -4,15 +4,30 @@ import * as api from '../api.js';
 import { h, icon, hostOf, healthInfo, button, setBusy, errorBox, callout, slowNote, nextId } from '../widgets/dom.js';
 import { renderCards, renderHeader, skeletonCards, noticeBox } from '../widgets/cards.js';
 
-// Each section other than Overview is its own module: mount(panel, ctx, acct) → {refresh?, accountsChanged?, overviewChanged?}.
+// Each tab other than Overview shows account sections (ui/account, one module per feature, loaded
+// on first use). A section's mount(parent, ctx, acct, tab) appends its cards to `parent` and returns
+// {refresh?, accountsChanged?, overviewChanged?, emailChanged?}. With `group`, a tab's sections share
+// one element (`<group>-section`) and, with `status`, a live status line after them (tab.announce).
 const TABS = [
   { id: 'overview', label: 'Overview', iconName: 'info' },
-  { id: 'devices', label: 'Devices & apps', iconName: 'devices', load: () => import('../account/devices.js') },
-  { id: 'app-passwords', label: 'App passwords', iconName: 'key', load: () => import('../account/app_passwords.js') },
-  { id: 'security', label: 'Security', iconName: 'shield', load: () => import('../account/email.js') },
-  { id: 'handle', label: 'Handle', iconName: 'at', load: () => import('../account/handle.js') },
-  { id: 'tools', label: 'Tools', iconName: 'tools', load: () => import('../account/service_auth.js') },
-  { id: 'danger', label: 'Danger zone', iconName: 'alert', load: () => import('../account/activation.js'), danger: true },
+  { id: 'devices', label: 'Devices & apps', iconName: 'devices', sections: [() => import('../account/devices.js')] },
+  { id: 'app-passwords', label: 'App passwords', iconName: 'key', sections: [() => import('../account/app_passwords.js')] },
+  {
+    id: 'security', label: 'Security', iconName: 'shield', group: 'security', status: true,
+    sections: [() => import('../account/email.js'), () => import('../account/password.js')],
+  },
+  { id: 'handle', label: 'Handle', iconName: 'at', sections: [() => import('../account/handle.js')] },
+  {
+    id: 'tools', label: 'Tools', iconName: 'tools', group: 'tools', status: true,
+    sections: [
+      () => import('../account/service_auth.js'), () => import('../account/blobs.js'),
+      () => import('../account/backup.js'), () => import('../account/migrate.js'),
+    ],
+  },
+  {
+    id: 'danger', label: 'Danger zone', iconName: 'alert', group: 'danger', danger: true,
+    sections: [() => import('../account/activation.js'), () => import('../account/deletion.js')],
+  },
 ];
 
 export function mount(main, ctx, { did, tab = null, notice = null }) {
@@ -42,7 +57,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
   const body = h('div', { class: 'overview-body', 'aria-busy': 'true' }, slowNote(), skeletonCards(4));
 
   /* Tabs */
-  const tabs = new Map(); // id → {def, btn, panel, instance}
+  const tabs = new Map(); // id → {def, btn, panel, instances}
   const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Account sections', 'data-testid': 'account-tabs' });
   const panels = h('div', { class: 'tab-panels' });
   for (const def of TABS) {
@@ -56,7 +71,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     const panel = h('div', { id: panelId, class: 'tab-panel', role: 'tabpanel', 'aria-labelledby': btnId, hidden: true, 'data-tab': def.id });
     tabList.append(btn);
     panels.append(panel);
-    tabs.set(def.id, { def, btn, panel, instance: def.id === 'overview' ? {} : null });
+    tabs.set(def.id, { def, btn, panel, instances: def.sections ? null : [] });
   }
   tabs.get('overview').panel.append(errorSlot, body);
   let active = null;
@@ -81,6 +96,8 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
       header.setHandle(handle);
     },
     signInAgain,
+    /** The email settings changed (loaded, or changed in the Security tab): sections that show them follow. */
+    emailChanged: (info) => eachSection((section) => section.emailChanged?.(info)),
   };
 
   function select(id, { focus = false } = {}) {
@@ -94,10 +111,10 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     }
     const t = tabs.get(id);
     // Sections load on first use: their code stays off the start-up path.
-    if (!t.instance && !t.loading) {
-      t.loading = t.def.load().then((module) => {
+    if (!t.instances && !t.loading) {
+      t.loading = Promise.all(t.def.sections.map((load) => load())).then((modules) => {
         if (ctx.signal.aborted) return;
-        t.instance = module.mount(t.panel, ctx, acct) || {};
+        t.instances = mountSections(t, modules);
       }).catch((err) => {
         t.loading = null;
         t.panel.replaceChildren(errorBox(err));
@@ -105,6 +122,17 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     }
     screen.dataset.tab = id;
     if (focus) t.btn.focus();
+  }
+
+  /** Mounts a tab's section modules, in order, into its panel (or its group's element). */
+  function mountSections({ def, panel }, modules) {
+    const parent = def.group ? h('div', { class: `${def.group}-section`, 'data-testid': `${def.group}-section` }) : panel;
+    const status = def.status ? h('p', { class: 'visually-hidden', role: 'status', 'data-testid': `${def.group}-status` }) : null;
+    const tab = { announce: (text) => { if (status) status.textContent = text; } };
+    panel.replaceChildren(...(def.group ? [parent] : []));
+    const instances = modules.map((module) => module.mount(parent, ctx, acct, tab) || {});
+    if (status) parent.append(status);
+    return instances;
   }
 
   const screen = h('section', { class: 'screen screen--overview', 'data-testid': 'overview', 'data-did': did, 'aria-labelledby': 'overview-heading' },
@@ -122,7 +150,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
   showNotice(notice);
 
   const eachSection = (fn) => {
-    for (const t of tabs.values()) if (t.instance && t.def.load) fn(t.instance);
+    for (const t of tabs.values()) for (const section of t.instances || []) fn(section);
   };
 
   function currentHealth() {
@@ -229,7 +257,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
 
   refreshBtn.addEventListener('click', () => {
     load({ manual: true });
-    tabs.get(active)?.instance?.refresh?.();
+    for (const section of tabs.get(active)?.instances || []) section.refresh?.();
   });
 
   renderBanner();

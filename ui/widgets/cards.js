@@ -2,7 +2,7 @@
 // (identity, PDS, repository, session), their loading skeleton, and a notice box carried over from
 // another screen. Used by the account screen, the status look-up and the welcome screen.
 import {
-  h, icon, avatar, pill, tonePill, hostOf, relativeTime, fullTime, button, callout, copyButton, skeleton, nextId,
+  h, icon, avatar, pill, tonePill, hostOf, relativeTime, fullTime, button, callout, copyButton, skeleton, nextId, mono, muted, row,
 } from './dom.js';
 import { scopeList } from './scopes.js';
 
@@ -27,13 +27,6 @@ const sameHandle = (a, b) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
 function mark(kind, text, extra = null) {
   const iconName = { ok: 'check', bad: 'x', warn: 'alert', none: 'minus' }[kind];
   return h('span', { class: `mark mark--${kind}` }, icon(iconName, 'mark-icon'), h('span', {}, text), extra);
-}
-
-const mono = (text) => h('span', { class: 'mono selectable' }, text);
-const muted = (text) => h('span', { class: 'muted' }, text);
-
-function row(label, value, props = {}) {
-  return h('div', { class: 'row', ...props }, h('dt', {}, label), h('dd', {}, value));
 }
 
 function card({ title, iconName, badge = null, testid, children }) {

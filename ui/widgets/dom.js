@@ -275,3 +275,13 @@ export function skeleton(cls = '') {
 export function slowNote(text = 'Still working… the server is taking a while to respond.') {
   return h('p', { class: 'slow-note' }, text);
 }
+
+/** Text in monospace that can be selected (DIDs, addresses, keys). */
+export const mono = (text) => h('span', { class: 'mono selectable' }, text);
+/** Secondary text ("Not listed", "—"). */
+export const muted = (text) => h('span', { class: 'muted' }, text);
+
+/** One label/value row of a <dl class="rows">. */
+export function row(label, value, props = {}) {
+  return h('div', { class: 'row', ...props }, h('dt', {}, label), h('dd', {}, value));
+}

@@ -80,3 +80,24 @@ export function panelCard({ iconName, title, text = null, tone = 'accent', testi
         text ? h('p', { class: 'method-text' }, text) : null)),
     ...children);
 }
+
+/** The icon + title + one line at the top of a flow. */
+export function flowIntro(iconName, titleId, title, text) {
+  return h('div', { class: 'step-intro' },
+    h('span', { class: 'step-icon' }, icon(iconName)),
+    h('div', {},
+      h('h3', { class: 'step-title', id: titleId }, title),
+      h('p', { class: 'step-text' }, text)));
+}
+
+/** Busy form: inputs read-only (so their values stay visible), buttons disabled. */
+export function lockForm(form, on, controls, readOnly = []) {
+  form.classList.toggle('is-busy', on);
+  if (on) form.setAttribute('aria-busy', 'true');
+  else form.removeAttribute('aria-busy');
+  for (const el of controls) {
+    if (el.tagName === 'INPUT') el.readOnly = on;
+    else el.disabled = on;
+  }
+  for (const el of readOnly) el.readOnly = on;
+}
