@@ -7,25 +7,26 @@ import { renderCards, renderHeader, skeletonCards, noticeBox } from '../widgets/
 // Each tab other than Overview shows account sections (ui/account, one module per feature, loaded
 // on first use). A section's mount(parent, ctx, acct, tab) appends its cards to `parent` and returns
 // {refresh?, accountsChanged?, overviewChanged?, emailChanged?}. With `group`, a tab's sections share
-// one element (`<group>-section`) and, with `status`, a live status line after them (tab.announce).
+// one element (its class and data-testid) and, with `status`, a live status line after them
+// (its data-testid; the sections write to it with tab.announce).
 const TABS = [
   { id: 'overview', label: 'Overview', iconName: 'info' },
   { id: 'devices', label: 'Devices & apps', iconName: 'devices', sections: [() => import('../account/devices.js')] },
   { id: 'app-passwords', label: 'App passwords', iconName: 'key', sections: [() => import('../account/app_passwords.js')] },
   {
-    id: 'security', label: 'Security', iconName: 'shield', group: 'security', status: true,
+    id: 'security', label: 'Security', iconName: 'shield', group: 'security-section', status: 'security-status',
     sections: [() => import('../account/email.js'), () => import('../account/password.js')],
   },
   { id: 'handle', label: 'Handle', iconName: 'at', sections: [() => import('../account/handle.js')] },
   {
-    id: 'tools', label: 'Tools', iconName: 'tools', group: 'tools', status: true,
+    id: 'tools', label: 'Tools', iconName: 'tools', group: 'tools-section', status: 'tools-status',
     sections: [
       () => import('../account/service_auth.js'), () => import('../account/blobs.js'),
       () => import('../account/backup.js'), () => import('../account/migrate.js'),
     ],
   },
   {
-    id: 'danger', label: 'Danger zone', iconName: 'alert', group: 'danger', danger: true,
+    id: 'danger', label: 'Danger zone', iconName: 'alert', group: 'danger-section', danger: true,
     sections: [() => import('../account/activation.js'), () => import('../account/deletion.js')],
   },
 ];
@@ -126,8 +127,8 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
 
   /** Mounts a tab's section modules, in order, into its panel (or its group's element). */
   function mountSections({ def, panel }, modules) {
-    const parent = def.group ? h('div', { class: `${def.group}-section`, 'data-testid': `${def.group}-section` }) : panel;
-    const status = def.status ? h('p', { class: 'visually-hidden', role: 'status', 'data-testid': `${def.group}-status` }) : null;
+    const parent = def.group ? h('div', { class: def.group, 'data-testid': def.group }) : panel;
+    const status = def.status ? h('p', { class: 'visually-hidden', role: 'status', 'data-testid': def.status }) : null;
     const tab = { announce: (text) => { if (status) status.textContent = text; } };
     panel.replaceChildren(...(def.group ? [parent] : []));
     const instances = modules.map((module) => module.mount(parent, ctx, acct, tab) || {});
