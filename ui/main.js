@@ -5,7 +5,8 @@ import { createSidebar } from './widgets/sidebar.js';
 import * as overview from './screens/overview.js';
 
 // The first screen of someone signed in; the others (the welcome screen too) load on first use,
-// so their code is neither on the start-up path nor in memory until it is needed.
+// so their code is neither on the start-up path nor in memory until it is needed. The keys are the
+// screen names the sidebar and the shell (tray, `navigate`) use; the modules carry feature names.
 const SCREENS = { overview };
 const LAZY_SCREENS = {
   welcome: () => import('./screens/welcome.js'),

@@ -1,4 +1,4 @@
-// Account screen, "App passwords" tab: list, create (the password is shown once) and revoke.
+// Account section "App passwords" (its own tab): list, create (the password is shown once) and revoke.
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, slowNote } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, panelCard } from '../widgets/forms.js';

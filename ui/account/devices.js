@@ -1,5 +1,5 @@
-// Account screen, "Devices & apps" tab: the browsers/devices signed in to the account on its server,
-// and the apps (OAuth clients) holding access to it; sign either out.
+// Account section "Devices & apps" (its own tab): the browsers/devices signed in to the account on
+// its server, and the apps (OAuth clients) holding access to it; sign either out.
 //
 // The server only shows these lists to a signed-in "device" (its own account page's API), so the
 // first visit may need the account password once (`devices_sign_in_needed`); servers without that

@@ -1,5 +1,5 @@
-// Account screen, "Handle" tab: pick a new handle (on the server's domain or your own), check
-// what it takes and whether it is in place, then change it.
+// Account section "Handle" (its own tab): pick a new handle (on the server's domain or your own),
+// check what it takes and whether it is in place, then change it.
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, callout, copyButton, nextId, skeleton, slowNote } from '../widgets/dom.js';
 import { fieldError, panelCard } from '../widgets/forms.js';
