@@ -54,7 +54,8 @@ export const oauthInfo = () => invoke('oauth_info');
  * account arrives the same way.
  */
 export const oauthStart = ({ account, redirect = null, signUp = false }) => invoke('oauth_start', { account, redirect, signUp });
-export const oauthCancel = (state) => invoke('oauth_cancel', { state });
+/** Stops a browser sign-in under way; `stateId` is the `state` that oauthStart resolved to. */
+export const oauthCancel = (stateId) => invoke('oauth_cancel', { stateId });
 
 export function loginPassword({ identifier, password, authFactorToken = null, pdsHost = null }) {
   return invoke('login_password', { identifier, password, authFactorToken, pdsHost });

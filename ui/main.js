@@ -1,17 +1,18 @@
 // Boot, app state and routing between screens.
 import * as api from './api.js';
-import { h, button, errorBox, hostOf } from './dom.js';
-import { createSidebar } from './screens/accounts.js';
+import { h, button, errorBox, hostOf } from './widgets/dom.js';
+import { createSidebar } from './widgets/sidebar.js';
 import * as overview from './screens/overview.js';
 
 // The first screen of someone signed in; the others (the welcome screen too) load on first use,
-// so their code is neither on the start-up path nor in memory until it is needed.
+// so their code is neither on the start-up path nor in memory until it is needed. The keys are the
+// screen names the sidebar and the shell (tray, `navigate`) use; the modules carry feature names.
 const SCREENS = { overview };
 const LAZY_SCREENS = {
   welcome: () => import('./screens/welcome.js'),
-  'add-account': () => import('./screens/add-account.js'),
-  'create-account': () => import('./screens/create-account.js'),
-  lookup: () => import('./screens/lookup.js'),
+  'add-account': () => import('./screens/accounts.js'),
+  'create-account': () => import('./screens/create.js'),
+  lookup: () => import('./screens/status.js'),
   settings: () => import('./screens/settings.js'),
   migrate: () => import('./screens/migrate.js'),
 };

@@ -6,9 +6,9 @@
 // Progress arrives as `migration-progress` {did, event}; events are the core's own:
 // stepStarted/stepDone {step}, repo {bytes}, blobs {done, total, bytes}, retry {what, ...}.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, callout, nextId, hostOf } from '../dom.js';
-import { field, fieldError, codeInput, passwordInput, panelCard } from '../forms.js';
-import { formatBytes } from './tools.js';
+import { h, icon, button, setBusy, errorBox, callout, nextId, hostOf } from '../widgets/dom.js';
+import { field, fieldError, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
+import { formatBytes } from '../widgets/format.js';
 
 /** The steps, in the backend's order, with what each means for the person. */
 const STEPS = [

@@ -1,334 +1,35 @@
-// Overview of the selected account, plus the Overview rendering shared with the Look up screen.
+// The account screen: the overview header, then the account's sections in tabs (Overview here,
+// the others from ui/account, loaded on first use).
 import * as api from '../api.js';
-import {
-  h, icon, avatar, pill, tonePill, hostOf, healthInfo, relativeTime, fullTime,
-  button, setBusy, errorBox, callout, copyButton, skeleton, slowNote, nextId,
-} from '../dom.js';
+import { h, icon, hostOf, healthInfo, button, setBusy, errorBox, callout, slowNote, nextId } from '../widgets/dom.js';
+import { renderCards, renderHeader, skeletonCards, noticeBox } from '../widgets/cards.js';
 
-/* ---------- Shared rendering ---------- */
-
-const REPO_STATUS = {
-  active: 'Active',
-  deactivated: 'Deactivated',
-  takendown: 'Taken down',
-  suspended: 'Suspended',
-  deleted: 'Deleted',
-  desynchronized: 'Desynchronized',
-  throttled: 'Throttled',
-};
-
-function statusText(status) {
-  if (!status) return null;
-  return REPO_STATUS[status] || status.charAt(0).toUpperCase() + status.slice(1);
-}
-
-/** Health of any Overview (used for look-ups, and for fresh data on the account screen). */
-export function deriveHealth(ov) {
-  if (!ov) return healthInfo('unknown');
-  if (ov.pds && ov.pds.url && ov.pds.reachable === false) return healthInfo('unreachable');
-  const status = ov.repo?.status;
-  if (status && ['deactivated', 'takendown', 'suspended'].includes(status)) return healthInfo(status);
-  if (ov.repo?.active === true) return healthInfo('active');
-  if (status) return { ...healthInfo('unknown'), label: statusText(status) };
-  return healthInfo('unknown');
-}
-
-const sameHandle = (a, b) => !!a && !!b && a.toLowerCase() === b.toLowerCase();
-
-/** ✓ / ✗ / – followed by text. */
-function mark(kind, text, extra = null) {
-  const iconName = { ok: 'check', bad: 'x', warn: 'alert', none: 'minus' }[kind];
-  return h('span', { class: `mark mark--${kind}` }, icon(iconName, 'mark-icon'), h('span', {}, text), extra);
-}
-
-const mono = (text) => h('span', { class: 'mono selectable' }, text);
-const muted = (text) => h('span', { class: 'muted' }, text);
-
-function row(label, value, props = {}) {
-  return h('div', { class: 'row', ...props }, h('dt', {}, label), h('dd', {}, value));
-}
-
-function card({ title, iconName, badge = null, testid, children }) {
-  const id = nextId('card');
-  return h('section', { class: 'card', 'aria-labelledby': id, 'data-testid': testid },
-    h('header', { class: 'card-header' },
-      h('span', { class: 'card-icon' }, icon(iconName)),
-      h('h2', { id, class: 'card-title' }, title),
-      badge),
-    ...children);
-}
-
-// One handle-resolution method's answer: {outcome: "found", did} | {outcome: "notFound", reason} | {outcome: "skipped"}.
-function resolvesTo(answer, did) {
-  if (!answer || answer.outcome === 'notFound') return mark('none', answer?.reason || 'No record');
-  if (answer.did === did) return mark('ok', 'Points to this DID');
-  return mark('bad', 'Points to ', mono(answer.did));
-}
-
-const asked = (answer) => answer && answer.outcome !== 'skipped';
-
-function identityCard(ov) {
-  const c = ov.handleCheck || {};
-  const docOk = sameHandle(c.docHandle, ov.handle);
-  let docValue;
-  if (!c.docHandle) docValue = mark('bad', 'No handle listed');
-  else if (docOk) docValue = mark('ok', 'Lists this handle');
-  else docValue = mark('bad', 'Lists ', mono(c.docHandle));
-
-  return card({
-    title: 'Identity',
-    iconName: 'at',
-    testid: 'card-identity',
-    badge: c.verified
-      ? tonePill('success', 'Verified', { 'data-testid': 'handle-verified', 'data-verified': 'true' })
-      : tonePill('danger', 'Not verified', { 'data-testid': 'handle-verified', 'data-verified': 'false' }),
-    children: [
-      h('dl', { class: 'rows' },
-        row('Handle', ov.handle ? mono(ov.handle) : muted('No handle')),
-        row('DID', mono(ov.did))),
-      h('h3', { class: 'rows-heading' }, 'Handle → DID'),
-      h('dl', { class: 'rows' },
-        asked(c.dns) ? row('DNS TXT record', resolvesTo(c.dns, ov.did), { title: ov.handle ? `_atproto.${ov.handle}` : null }) : null,
-        asked(c.https) ? row('HTTPS well-known', resolvesTo(c.https, ov.did), { title: ov.handle ? `https://${ov.handle}/.well-known/atproto-did` : null }) : null,
-        asked(c.service) ? row('Resolver service', resolvesTo(c.service, ov.did), { 'data-testid': 'handle-resolver-row' }) : null),
-      h('h3', { class: 'rows-heading' }, 'DID → handle'),
-      h('dl', { class: 'rows' }, row('DID document', docValue)),
-      c.problem ? callout('warning', null, c.problem, { 'data-testid': 'handle-problem' }) : null,
-    ],
-  });
-}
-
-function pdsCard(ov) {
-  const p = ov.pds || {};
-  const domains = p.availableUserDomains || [];
-  return card({
-    title: 'PDS',
-    iconName: 'server',
-    testid: 'card-pds',
-    badge: !p.url ? tonePill('neutral', 'Unknown')
-      : p.reachable ? tonePill('success', 'Online', { 'data-testid': 'pds-reachable', 'data-reachable': 'true' })
-        : tonePill('danger', 'Unreachable', { 'data-testid': 'pds-reachable', 'data-reachable': 'false' }),
-    children: [
-      h('dl', { class: 'rows' },
-        row('Address', p.url ? mono(p.url) : muted('Not found in DID document')),
-        row('Reachable', !p.url ? muted('—') : p.reachable ? mark('ok', 'Yes') : mark('bad', 'No')),
-        row('Version', p.version ? mono(p.version) : muted('Not reported')),
-        row('Server DID', p.serverDid ? mono(p.serverDid) : muted('Not reported')),
-        row('User domains', domains.length
-          ? h('span', { class: 'chips' }, domains.map((d) => h('span', { class: 'chip mono' }, d)))
-          : muted('None')),
-        row('Invite code', p.inviteCodeRequired === true ? 'Required to sign up'
-          : p.inviteCodeRequired === false ? 'Not required' : muted('Unknown')),
-        row('Contact', p.contactEmail ? h('span', { class: 'selectable' }, p.contactEmail) : muted('Not listed')),
-        row('Privacy policy', p.privacyPolicy ? h('span', { class: 'selectable url' }, p.privacyPolicy) : muted('Not listed')),
-        row('Terms of service', p.termsOfService ? h('span', { class: 'selectable url' }, p.termsOfService) : muted('Not listed'))),
-      p.error ? callout('danger', 'Could not reach the PDS', p.error, { 'data-testid': 'pds-error' }) : null,
-    ],
-  });
-}
-
-function repoCard(ov) {
-  const r = ov.repo || {};
-  const raw = r.status || (r.active === true ? 'active' : r.active === false ? 'inactive' : 'unknown');
-  const text = r.status ? statusText(r.status) : r.active === true ? 'Active' : r.active === false ? 'Inactive' : 'Unknown';
-  const tone = raw === 'active' ? 'success' : ['takendown', 'suspended', 'deleted'].includes(raw) ? 'danger'
-    : raw === 'unknown' ? 'neutral' : 'warning';
-  return card({
-    title: 'Repository',
-    iconName: 'database',
-    testid: 'card-repo',
-    badge: tonePill(tone, text),
-    children: [
-      h('dl', { class: 'rows' },
-        row('Status', h('span', { class: `tone-text-${tone} strong`, 'data-testid': 'overview-repo-status', 'data-status': raw }, text)),
-        row('Active', r.active === true ? mark('ok', 'Yes') : r.active === false ? mark('bad', 'No') : muted('Unknown')),
-        row('Revision', r.rev ? mono(r.rev) : muted('—'))),
-      r.error ? callout('danger', 'Could not check the repository', r.error, { 'data-testid': 'repo-error' }) : null,
-    ],
-  });
-}
-
-/* ---------- Browser sign-in (OAuth) scopes in plain words ---------- */
-
-// [test, words]: the first match wins. Anything else is shown as the raw scope.
-const SCOPE_WORDS = [
-  [(s) => s === 'atproto', 'Identify you'],
-  [(s) => s === 'transition:generic', 'Read and manage like an app password'],
-  [(s) => s === 'transition:email' || /^account:email([?#]|$)/.test(s), 'See and manage your email'],
-  [(s) => /^identity(:|$)/.test(s), 'Change handle and identity'],
-  [(s) => /^account:repo([?#]|$)/.test(s), 'Import your repository'],
-  [(s) => /^blob([:?#]|$)/.test(s), 'Upload files'],
-  [(s) => /^rpc:com\.atproto\.server\.createAccount([?#]|$)/.test(s), 'Create your account on another PDS'],
-];
-
-/** A granted scope string → [{words, scopes: [raw…]}] with known scopes merged by meaning, unknown ones raw. */
-export function describeScopes(scope) {
-  const out = [];
-  const byWords = new Map();
-  for (const raw of String(scope || '').split(/\s+/).filter(Boolean)) {
-    const words = SCOPE_WORDS.find(([test]) => test(raw))?.[1] || null;
-    if (words && byWords.has(words)) {
-      byWords.get(words).scopes.push(raw);
-      continue;
-    }
-    const item = { words, scopes: [raw] };
-    if (words) byWords.set(words, item);
-    out.push(item);
-  }
-  return out;
-}
-
-/** Granted scopes as plain-word chips (the raw scope in each chip's tooltip). Also used by the Devices & apps tab. */
-export function scopeList(scope, { testid = 'session-scopes' } = {}) {
-  const items = describeScopes(scope);
-  if (!items.length) return muted('None reported');
-  return h('ul', { class: 'granted-list', 'data-testid': testid },
-    items.map((item) => h('li', {
-      class: `granted-item${item.words ? '' : ' granted-item--raw'}`,
-      'data-scope': item.scopes.join(' '),
-      title: item.scopes.join('\n'),
-    },
-    icon(item.words ? 'check' : 'key', 'granted-icon'),
-    item.words ? h('span', {}, item.words) : mono(item.scopes.join(' ')))));
-}
-
-function sessionEnds(iso) {
-  const rel = relativeTime(iso);
-  const full = fullTime(iso);
-  if (!full) return muted('Unknown');
-  const soon = new Date(iso).getTime() - Date.now() < 2 * 86400 * 1000;
-  return h('span', { class: soon ? 'tone-text-warning' : null, 'data-testid': 'session-ends', 'data-ends': iso, title: rel || null },
-    full, rel ? h('span', { class: 'muted' }, ` (${rel})`) : null);
-}
-
-function sessionCard(ov, { onSignInAgain, account = null }) {
-  const s = ov.session;
-  if (!s) {
-    return card({
-      title: 'Session',
-      iconName: 'key',
-      testid: 'card-session',
-      badge: tonePill('warning', 'Not signed in'),
-      children: [
-        h('p', { class: 'card-text' }, 'Stratos has no working session for this account, so private details like your email are not shown.'),
-        onSignInAgain ? h('div', { class: 'card-actions' }, button('Sign in again', { variant: 'primary', iconName: 'key', onclick: onSignInAgain })) : null,
-      ],
-    });
-  }
-  const oauthKind = s.authKind === 'oauth' || (!s.authKind && account?.authKind === 'oauth');
-  const grant = oauthKind ? account?.oauth || null : null;
-  // Browser sign-in only shares the email when Stratos asked for it.
-  const emailHidden = oauthKind && !s.email;
-  return card({
-    title: 'Session',
-    iconName: 'key',
-    testid: 'card-session',
-    badge: s.active ? tonePill('success', 'Signed in') : tonePill('warning', statusText(s.status) || 'Inactive'),
-    children: [
-      h('dl', { class: 'rows' },
-        row('Email', s.email ? h('span', { class: 'selectable' }, s.email)
-          : emailHidden ? muted('Not shared with Stratos') : muted('Not available')),
-        emailHidden ? null : row('Email confirmed', s.emailConfirmed ? mark('ok', 'Confirmed') : mark('warn', 'Not confirmed')),
-        emailHidden ? null : row('Email sign-in codes', s.emailAuthFactor ? mark('ok', 'On') : mark('none', 'Off')),
-        row('Signed in with', oauthKind ? 'your browser (OAuth)' : 'Password', { 'data-testid': 'session-auth-kind', 'data-auth-kind': oauthKind ? 'oauth' : 'password' }),
-        grant?.issuer ? row('Approved on', mono(hostOf(grant.issuer) || grant.issuer), { title: grant.issuer }) : null,
-        grant?.signedInAt ? row('Signed in', h('span', { title: fullTime(grant.signedInAt) }, relativeTime(grant.signedInAt) || fullTime(grant.signedInAt))) : null,
-        grant ? row('Session ends by', sessionEnds(grant.sessionEndsBy)) : null,
-        row('Account state', s.active ? mark('ok', 'Active') : mark('warn', statusText(s.status) || 'Inactive'))),
-      grant ? h('h3', { class: 'rows-heading' }, 'What Stratos may do') : null,
-      grant ? h('div', { class: 'granted' }, scopeList(grant.scope)) : null,
-      grant ? h('p', { class: 'card-note' }, icon('clock'),
-        h('span', {}, 'Browser sign-ins last at most two weeks. Stratos will ask you to sign in again after that.')) : null,
-    ],
-  });
-}
-
-/** The grid of cards for an Overview. `session: false` omits the Session card (look-ups). */
-export function renderCards(ov, { session = true, onSignInAgain = null, account = null } = {}) {
-  return h('div', { class: 'cards' },
-    identityCard(ov),
-    pdsCard(ov),
-    repoCard(ov),
-    session ? sessionCard(ov, { onSignInAgain, account }) : null);
-}
-
-export function skeletonCards(count = 4) {
-  const one = () => h('div', { class: 'card card--skeleton', 'aria-hidden': 'true' },
-    h('div', { class: 'card-header' }, skeleton('skeleton--icon'), skeleton('skeleton--title')),
-    ...[0, 1, 2, 3].map(() => h('div', { class: 'row' }, skeleton('skeleton--label'), skeleton('skeleton--value'))));
-  return h('div', { class: 'cards' }, Array.from({ length: count }, one));
-}
-
-/**
- * Header: avatar, handle, DID with copy button, health pill and "checked" time.
- * Returns {el, setHealth(info), setChecked(iso), actions} — actions is a slot for buttons.
- */
-export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1' }) {
-  const pillSlot = h('span', { class: 'pill-slot' });
-  const checked = h('span', { class: 'meta-item' });
-  const actions = h('div', { class: 'header-actions' });
-  checked.classList.add('checked-at');
-  const setHealth = (info) => pillSlot.replaceChildren(pill(info.health, info.label, { 'data-testid': 'overview-health' }));
-  const setChecked = (iso) => {
-    const rel = relativeTime(iso);
-    checked.replaceChildren(...(rel ? [icon('clock'), `Checked ${rel}`] : []));
-    checked.title = fullTime(iso);
-    checked.hidden = !rel;
-  };
-  const hostItem = h('span', { class: 'meta-item meta-host', title: host || '' }, icon('globe'), h('span', {}, host || 'No PDS'));
-  let avatarEl = avatar(did, handle, 'lg');
-  const el = h('header', { class: 'overview-header' },
-    avatarEl,
-    h('div', { class: 'overview-title' },
-      h(level, { class: 'overview-handle selectable', 'data-testid': 'overview-handle', tabindex: '-1' }, handle || did),
-      h('div', { class: 'overview-did' },
-        h('span', { class: 'mono selectable', 'data-testid': 'overview-did' }, did),
-        copyButton(() => did, { label: 'Copy DID', 'data-testid': 'copy-did' })),
-      h('div', { class: 'overview-meta' }, pillSlot, hostItem)),
-    h('div', { class: 'header-side' }, actions, checked));
-  setHealth(health);
-  setChecked(checkedAt);
-  return {
-    el, actions, setHealth, setChecked,
-    setHost: (value) => {
-      hostItem.replaceChildren(icon('globe'), h('span', {}, value || 'No PDS'));
-      hostItem.title = value || '';
-    },
-    /** A new handle (changed here, or moved to another server): the title and the avatar's letter. */
-    setHandle: (value) => {
-      if (!value) return;
-      el.querySelector('.overview-handle').textContent = value;
-      const next = avatar(did, value, 'lg');
-      avatarEl.replaceWith(next);
-      avatarEl = next;
-    },
-  };
-}
-
-/* ---------- Account screen: overview header, then sections in tabs ---------- */
-
-// Each section other than Overview is its own module: mount(panel, ctx, acct) → {refresh?, accountsChanged?, overviewChanged?}.
+// Each tab other than Overview shows account sections (ui/account, one module per feature, loaded
+// on first use). A section's mount(parent, ctx, acct, tab) appends its cards to `parent` and returns
+// {refresh?, accountsChanged?, overviewChanged?, emailChanged?}. With `group`, a tab's sections share
+// one element (its class and data-testid) and, with `status`, a live status line after them
+// (its data-testid; the sections write to it with tab.announce).
 const TABS = [
   { id: 'overview', label: 'Overview', iconName: 'info' },
-  { id: 'devices', label: 'Devices & apps', iconName: 'devices', load: () => import('./devices.js') },
-  { id: 'app-passwords', label: 'App passwords', iconName: 'key', load: () => import('./app-passwords.js') },
-  { id: 'security', label: 'Security', iconName: 'shield', load: () => import('./security.js') },
-  { id: 'handle', label: 'Handle', iconName: 'at', load: () => import('./handle.js') },
-  { id: 'tools', label: 'Tools', iconName: 'tools', load: () => import('./tools.js') },
-  { id: 'danger', label: 'Danger zone', iconName: 'alert', load: () => import('./danger-zone.js'), danger: true },
+  { id: 'devices', label: 'Devices & apps', iconName: 'devices', sections: [() => import('../account/devices.js')] },
+  { id: 'app-passwords', label: 'App passwords', iconName: 'key', sections: [() => import('../account/app_passwords.js')] },
+  {
+    id: 'security', label: 'Security', iconName: 'shield', group: 'security-section', status: 'security-status',
+    sections: [() => import('../account/email.js'), () => import('../account/password.js')],
+  },
+  { id: 'handle', label: 'Handle', iconName: 'at', sections: [() => import('../account/handle.js')] },
+  {
+    id: 'tools', label: 'Tools', iconName: 'tools', group: 'tools-section', status: 'tools-status',
+    sections: [
+      () => import('../account/service_auth.js'), () => import('../account/blobs.js'),
+      () => import('../account/backup.js'), () => import('../account/migrate.js'),
+    ],
+  },
+  {
+    id: 'danger', label: 'Danger zone', iconName: 'alert', group: 'danger-section', danger: true,
+    sections: [() => import('../account/activation.js'), () => import('../account/deletion.js')],
+  },
 ];
-
-/** A notice carried over from another screen (e.g. "alice.test was deleted"). */
-export function noticeBox(notice) {
-  const box = callout(notice.tone || 'success', notice.title, notice.text || null, {
-    iconName: notice.tone === 'warning' ? 'alert' : 'check', role: 'status', 'data-testid': notice.testid || 'notice', tabindex: '-1',
-  });
-  box.append(h('button', {
-    type: 'button', class: 'icon-btn icon-btn--sm callout-close', 'aria-label': 'Dismiss', title: 'Dismiss',
-    onclick: () => box.remove(),
-  }, icon('x')));
-  return box;
-}
 
 export function mount(main, ctx, { did, tab = null, notice = null }) {
   const account = () => ctx.state.accounts.find((a) => a.did === did);
@@ -357,7 +58,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
   const body = h('div', { class: 'overview-body', 'aria-busy': 'true' }, slowNote(), skeletonCards(4));
 
   /* Tabs */
-  const tabs = new Map(); // id → {def, btn, panel, instance}
+  const tabs = new Map(); // id → {def, btn, panel, instances}
   const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Account sections', 'data-testid': 'account-tabs' });
   const panels = h('div', { class: 'tab-panels' });
   for (const def of TABS) {
@@ -371,7 +72,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     const panel = h('div', { id: panelId, class: 'tab-panel', role: 'tabpanel', 'aria-labelledby': btnId, hidden: true, 'data-tab': def.id });
     tabList.append(btn);
     panels.append(panel);
-    tabs.set(def.id, { def, btn, panel, instance: def.id === 'overview' ? {} : null });
+    tabs.set(def.id, { def, btn, panel, instances: def.sections ? null : [] });
   }
   tabs.get('overview').panel.append(errorSlot, body);
   let active = null;
@@ -396,6 +97,8 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
       header.setHandle(handle);
     },
     signInAgain,
+    /** The email settings changed (loaded, or changed in the Security tab): sections that show them follow. */
+    emailChanged: (info) => eachSection((section) => section.emailChanged?.(info)),
   };
 
   function select(id, { focus = false } = {}) {
@@ -409,10 +112,10 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     }
     const t = tabs.get(id);
     // Sections load on first use: their code stays off the start-up path.
-    if (!t.instance && !t.loading) {
-      t.loading = t.def.load().then((module) => {
+    if (!t.instances && !t.loading) {
+      t.loading = Promise.all(t.def.sections.map((load) => load())).then((modules) => {
         if (ctx.signal.aborted) return;
-        t.instance = module.mount(t.panel, ctx, acct) || {};
+        t.instances = mountSections(t, modules);
       }).catch((err) => {
         t.loading = null;
         t.panel.replaceChildren(errorBox(err));
@@ -420,6 +123,17 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     }
     screen.dataset.tab = id;
     if (focus) t.btn.focus();
+  }
+
+  /** Mounts a tab's section modules, in order, into its panel (or its group's element). */
+  function mountSections({ def, panel }, modules) {
+    const parent = def.group ? h('div', { class: def.group, 'data-testid': def.group }) : panel;
+    const status = def.status ? h('p', { class: 'visually-hidden', role: 'status', 'data-testid': def.status }) : null;
+    const tab = { announce: (text) => { if (status) status.textContent = text; } };
+    panel.replaceChildren(...(def.group ? [parent] : []));
+    const instances = modules.map((module) => module.mount(parent, ctx, acct, tab) || {});
+    if (status) parent.append(status);
+    return instances;
   }
 
   const screen = h('section', { class: 'screen screen--overview', 'data-testid': 'overview', 'data-did': did, 'aria-labelledby': 'overview-heading' },
@@ -437,13 +151,13 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
   showNotice(notice);
 
   const eachSection = (fn) => {
-    for (const t of tabs.values()) if (t.instance && t.def.load) fn(t.instance);
+    for (const t of tabs.values()) for (const section of t.instances || []) fn(section);
   };
 
   function currentHealth() {
     const acc = account();
     if (acc?.health === 'expired') return healthInfo('expired', acc.healthLabel);
-    const fresh = overview ? deriveHealth(overview) : null;
+    const fresh = overview ? healthInfo(overview.health, overview.healthLabel) : null;
     if (fresh && fresh.health !== 'unknown') return fresh;
     return healthInfo(acc?.health, acc?.healthLabel);
   }
@@ -544,7 +258,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
 
   refreshBtn.addEventListener('click', () => {
     load({ manual: true });
-    tabs.get(active)?.instance?.refresh?.();
+    for (const section of tabs.get(active)?.instances || []) section.refresh?.();
   });
 
   renderBanner();

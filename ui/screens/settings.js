@@ -1,7 +1,7 @@
 // Settings: background checks, notifications, start at login, browser sign-in (client, access,
 // redirect), the PLC directory, logs and diagnostics, and where things are stored.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, nextId, skeleton, copyButton } from '../dom.js';
+import { h, icon, button, setBusy, errorBox, nextId, skeleton, copyButton } from '../widgets/dom.js';
 
 const MIN = 1;
 const MAX = 1440;

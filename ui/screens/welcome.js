@@ -1,6 +1,6 @@
 // Empty state: shown when no accounts have been added yet.
-import { h, icon, button, nextId } from '../dom.js';
-import { noticeBox } from './overview.js';
+import { h, icon, button, nextId } from '../widgets/dom.js';
+import { noticeBox } from '../widgets/cards.js';
 
 export function mount(main, ctx, { notice = null } = {}) {
   const titleId = nextId('title');

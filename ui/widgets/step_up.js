@@ -3,8 +3,8 @@
 // then repeated once with the account password, and with the emailed code if the server asks
 // (`auth_factor_required`). The password lives only in the input and this retry: the backend
 // keeps its own step-up session for a few minutes, so later calls go without it.
-import { h, icon, button, setBusy, errorBox, callout, nextId, slowNote } from '../dom.js';
-import { field, fieldError, markInvalid, codeInput, passwordInput } from '../forms.js';
+import { h, icon, button, setBusy, errorBox, callout, nextId, slowNote } from './dom.js';
+import { field, fieldError, markInvalid, codeInput, passwordInput } from './forms.js';
 
 export const CANCELLED = 'step_up_cancelled';
 

@@ -33,7 +33,7 @@ export function fieldError(input, slot, message, code = 'invalid_input') {
 }
 
 /** Format an emailed code as ABCDE-FGHIJ while typing (only when it looks like one). */
-export function formatCode(value) {
+function formatCode(value) {
   const raw = value.toUpperCase().replace(/[^A-Z0-9]/g, '');
   if (raw.length > 10) return value.toUpperCase().trim();
   return raw.length > 5 ? `${raw.slice(0, 5)}-${raw.slice(5)}` : raw;
@@ -79,4 +79,25 @@ export function panelCard({ iconName, title, text = null, tone = 'accent', testi
         h('h2', { class: 'method-title', id }, title),
         text ? h('p', { class: 'method-text' }, text) : null)),
     ...children);
+}
+
+/** The icon + title + one line at the top of a flow. */
+export function flowIntro(iconName, titleId, title, text) {
+  return h('div', { class: 'step-intro' },
+    h('span', { class: 'step-icon' }, icon(iconName)),
+    h('div', {},
+      h('h3', { class: 'step-title', id: titleId }, title),
+      h('p', { class: 'step-text' }, text)));
+}
+
+/** Busy form: inputs read-only (so their values stay visible), buttons disabled. */
+export function lockForm(form, on, controls, readOnly = []) {
+  form.classList.toggle('is-busy', on);
+  if (on) form.setAttribute('aria-busy', 'true');
+  else form.removeAttribute('aria-busy');
+  for (const el of controls) {
+    if (el.tagName === 'INPUT') el.readOnly = on;
+    else el.disabled = on;
+  }
+  for (const el of readOnly) el.readOnly = on;
 }

@@ -1,7 +1,7 @@
 // Look up the public status of any handle or DID, without signing in.
 import * as api from '../api.js';
-import { h, icon, hostOf, button, setBusy, errorBox, nextId, slowNote } from '../dom.js';
-import { renderCards, renderHeader, skeletonCards, deriveHealth } from './overview.js';
+import { h, icon, hostOf, healthInfo, button, setBusy, errorBox, nextId, slowNote } from '../widgets/dom.js';
+import { renderCards, renderHeader, skeletonCards } from '../widgets/cards.js';
 
 // The last look-up survives switching screens.
 let last = null; // {identifier, overview}
@@ -38,7 +38,7 @@ export function mount(main, ctx, params = {}) {
     const header = renderHeader({
       did: ov.did,
       handle: ov.handle,
-      health: deriveHealth(ov),
+      health: healthInfo(ov.health, ov.healthLabel),
       checkedAt: ov.checkedAt,
       host: hostOf(ov.pds?.url),
       level: 'h2',

@@ -1,12 +1,12 @@
-// Account screen, "App passwords" tab: list, create (the password is shown once) and revoke.
+// Account section "App passwords" (its own tab): list, create (the password is shown once) and revoke.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, slowNote } from '../dom.js';
-import { field, fieldError, markInvalid, panelCard } from '../forms.js';
-import { withStepUp, CANCELLED } from './step-up.js';
+import { h, icon, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, slowNote } from '../widgets/dom.js';
+import { field, fieldError, markInvalid, panelCard } from '../widgets/forms.js';
+import { withStepUp, CANCELLED } from '../widgets/step_up.js';
 
 const REVOKE_NOTE = 'Apps already signed in with a revoked password can keep working for up to 2 hours.';
 
-export function mount(panel, ctx, acct) {
+export function mount(parent, ctx, acct) {
   const { did } = acct;
   let items = null; // [{name, createdAt, privileged}] once loaded
   let loading = false;
@@ -17,7 +17,7 @@ export function mount(panel, ctx, acct) {
   const form = createForm();
   form.el.hidden = true;
 
-  panel.replaceChildren(panelCard({
+  parent.append(panelCard({
     iconName: 'key',
     title: 'App passwords',
     text: 'Let another app sign in to your account without your main password. Revoke one to sign that app out.',

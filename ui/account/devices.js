@@ -1,5 +1,5 @@
-// Account screen, "Devices & apps" tab: the browsers/devices signed in to the account on its server,
-// and the apps (OAuth clients) holding access to it; sign either out.
+// Account section "Devices & apps" (its own tab): the browsers/devices signed in to the account on
+// its server, and the apps (OAuth clients) holding access to it; sign either out.
 //
 // The server only shows these lists to a signed-in "device" (its own account page's API), so the
 // first visit may need the account password once (`devices_sign_in_needed`); servers without that
@@ -10,16 +10,16 @@
 import * as api from '../api.js';
 import {
   h, icon, avatar, tonePill, button, setBusy, errorBox, callout, nextId, skeleton, relativeTime, fullTime, hostOf, slowNote,
-} from '../dom.js';
-import { field, markInvalid, codeInput, passwordInput, panelCard } from '../forms.js';
-import { scopeList } from './overview.js';
+} from '../widgets/dom.js';
+import { field, markInvalid, codeInput, passwordInput, panelCard } from '../widgets/forms.js';
+import { scopeList } from '../widgets/scopes.js';
 
 const SIGN_IN_NEEDED = 'devices_sign_in_needed';
 const UNSUPPORTED = 'devices_unsupported';
 const SIGN_IN_TEXT = 'Your server lists devices and apps only after you sign in to its account page. Stratos signs in once and remembers this device.';
 const CURRENT_NOTE = 'Stratos uses this sign-in to list your devices and apps. If you sign it out, Stratos will need your password again to list them.';
 
-export function mount(panel, ctx, acct) {
+export function mount(parent, ctx, acct) {
   const { did } = acct;
   let devices = null; // [Device] once loaded
   let apps = null; // [App] once loaded
@@ -31,7 +31,7 @@ export function mount(panel, ctx, acct) {
   const refreshBtn = button('Refresh', { iconName: 'refresh', size: 'sm', 'data-testid': 'devices-refresh', onclick: () => load({ manual: true }) });
   const body = h('div', { class: 'devices-body' });
 
-  panel.replaceChildren(h('div', { class: 'devices-section', 'data-testid': 'devices-section' },
+  parent.append(h('div', { class: 'devices-section', 'data-testid': 'devices-section' },
     h('header', { class: 'devices-toolbar' },
       h('p', { class: 'devices-intro' }, 'Where this account is signed in on its server, and which apps may act as you. Sign out anything you don’t recognise.'),
       refreshBtn),
@@ -218,7 +218,7 @@ export function mount(panel, ctx, acct) {
 
   function appRow(app) {
     const name = appName(app);
-    const stratos = looksLikeStratos(app, acct.account());
+    const stratos = !!app.isStratos;
     const created = relativeTime(app.createdAt);
     const used = relativeTime(app.updatedAt);
     const revoke = button('Revoke access', { variant: 'danger-ghost', size: 'sm', 'data-testid': 'app-revoke', 'aria-label': `Revoke access for ${name}` });
@@ -243,7 +243,7 @@ export function mount(panel, ctx, acct) {
         revoke),
       h('div', { class: 'dv-scopes' },
         h('span', { class: 'dv-scopes-label' }, 'Can'),
-        scopeList(app.scope, { testid: 'app-scopes' })),
+        scopeList(app.scopeWords, { testid: 'app-scopes' })),
       dates.length ? h('p', { class: 'ap-meta dv-dates' }, joinDots(dates)) : null,
       confirmSlot);
     revoke.addEventListener('click', () => openConfirm({
@@ -498,7 +498,7 @@ const SYSTEMS = [
 ];
 
 /** A readable name for a user agent: "Chrome on Linux", "Stratos", or the program's own name. */
-export function deviceName(userAgent) {
+function deviceName(userAgent) {
   const ua = String(userAgent || '').trim();
   if (!ua) return { label: 'Unknown device', iconName: 'monitor' };
   const system = SYSTEMS.find(([re]) => re.test(ua));
@@ -520,10 +520,4 @@ function appName(app) {
   if (name) return name.length > 80 ? `${name.slice(0, 79)}…` : name;
   if (LOOPBACK.test(app.clientId || '')) return 'An app on this computer';
   return hostOf(app.clientUri) || hostOf(app.clientId) || 'Unnamed app';
-}
-
-/** Stratos's own browser sign-in: named Stratos, or (for an OAuth account) a loopback client. */
-function looksLikeStratos(app, account) {
-  if (/\bstratos\b/i.test(app.clientName || '')) return true;
-  return account?.authKind === 'oauth' && !app.clientName && LOOPBACK.test(app.clientId || '');
 }

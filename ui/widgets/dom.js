@@ -26,7 +26,7 @@ const PROPS = {
   tabIndex: 'tabIndex',
 };
 
-export function append(el, children) {
+function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     el.append(child instanceof Node ? child : String(child));
@@ -274,4 +274,14 @@ export function skeleton(cls = '') {
 /** A "still working" note that only becomes visible (via CSS animation delay) if a call takes long. */
 export function slowNote(text = 'Still working… the server is taking a while to respond.') {
   return h('p', { class: 'slow-note' }, text);
+}
+
+/** Text in monospace that can be selected (DIDs, addresses, keys). */
+export const mono = (text) => h('span', { class: 'mono selectable' }, text);
+/** Secondary text ("Not listed", "—"). */
+export const muted = (text) => h('span', { class: 'muted' }, text);
+
+/** One label/value row of a <dl class="rows">. */
+export function row(label, value, props = {}) {
+  return h('div', { class: 'row', ...props }, h('dt', {}, label), h('dd', {}, value));
 }

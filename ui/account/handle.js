@@ -1,8 +1,8 @@
-// Account screen, "Handle" tab: pick a new handle (on the server's domain or your own), check
-// what it takes and whether it is in place, then change it.
+// Account section "Handle" (its own tab): pick a new handle (on the server's domain or your own),
+// check what it takes and whether it is in place, then change it.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, callout, copyButton, nextId, skeleton, slowNote } from '../dom.js';
-import { fieldError, panelCard } from '../forms.js';
+import { h, icon, button, setBusy, errorBox, callout, copyButton, nextId, skeleton, slowNote } from '../widgets/dom.js';
+import { fieldError, panelCard } from '../widgets/forms.js';
 
 const norm = (value) => value.trim().replace(/^@/, '').replace(/\.$/, '').toLowerCase();
 
@@ -18,7 +18,7 @@ function answerMark(answer, did) {
   return mark('bad', 'Points to another account: ', h('span', { class: 'mono selectable' }, answer.did));
 }
 
-export function mount(panel, ctx, acct) {
+export function mount(parent, ctx, acct) {
   const { did } = acct;
   const currentHandle = () => acct.overview()?.handle || acct.account()?.handle || null;
 
@@ -38,7 +38,7 @@ export function mount(panel, ctx, acct) {
     submit);
   submit.setAttribute('aria-describedby', actions.firstChild.id);
 
-  panel.replaceChildren(panelCard({
+  parent.append(panelCard({
     iconName: 'at',
     title: 'Handle',
     text: 'Your handle is your name on the network. Use one on your server’s domain, or a domain you own.',

@@ -5,9 +5,9 @@
 // captcha get their own sign-up page in the browser instead (OAuth prompt=create), which comes
 // back as `oauth-finished` like a browser sign-in.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, callout, nextId, slowNote, hostOf, spinner, copyButton } from '../dom.js';
-import { field, fieldError, markInvalid, passwordInput } from '../forms.js';
-import { strengthMeter } from './security.js';
+import { h, icon, button, setBusy, errorBox, callout, nextId, slowNote, hostOf, spinner, copyButton } from '../widgets/dom.js';
+import { field, fieldError, markInvalid, passwordInput } from '../widgets/forms.js';
+import { strengthMeter } from '../widgets/strength_meter.js';
 
 const MIN_SCORE = 3;
 const CHECK_DELAY_MS = 400;
