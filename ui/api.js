@@ -54,7 +54,7 @@ export const oauthInfo = () => invoke('oauth_info');
  * account arrives the same way.
  */
 export const oauthStart = ({ account, redirect = null, signUp = false }) => invoke('oauth_start', { account, redirect, signUp });
-export const oauthCancel = (state) => invoke('oauth_cancel', { state });
+export const oauthCancel = (state) => invoke('oauth_cancel', { stateId: state });
 
 export function loginPassword({ identifier, password, authFactorToken = null, pdsHost = null }) {
   return invoke('login_password', { identifier, password, authFactorToken, pdsHost });
