@@ -1,12 +1,14 @@
 //! How Stratos lives on the desktop: starting at login, remembering the window's size and place,
-//! and explaining once that closing the window keeps it running in the tray.
+//! explaining once that closing the window keeps it running in the tray, and opening pages in
+//! the person's browser.
 
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_autostart::ManagerExt;
+use tauri_plugin_opener::OpenerExt;
 use tauri_plugin_window_state::StateFlags;
 
-use crate::views::AccountList;
+use crate::models::AccountList;
 use crate::{AppState, tray};
 
 /// The argument the login item starts Stratos with: straight to the tray, no window.
@@ -49,6 +51,22 @@ fn boot_script(os: &str, accounts: Option<&AccountList>) -> String {
         script.push_str(&format!("window.__STRATOS_ACCOUNTS__ = {json};"));
     }
     script
+}
+
+/// Opens a page (a sign-in, a server's account page) in the browser: `$BROWSER` when set (as
+/// xdg-open honours it), else the opener plugin. A failure is logged only: the window shows the
+/// address to open by hand.
+pub fn open_browser(app: &AppHandle, url: &str) {
+    let result = if std::env::var_os("BROWSER").is_some() {
+        stratos_core::auth::browser::open(url).map_err(|e| e.to_string())
+    } else {
+        app.opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| e.to_string())
+    };
+    if let Err(e) = result {
+        log::warn!("could not open the browser ({e}); the window shows the address to open");
+    }
 }
 
 /// Adds or removes the login item.

@@ -5,26 +5,24 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
-mod create;
 mod desktop;
-mod diagnostics;
 mod error;
 mod first_paint;
+mod jobs;
 mod logging;
-mod manage;
-mod migrate;
-mod oauth;
+mod models;
 #[cfg(target_os = "linux")]
 mod raster;
 mod refresher;
-mod security;
 mod shell;
-mod tools;
 mod tray;
-mod views;
 
 use std::sync::Arc;
 
+use commands::{
+    accounts, activation, app_passwords, backup, blobs, create, deletion, devices, email, handle,
+    keys, logs, migrate, oauth, overview, password, service_auth, settings, status,
+};
 use stratos_core::{Accounts, Config, Explain, Problem};
 use tauri::{Manager, WindowEvent};
 
@@ -85,7 +83,7 @@ fn main() {
         .as_ref()
         .map(|s| s.settings.clone())
         .unwrap_or_default();
-    let first_list = saved.as_ref().map(views::AccountList::from);
+    let first_list = saved.as_ref().map(models::AccountList::from);
     let state = AppState {
         accounts: std::sync::RwLock::new(accounts),
         refresh_now: Arc::new(tokio::sync::Notify::new()),
@@ -104,61 +102,59 @@ fn main() {
         .plugin(desktop::window_state_plugin())
         .plugin(desktop::page_boot_plugin(first_list.as_ref()))
         .manage(state)
-        .manage(oauth::Waiting::default())
-        .manage(tools::Jobs::default())
-        .manage(migrate::Migrations::default())
+        .manage(jobs::Jobs::default())
         .manage(first_paint::FirstPaint::default())
         .invoke_handler(tauri::generate_handler![
-            commands::list_accounts,
-            commands::refresh_accounts,
-            commands::account_overview,
-            commands::lookup_status,
-            commands::login_password,
-            commands::select_account,
-            commands::logout,
-            commands::get_settings,
-            commands::set_settings,
-            diagnostics::diagnostics,
-            diagnostics::open_logs_folder,
+            accounts::list_accounts,
+            accounts::refresh_accounts,
+            accounts::login_password,
+            accounts::select_account,
+            accounts::logout,
+            overview::account_overview,
+            status::lookup_status,
+            settings::get_settings,
+            settings::set_settings,
+            logs::diagnostics,
+            logs::open_logs_folder,
             oauth::oauth_info,
             oauth::oauth_start,
             oauth::oauth_cancel,
-            manage::app_passwords_list,
-            manage::app_password_create,
-            manage::app_password_revoke,
-            manage::account_deactivate,
-            manage::account_activate,
-            manage::handle_domains,
-            manage::handle_plan,
-            manage::handle_update,
-            manage::account_delete_request,
-            manage::account_delete,
-            manage::devices_sign_in,
-            manage::devices_list,
-            manage::device_revoke,
-            manage::apps_list,
-            manage::app_revoke,
-            manage::open_account_page,
-            security::email_info,
-            security::email_request_confirmation,
-            security::email_confirm,
-            security::email_request_update,
-            security::email_update,
-            security::email_two_factor,
-            security::password_strength,
-            security::password_reset_request,
-            security::password_reset,
-            tools::service_auth_online,
-            tools::service_auth_offline,
-            tools::keys_list,
+            app_passwords::app_passwords_list,
+            app_passwords::app_password_create,
+            app_passwords::app_password_revoke,
+            activation::account_deactivate,
+            activation::account_activate,
+            handle::handle_domains,
+            handle::handle_plan,
+            handle::handle_update,
+            deletion::account_delete_request,
+            deletion::account_delete,
+            devices::devices_sign_in,
+            devices::devices_list,
+            devices::device_revoke,
+            devices::apps_list,
+            devices::app_revoke,
+            devices::open_account_page,
+            email::email_info,
+            email::email_request_confirmation,
+            email::email_confirm,
+            email::email_request_update,
+            email::email_update,
+            email::email_two_factor,
+            password::password_strength,
+            password::password_reset_request,
+            password::password_reset,
+            service_auth::service_auth_online,
+            service_auth::service_auth_offline,
+            keys::keys_list,
+            keys::key_export,
+            blobs::missing_blobs,
+            blobs::repair_blobs,
+            backup::backup_account,
+            jobs::cancel_job,
             create::signup_form,
             create::signup_check_handle,
             create::create_account,
-            create::key_export,
-            tools::missing_blobs,
-            tools::repair_blobs,
-            tools::backup_account,
-            tools::cancel_job,
             migrate::migration_journal,
             migrate::migration_preflight,
             migrate::migration_start,
@@ -176,7 +172,7 @@ fn main() {
                 log::error!("accounts unavailable: {} ({})", p.message, p.code);
             }
             let window_shown = desktop::started(app.handle());
-            tray::install_after_first_paint(app.handle(), window_shown)?;
+            tray::install_after_first_paint(app.handle(), window_shown, shell::TRAY_ACTIONS)?;
             refresher::spawn(app.handle().clone());
             oauth::register_scheme(app.handle());
             // Started by the OS with a deep-link callback as the argument.

@@ -1,11 +1,18 @@
-//! Window and broadcast helpers shared by commands, the tray and the refresher.
+//! Window and broadcast helpers shared by commands, the tray and the refresher. The shell sits
+//! above the tray: it tells the tray about account changes, and hands it [`TRAY_ACTIONS`] so the
+//! tray can bring the window up without depending on this module.
 
-use serde::Serialize;
 use stratos_core::store::state::State;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::tray;
-use crate::views::AccountList;
+use crate::models::{AccountList, Navigate};
+use crate::tray::{self, WindowActions};
+
+/// How the tray's menu and icon reach the window.
+pub const TRAY_ACTIONS: WindowActions = WindowActions {
+    show: show_main_window,
+    navigate,
+};
 
 /// Brings the main window to the front (tray click, second launch).
 pub fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
@@ -33,15 +40,8 @@ pub fn accounts_changed(app: &AppHandle, state: &State) {
     tray::update(app, state);
 }
 
-#[derive(Serialize, Clone)]
-struct Navigate<'a> {
-    screen: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    did: Option<&'a str>,
-}
-
 /// Shows the window on a given screen (tray menu actions).
-pub fn navigate<R: Runtime>(app: &AppHandle<R>, screen: &str, did: Option<&str>) {
+pub fn navigate(app: &AppHandle, screen: &str, did: Option<&str>) {
     show_main_window(app);
     if let Err(e) = app.emit("navigate", Navigate { screen, did }) {
         log::warn!("could not navigate the window: {e}");

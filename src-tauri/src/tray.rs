@@ -10,10 +10,21 @@ use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime};
 
+use crate::AppState;
 use crate::first_paint::FirstPaint;
-use crate::{AppState, shell};
 
 const TRAY_ID: &str = "stratos";
+
+/// How the tray brings the window up. The window belongs to `shell`, which sits above the tray
+/// (it tells the tray about account changes), so it hands these in rather than the tray calling
+/// it back.
+#[derive(Clone, Copy)]
+pub struct WindowActions {
+    /// Brings the window to the front.
+    pub show: fn(&AppHandle),
+    /// Brings it to the front on a screen, about an account when one is given.
+    pub navigate: fn(&AppHandle, &str, Option<&str>),
+}
 
 static TRAY_HOST: OnceLock<bool> = OnceLock::new();
 
@@ -112,14 +123,13 @@ fn menu<R: Runtime>(app: &AppHandle<R>, state: &State) -> tauri::Result<Menu<R>>
         .build()
 }
 
-fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
+fn on_menu(app: &AppHandle, event: MenuEvent, window: WindowActions) {
     let id = event.id().as_ref();
     log::info!("tray menu: {id}");
-    let app = app.app_handle();
     match id {
-        "open" => shell::show_main_window(app),
+        "open" => (window.show)(app),
         "refresh" => app.state::<AppState>().refresh_now.notify_one(),
-        "add" => shell::navigate(app, "add-account", None),
+        "add" => (window.navigate)(app, "add-account", None),
         "quit" => app.exit(0),
         other => {
             if let Some(did) = other.strip_prefix("acct:") {
@@ -128,7 +138,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
                 {
                     log::warn!("could not select {did}: {e}");
                 }
-                shell::navigate(app, "overview", Some(did));
+                (window.navigate)(app, "overview", Some(did));
             }
         }
     }
@@ -141,9 +151,13 @@ const AFTER_FIRST_PAINT_AT_THE_LATEST: Duration = Duration::from_secs(2);
 /// building the icon and menu and exporting them on the session bus take the window's thread,
 /// which also serves the page's files, for about 10 ms. A window that starts hidden (at login)
 /// has nothing to wait for: its tray icon is the only way in, so it is created at once.
-pub fn install_after_first_paint(app: &AppHandle, window_shown: bool) -> tauri::Result<()> {
+pub fn install_after_first_paint(
+    app: &AppHandle,
+    window_shown: bool,
+    window: WindowActions,
+) -> tauri::Result<()> {
     if !window_shown {
-        return install(app);
+        return install(app, window);
     }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -152,7 +166,7 @@ pub fn install_after_first_paint(app: &AppHandle, window_shown: bool) -> tauri::
             .await;
         let handle = app.clone();
         let queued = app.run_on_main_thread(move || {
-            if let Err(e) = install(&handle) {
+            if let Err(e) = install(&handle, window) {
                 log::error!("could not create the tray icon: {e}");
             }
         });
@@ -164,7 +178,7 @@ pub fn install_after_first_paint(app: &AppHandle, window_shown: bool) -> tauri::
 }
 
 /// Creates the tray icon with the current account list.
-fn install(app: &AppHandle) -> tauri::Result<()> {
+fn install(app: &AppHandle, window: WindowActions) -> tauri::Result<()> {
     available(app);
     let state = app
         .state::<AppState>()
@@ -179,15 +193,15 @@ fn install(app: &AppHandle) -> tauri::Result<()> {
         .tooltip(tooltip(&state))
         .menu(&menu(app, &state)?)
         .show_menu_on_left_click(false)
-        .on_menu_event(on_menu)
-        .on_tray_icon_event(|tray, event| {
+        .on_menu_event(move |app, event| on_menu(app, event, window))
+        .on_tray_icon_event(move |tray, event| {
             if let TrayIconEvent::Click {
                 button: MouseButton::Left,
                 button_state: MouseButtonState::Up,
                 ..
             } = event
             {
-                shell::show_main_window(tray.app_handle());
+                (window.show)(tray.app_handle());
             }
         })
         .build(app)?;

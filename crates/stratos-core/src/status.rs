@@ -113,7 +113,9 @@ pub struct AccountStatus {
 }
 
 impl AccountStatus {
-    /// The account's one-word state derived from this report.
+    /// The account's one-word state derived from this report: the one decision the account
+    /// list, the overview and a look-up all show (an unreachable PDS first, then the session's
+    /// own view, then the public repository status).
     pub fn health(&self) -> Health {
         if !self.pds.reachable {
             return Health::Unreachable;
@@ -298,5 +300,66 @@ pub async fn repo_status(xrpc: &Xrpc, url: &Url, did: &Did) -> RepoStatus {
             error: Some(e.to_string()),
             ..Default::default()
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(reachable: bool, active: Option<bool>, status: Option<&str>) -> AccountStatus {
+        let skipped = || MethodAnswer::Skipped;
+        AccountStatus {
+            did: "did:plc:example".into(),
+            handle: None,
+            handle_check: HandleCheck {
+                verified: false,
+                dns: skipped(),
+                https: skipped(),
+                service: skipped(),
+                doc_handle: None,
+                problem: None,
+            },
+            pds: PdsStatus {
+                url: Some("https://pds.example.com".into()),
+                reachable,
+                ..PdsStatus::default()
+            },
+            repo: RepoStatus {
+                active,
+                status: status.map(str::to_owned),
+                ..RepoStatus::default()
+            },
+            session: None,
+            checked_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn an_overview_decides_its_health() {
+        assert_eq!(
+            report(false, Some(true), None).health(),
+            Health::Unreachable
+        );
+        assert_eq!(report(true, Some(true), None).health(), Health::Active);
+        for (status, health) in [
+            ("deactivated", Health::Deactivated),
+            ("takendown", Health::Takendown),
+            ("suspended", Health::Suspended),
+            ("desynchronized", Health::Unknown),
+        ] {
+            assert_eq!(report(true, Some(false), Some(status)).health(), health);
+        }
+        assert_eq!(report(true, None, None).health(), Health::Unknown);
+        let mut signed_in = report(true, None, None);
+        signed_in.session = Some(SessionInfo {
+            email: None,
+            email_confirmed: false,
+            email_auth_factor: false,
+            active: false,
+            status: Some("deactivated".into()),
+            auth_kind: AuthKind::Password,
+        });
+        assert_eq!(signed_in.health(), Health::Deactivated);
     }
 }

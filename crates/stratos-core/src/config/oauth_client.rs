@@ -133,6 +133,15 @@ impl ClientKind {
         }
     }
 
+    /// The client's kind in one word (`loopback` or `hosted`), as settings screens and logs name
+    /// it; one spelling for every front end.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ClientKind::Loopback => "loopback",
+            ClientKind::Hosted { .. } => "hosted",
+        }
+    }
+
     /// The default redirect kind: deep link when a hosted client is configured.
     pub fn default_redirect(&self) -> RedirectChoice {
         match self {
@@ -208,6 +217,86 @@ pub enum RedirectChoice {
     DeepLink,
 }
 
+/// The redirect a sign-in uses, decided once for every front end: a `requested` choice wins if
+/// the client can do it, else the `saved` setting if it can, else the client's default. A deep
+/// link is impossible with the loopback client (it has no URL scheme), so that choice is passed
+/// over rather than failing the sign-in later.
+pub fn redirect_choice(
+    client: &ClientKind,
+    saved: Option<RedirectChoice>,
+    requested: Option<RedirectChoice>,
+) -> RedirectChoice {
+    let possible =
+        |c: &RedirectChoice| !(*c == RedirectChoice::DeepLink && *client == ClientKind::Loopback);
+    requested
+        .filter(possible)
+        .or(saved.filter(possible))
+        .unwrap_or_else(|| client.default_redirect())
+}
+
+/// Granted scopes that mean one thing to a person, with that thing in words; `words` is `None`
+/// for a scope Stratos has no words for, shown raw.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeWords {
+    /// What the scopes allow, in plain words.
+    pub words: Option<&'static str>,
+    /// The raw scopes, in the order granted.
+    pub scopes: Vec<String>,
+}
+
+/// What each granted scope means, first match wins; the patterns follow the scope syntax
+/// (`resource:positional?params#fragment`), so `blob:*/*` and `blob?accept=image/*` both read
+/// as uploading files.
+static SCOPE_WORDS: std::sync::LazyLock<Vec<(regex::Regex, &'static str)>> =
+    std::sync::LazyLock::new(|| {
+        [
+            (r"^atproto$", "Identify you"),
+            (
+                r"^transition:generic$",
+                "Read and manage like an app password",
+            ),
+            (
+                r"^(?:transition:email$|account:email(?:[?#]|$))",
+                "See and manage your email",
+            ),
+            (r"^identity(?::|$)", "Change handle and identity"),
+            (r"^account:repo(?:[?#]|$)", "Import your repository"),
+            (r"^blob(?:[:?#]|$)", "Upload files"),
+            (
+                r"^rpc:com\.atproto\.server\.createAccount(?:[?#]|$)",
+                "Create your account on another PDS",
+            ),
+        ]
+        .into_iter()
+        .map(|(pattern, words)| (regex::Regex::new(pattern).expect("a valid pattern"), words))
+        .collect()
+    });
+
+/// A granted scope string in words: scopes with the same meaning merged into one item, in the
+/// order each meaning first appears; scopes without words stay one item each.
+pub fn describe_scopes(scope: &str) -> Vec<ScopeWords> {
+    let mut out: Vec<ScopeWords> = Vec::new();
+    for raw in scope.split_whitespace() {
+        let words = SCOPE_WORDS
+            .iter()
+            .find(|(pattern, _)| pattern.is_match(raw))
+            .map(|(_, words)| *words);
+        if let Some(item) = out
+            .iter_mut()
+            .find(|item| words.is_some() && item.words == words)
+        {
+            item.scopes.push(raw.to_owned());
+            continue;
+        }
+        out.push(ScopeWords {
+            words,
+            scopes: vec![raw.to_owned()],
+        });
+    }
+    out
+}
+
 /// The client-metadata document to host for a hosted client_id (`docs/client-metadata.json`).
 pub fn hosted_document(client_id: &Url) -> Result<serde_json::Value, ClientError> {
     let kind = ClientKind::Hosted {
@@ -265,6 +354,79 @@ mod tests {
             hosted_document(&Url::parse("https://app.mytestapp.com/client-metadata.json").unwrap())
                 .unwrap();
         assert_eq!(doc["redirect_uris"][0], "com.mytestapp.app:/oauth/callback");
+    }
+
+    #[test]
+    fn a_requested_redirect_wins_when_the_client_can_do_it() {
+        use RedirectChoice::{DeepLink, Loopback};
+        let hosted =
+            ClientKind::from_client_id(Some("https://app.example.com/client-metadata.json"))
+                .unwrap();
+        let local = ClientKind::Loopback;
+        assert_eq!(redirect_choice(&hosted, None, None), DeepLink);
+        assert_eq!(redirect_choice(&hosted, Some(Loopback), None), Loopback);
+        assert_eq!(
+            redirect_choice(&hosted, Some(Loopback), Some(DeepLink)),
+            DeepLink
+        );
+        assert_eq!(redirect_choice(&local, None, None), Loopback);
+        assert_eq!(redirect_choice(&local, Some(DeepLink), None), Loopback);
+        assert_eq!(
+            redirect_choice(&local, Some(DeepLink), Some(DeepLink)),
+            Loopback
+        );
+        assert_eq!(redirect_choice(&local, None, Some(Loopback)), Loopback);
+        assert_eq!(local.kind_name(), "loopback");
+        assert_eq!(hosted.kind_name(), "hosted");
+    }
+
+    #[test]
+    fn scopes_are_worded_and_merged_by_meaning() {
+        let items = describe_scopes(
+            " atproto  transition:email account:email?action=manage identity:* blob:*/* \
+             repo:app.bsky.feed.post account:repo?action=manage blob?accept=image/* \
+             rpc:com.atproto.server.createAccount?aud=* transition:generic account:emailx",
+        );
+        let shown: Vec<(Option<&str>, Vec<&str>)> = items
+            .iter()
+            .map(|i| (i.words, i.scopes.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (Some("Identify you"), vec!["atproto"]),
+                (
+                    Some("See and manage your email"),
+                    vec!["transition:email", "account:email?action=manage"]
+                ),
+                (Some("Change handle and identity"), vec!["identity:*"]),
+                (
+                    Some("Upload files"),
+                    vec!["blob:*/*", "blob?accept=image/*"]
+                ),
+                (None, vec!["repo:app.bsky.feed.post"]),
+                (
+                    Some("Import your repository"),
+                    vec!["account:repo?action=manage"]
+                ),
+                (
+                    Some("Create your account on another PDS"),
+                    vec!["rpc:com.atproto.server.createAccount?aud=*"]
+                ),
+                (
+                    Some("Read and manage like an app password"),
+                    vec!["transition:generic"]
+                ),
+                (None, vec!["account:emailx"]),
+            ]
+        );
+        assert!(describe_scopes("").is_empty());
+        assert_eq!(
+            serde_json::to_value(&items[4]).unwrap(),
+            serde_json::json!({ "words": null, "scopes": ["repo:app.bsky.feed.post"] })
+        );
+        // Every scope Stratos asks for has words.
+        assert!(describe_scopes(&scope()).iter().all(|i| i.words.is_some()));
     }
 
     #[test]

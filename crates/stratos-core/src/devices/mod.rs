@@ -24,6 +24,7 @@ use url::Url;
 use crate::accounts::{Accounts, AccountsError};
 use crate::base::problem::{Explain, Problem};
 use crate::store::keychain::{KeychainError, Slot};
+use crate::store::state::AuthKind;
 
 /// Where the account-manager API lives below the issuer.
 const API_PREFIX: &str = "@atproto/oauth-provider/~api";
@@ -70,6 +71,31 @@ pub struct App {
     pub updated_at: Option<String>,
     /// Whether its current access token is still unexpired.
     pub active: bool,
+}
+
+/// A development (loopback) OAuth client id: how Stratos's built-in client appears in the list.
+static LOOPBACK_CLIENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)^http://(?:localhost|127\.0\.0\.1|\[::1\])(?:[:/?#]|$)")
+        .expect("a valid pattern")
+});
+
+/// "Stratos" as a word in an app's name (ASCII word boundaries, as people write it).
+static NAMED_STRATOS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)(?-u:\b)stratos(?-u:\b)").expect("a valid pattern")
+});
+
+impl App {
+    /// Whether this grant is Stratos's own browser sign-in, so the window can warn that revoking
+    /// it signs Stratos out: an app named Stratos, or, on an account Stratos signed in to through
+    /// the browser (`account`), an unnamed loopback client (the built-in client publishes no
+    /// name).
+    pub fn is_stratos(&self, account: AuthKind) -> bool {
+        let name = self.client_name.as_deref().unwrap_or("");
+        NAMED_STRATOS.is_match(name)
+            || (account == AuthKind::Oauth
+                && name.is_empty()
+                && LOOPBACK_CLIENT.is_match(&self.client_id))
+    }
 }
 
 /// Why a devices/apps operation failed, in terms a person can act on.
@@ -631,5 +657,45 @@ impl Client {
                 })
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(client_id: &str, client_name: Option<&str>) -> App {
+        App {
+            token_id: "t".into(),
+            client_id: client_id.into(),
+            client_name: client_name.map(str::to_owned),
+            client_uri: None,
+            logo_uri: None,
+            logo: None,
+            scope: None,
+            created_at: None,
+            updated_at: None,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn stratos_knows_its_own_grant() {
+        let loopback = "http://localhost?redirect_uri=http%3A%2F%2F127.0.0.1%2Foauth%2Fcallback";
+        let hosted = "https://app.example.com/client-metadata.json";
+        // Named Stratos: on any account.
+        assert!(app(hosted, Some("Stratos")).is_stratos(AuthKind::Password));
+        assert!(app(hosted, Some("my STRATOS (dev)")).is_stratos(AuthKind::Password));
+        assert!(!app(hosted, Some("Stratosphere")).is_stratos(AuthKind::Oauth));
+        assert!(!app(hosted, Some("Bluesky")).is_stratos(AuthKind::Oauth));
+        // An unnamed loopback client: only where Stratos signed in through the browser.
+        assert!(app(loopback, None).is_stratos(AuthKind::Oauth));
+        assert!(app(loopback, Some("")).is_stratos(AuthKind::Oauth));
+        assert!(app("HTTP://127.0.0.1:8080/x", None).is_stratos(AuthKind::Oauth));
+        assert!(app("http://[::1]", None).is_stratos(AuthKind::Oauth));
+        assert!(!app(loopback, None).is_stratos(AuthKind::Password));
+        assert!(!app(loopback, Some("Other tool")).is_stratos(AuthKind::Oauth));
+        assert!(!app("http://localhost.example.com/", None).is_stratos(AuthKind::Oauth));
+        assert!(!app(hosted, None).is_stratos(AuthKind::Oauth));
     }
 }

@@ -172,6 +172,54 @@ impl Settings {
     }
 }
 
+/// A change to the settings as a settings screen sends it: each field given replaces the saved
+/// one, each field left out keeps it. An empty `plcUrl` or `oauthClientId` means "back to the
+/// default" (the store blanks it when saving), which is why those are not simply cleared when
+/// absent.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SettingsUpdate {
+    /// Minutes between background checks (the store keeps it within 1–1440).
+    pub refresh_interval_minutes: Option<u32>,
+    /// Whether new devices and apps are notified.
+    pub notify_on_new_devices: Option<bool>,
+    /// How the browser returns after sign-in.
+    pub oauth_redirect: Option<RedirectChoice>,
+    /// How much access browser sign-ins ask for.
+    pub oauth_access: Option<Access>,
+    /// Minutes a step-up password stays usable.
+    pub step_up_minutes: Option<u32>,
+    /// The PLC directory; empty for the default.
+    pub plc_url: Option<String>,
+    /// A hosted OAuth client id; empty for the built-in client.
+    pub oauth_client_id: Option<String>,
+    /// How much is logged.
+    pub log_level: Option<LogLevel>,
+    /// Whether Stratos starts at login.
+    pub start_at_login: Option<bool>,
+}
+
+impl Settings {
+    /// These settings with `update` applied; what the update leaves out stays as it is.
+    pub fn apply(self, update: SettingsUpdate) -> Settings {
+        Settings {
+            refresh_interval_minutes: update
+                .refresh_interval_minutes
+                .unwrap_or(self.refresh_interval_minutes),
+            notify_on_new_devices: update
+                .notify_on_new_devices
+                .unwrap_or(self.notify_on_new_devices),
+            oauth_redirect: update.oauth_redirect.or(self.oauth_redirect),
+            oauth_access: update.oauth_access.unwrap_or(self.oauth_access),
+            step_up_minutes: update.step_up_minutes.unwrap_or(self.step_up_minutes),
+            plc_url: update.plc_url.or(self.plc_url),
+            oauth_client_id: update.oauth_client_id.or(self.oauth_client_id),
+            log_level: update.log_level.unwrap_or(self.log_level),
+            start_at_login: update.start_at_login.unwrap_or(self.start_at_login),
+        }
+    }
+}
+
 /// Everything in the state file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -337,6 +385,39 @@ pub struct KeyRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_settings_update_replaces_what_it_names_and_keeps_the_rest() {
+        let saved = Settings {
+            oauth_redirect: Some(RedirectChoice::DeepLink),
+            plc_url: Some("https://plc.example.com".into()),
+            oauth_client_id: Some("https://app.example.com/client.json".into()),
+            start_at_login: true,
+            ..Settings::default()
+        };
+        // What the settings screen sends today.
+        let update: SettingsUpdate = serde_json::from_value(serde_json::json!({
+            "refreshIntervalMinutes": 15,
+            "notifyOnNewDevices": false,
+            "oauthAccess": "basic",
+            "plcUrl": "",
+            "logLevel": "debug",
+        }))
+        .unwrap();
+        let applied = saved.clone().apply(update);
+        assert_eq!(
+            applied,
+            Settings {
+                refresh_interval_minutes: 15,
+                notify_on_new_devices: false,
+                oauth_access: Access::Basic,
+                plc_url: Some(String::new()),
+                log_level: LogLevel::Debug,
+                ..saved.clone()
+            }
+        );
+        assert_eq!(saved.clone().apply(SettingsUpdate::default()), saved);
+    }
 
     fn record(did: &str, handle: &str) -> AccountRecord {
         AccountRecord {

@@ -1,60 +1,33 @@
 //! Browser sign-in from the window: start, wait for the loopback or deep-link callback, finish,
-//! and tell the window. The protocol work is in `stratos_core::auth::oauth`.
+//! and tell the window. The protocol work and the choice of redirect are in
+//! `stratos_core::auth::oauth`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use stratos_core::auth::oauth::OAuthError;
 use stratos_core::auth::oauth::callback::{Callback, LoopbackListener};
-use stratos_core::config::oauth_client::{ClientKind, Redirect, RedirectChoice, SCOPES};
+use stratos_core::config::oauth_client::{
+    ClientKind, Redirect, RedirectChoice, SCOPES, redirect_choice,
+};
 use stratos_core::{Accounts, Explain, Problem};
 use tauri::{AppHandle, Emitter, Manager, State};
-use tauri_plugin_opener::OpenerExt;
 
 use crate::error::CommandError;
-use crate::views::AccountSummary;
-use crate::{AppState, shell};
+use crate::jobs::{JobKey, Jobs};
+use crate::models::{AccountSummary, Finished, OAuthInfoView, ScopeView, StartView};
+use crate::{AppState, desktop, shell};
 
 /// How long the window waits for the browser before giving up.
 const WAIT: Duration = Duration::from_secs(10 * 60);
 
-/// Sign-ins waiting for a loopback callback, by state, so Cancel can stop the listener.
-#[derive(Default)]
-pub struct Waiting(Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>);
-
-/// One right Stratos asks for, in plain words.
-#[derive(Serialize)]
-pub struct ScopeView {
-    scope: &'static str,
-    why: &'static str,
-}
-
-/// What the sign-in and settings screens show about browser sign-in.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OAuthInfoView {
-    client_kind: &'static str,
-    client_id: Option<String>,
-    deep_link_scheme: Option<String>,
-    redirect: RedirectChoice,
-    scopes: Vec<ScopeView>,
-}
-
-/// The effective redirect kind: the setting if it is possible, else the client's default.
-pub fn effective_redirect(accounts: &Accounts) -> RedirectChoice {
-    let client = accounts.oauth_client();
-    let chosen = accounts
+/// The redirect the saved setting gives, or the client's default.
+fn saved_redirect(accounts: &Accounts, requested: Option<RedirectChoice>) -> RedirectChoice {
+    let saved = accounts
         .state()
         .ok()
         .and_then(|s| s.settings.oauth_redirect);
-    match (chosen, client) {
-        (Some(RedirectChoice::DeepLink), ClientKind::Loopback) | (None, _) => {
-            client.default_redirect()
-        }
-        (Some(choice), _) => choice,
-    }
+    redirect_choice(accounts.oauth_client(), saved, requested)
 }
 
 /// What the sign-in screen needs to explain browser sign-in.
@@ -63,49 +36,18 @@ pub async fn oauth_info(state: State<'_, AppState>) -> Result<OAuthInfoView, Com
     let accounts = state.accounts()?;
     let client = accounts.oauth_client();
     Ok(OAuthInfoView {
-        client_kind: match client {
-            ClientKind::Loopback => "loopback",
-            ClientKind::Hosted { .. } => "hosted",
-        },
+        client_kind: client.kind_name(),
         client_id: match client {
             ClientKind::Loopback => None,
             ClientKind::Hosted { client_id } => Some(client_id.to_string()),
         },
         deep_link_scheme: client.deep_link_scheme(),
-        redirect: effective_redirect(&accounts),
+        redirect: saved_redirect(&accounts, None),
         scopes: SCOPES
             .iter()
             .map(|(scope, why)| ScopeView { scope, why })
             .collect(),
     })
-}
-
-/// A started sign-in, for the waiting panel.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StartView {
-    state: String,
-    authorize_url: String,
-    issuer: String,
-}
-
-/// What the window hears when a sign-in ends.
-#[derive(Serialize, Clone)]
-#[serde(rename_all = "camelCase")]
-struct Finished {
-    state: Option<String>,
-    account: Option<AccountSummary>,
-    error: Option<Problem>,
-}
-
-/// The redirect kinds a caller may ask for.
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
-pub enum RedirectArg {
-    /// Local listener.
-    Loopback,
-    /// App link.
-    DeepLink,
 }
 
 /// Starts a browser sign-in and opens the browser; the result arrives as `oauth-finished`. With
@@ -114,18 +56,13 @@ pub enum RedirectArg {
 pub async fn oauth_start(
     app: AppHandle,
     state: State<'_, AppState>,
-    waiting: State<'_, Waiting>,
+    jobs: State<'_, Jobs>,
     account: String,
-    redirect: Option<RedirectArg>,
+    redirect: Option<RedirectChoice>,
     sign_up: Option<bool>,
 ) -> Result<StartView, CommandError> {
     let accounts = state.accounts()?;
-    let choice = match redirect {
-        Some(RedirectArg::Loopback) => RedirectChoice::Loopback,
-        Some(RedirectArg::DeepLink) => RedirectChoice::DeepLink,
-        None => effective_redirect(&accounts),
-    };
-    let listener = match choice {
+    let listener = match saved_redirect(&accounts, redirect) {
         RedirectChoice::Loopback => Some(
             LoopbackListener::bind()
                 .await
@@ -144,23 +81,26 @@ pub async fn oauth_start(
     } else {
         accounts.oauth_start(&account, redirect).await?
     };
-    open_browser(&app, &started.authorize_url);
+    desktop::open_browser(&app, &started.authorize_url);
     if let Some(listener) = listener {
-        let (app2, accounts2, st) = (app.clone(), accounts.clone(), started.state.clone());
-        let task = tauri::async_runtime::spawn(async move {
-            match listener.wait(WAIT).await {
-                Ok(url) => finish(&app2, &accounts2, &url).await,
+        let job = jobs.start(JobKey::SignIn(started.state.clone()));
+        let (app, accounts, st) = (app.clone(), accounts.clone(), started.state.clone());
+        tauri::async_runtime::spawn(async move {
+            let waited = tokio::select! {
+                // Cancelled: `oauth_cancel` already told the store; the listener closes here.
+                () = job.token().cancelled() => return,
+                waited = listener.wait(WAIT) => waited,
+            };
+            // Registered until here only: once the callback came, Cancel no longer stops it.
+            drop(job);
+            match waited {
+                Ok(url) => finish(&app, &accounts, &url).await,
                 Err(e) => {
-                    accounts2.oauth_cancel(&st);
-                    report(&app2, Some(st), Err(OAuthError::from(e).explain()));
+                    accounts.oauth_cancel(&st);
+                    report(&app, Some(st), Err(OAuthError::from(e).explain()));
                 }
             }
         });
-        waiting
-            .0
-            .lock()
-            .expect("waiting lock")
-            .insert(started.state.clone(), task);
     }
     Ok(StartView {
         state: started.state,
@@ -173,40 +113,19 @@ pub async fn oauth_start(
 #[tauri::command]
 pub async fn oauth_cancel(
     state: State<'_, AppState>,
-    waiting: State<'_, Waiting>,
+    jobs: State<'_, Jobs>,
     state_id: String,
 ) -> Result<(), CommandError> {
     let accounts = state.accounts()?;
     accounts.oauth_cancel(&state_id);
-    if let Some(task) = waiting.0.lock().expect("waiting lock").remove(&state_id) {
-        task.abort();
-    }
+    jobs.cancel(&JobKey::SignIn(state_id));
     log::info!("browser sign-in cancelled by the user");
     Ok(())
 }
 
-/// Opens the sign-in page: `$BROWSER` when set (as xdg-open honours it), else the opener plugin.
-pub fn open_browser(app: &AppHandle, url: &str) {
-    let result = if std::env::var_os("BROWSER").is_some() {
-        stratos_core::auth::browser::open(url).map_err(|e| e.to_string())
-    } else {
-        app.opener()
-            .open_url(url, None::<&str>)
-            .map_err(|e| e.to_string())
-    };
-    if let Err(e) = result {
-        log::warn!("could not open the browser ({e}); the window shows the address to open");
-    }
-}
-
 /// Completes a sign-in from a callback URL and tells the window.
-pub async fn finish(app: &AppHandle, accounts: &Arc<Accounts>, url: &str) {
+async fn finish(app: &AppHandle, accounts: &Arc<Accounts>, url: &str) {
     let state = Callback::parse(url).ok().map(|c| c.state);
-    if let Some(s) = &state
-        && let Some(waiting) = app.try_state::<Waiting>()
-    {
-        waiting.0.lock().expect("waiting lock").remove(s);
-    }
     let result = accounts.oauth_finish(url).await.map_err(|e| e.explain());
     shell::broadcast(app, accounts);
     shell::show_main_window(app);

@@ -1,8 +1,9 @@
-//! What a bug report needs: versions, the system, and each account's server and state, as plain
-//! text the person copies; plus opening the log folder. Never a secret.
+//! Logs and diagnostics: what a bug report needs (versions, the system, each account's server
+//! and state) as plain text the person copies, and opening the log folder. Never a secret.
 
 use std::fmt::Write as _;
 
+use stratos_core::config::oauth_client::ClientKind;
 use stratos_core::store::state::AuthKind;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
@@ -53,10 +54,8 @@ pub async fn diagnostics(
                 out,
                 "OAuth client {}",
                 match &config.oauth_client {
-                    stratos_core::config::oauth_client::ClientKind::Loopback =>
-                        "built-in (loopback)".to_owned(),
-                    stratos_core::config::oauth_client::ClientKind::Hosted { client_id } =>
-                        format!("hosted {client_id}"),
+                    ClientKind::Loopback => "built-in (loopback)".to_owned(),
+                    ClientKind::Hosted { client_id } => format!("hosted {client_id}"),
                 }
             );
             if !config.set_by_env.is_empty() {

@@ -1,22 +1,13 @@
-//! The Create account screen: the server's sign-up form, a live handle check, creating the
-//! account (with an optional recovery key), and exporting that key to a file the person names.
+//! Creating an account: the server's sign-up form, a live handle check, and creating the
+//! account (with an optional recovery key, exported later through `keys`).
 
-use serde::Serialize;
 use stratos_core::create::{self, HandleCheck, NewAccount, SignupForm};
-use stratos_core::keys::{self, Exported, KeyRecord, KeyType};
+use stratos_core::keys::KeyType;
 use tauri::{AppHandle, State};
 
 use crate::AppState;
 use crate::error::{CommandError, failed};
-use crate::views::AccountSummary;
-
-/// The new account as the window shows it, with its recovery key (public part) if one was made.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedView {
-    account: AccountSummary,
-    recovery_key: Option<KeyRecord>,
-}
+use crate::models::{AccountSummary, CreatedView};
 
 /// What the server at `pds_host` asks for at sign-up (domains, invite code, links).
 #[tauri::command]
@@ -81,32 +72,4 @@ pub async fn create_account(
         account: AccountSummary::from(&created.account),
         recovery_key: created.recovery_key,
     })
-}
-
-/// Writes a key's private half to a new file at `path` (the window warns first).
-#[tauri::command]
-pub async fn key_export(
-    state: State<'_, AppState>,
-    did_key: String,
-    path: String,
-) -> Result<Exported, CommandError> {
-    if path.trim().is_empty() {
-        return Err(CommandError::new(
-            "empty_field",
-            "The file name is empty",
-            Some("Type where to save the key, such as ~/recovery-key.txt."),
-        ));
-    }
-    let accounts = state.accounts()?;
-    keys::export(&accounts, &did_key, &expand_home(path.trim()))
-        .await
-        .map_err(failed)
-}
-
-/// `~/x` as the home folder's `x`, as people type paths.
-fn expand_home(path: &str) -> std::path::PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
-        _ => std::path::PathBuf::from(path),
-    }
 }

@@ -1,13 +1,12 @@
-//! The Security section: email (confirm, change, emailed sign-in code) and password reset. Each
-//! command calls one core function; changes that need the password take it for this once.
+//! The account's email address: confirming it, changing it, and the emailed sign-in code.
+//! Changes that need the password take it for this once.
 
-use serde::Serialize;
 use stratos_core::email::{self, EmailInfo, StepUp};
-use stratos_core::password::{self, ResetTarget, Strength};
 use tauri::State;
 
 use crate::AppState;
 use crate::error::{CommandError, failed};
+use crate::models::UpdateRequested;
 
 /// The account's email address, whether it is confirmed, and whether sign-in needs a code.
 #[tauri::command]
@@ -41,13 +40,6 @@ pub async fn email_confirm(
     email::confirm(&*state.accounts()?, Some(&did), &code)
         .await
         .map_err(failed)
-}
-
-/// Whether a code was emailed for a change of address or of the sign-in code setting.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UpdateRequested {
-    token_required: bool,
 }
 
 /// Starts a change of address or of the emailed sign-in code: the server may email a code first.
@@ -116,34 +108,4 @@ pub async fn email_two_factor(
     )
     .await
     .map_err(failed)
-}
-
-/// How guessable a new password looks, for the strength meter.
-#[tauri::command]
-pub async fn password_strength(password: String) -> Strength {
-    password::estimate(&password)
-}
-
-/// Emails a password-reset code to the account's address.
-#[tauri::command]
-pub async fn password_reset_request(
-    state: State<'_, AppState>,
-    did: String,
-) -> Result<ResetTarget, CommandError> {
-    password::request(&*state.accounts()?, &did, None)
-        .await
-        .map_err(failed)
-}
-
-/// Sets a new password with the emailed code (weak passwords are refused).
-#[tauri::command]
-pub async fn password_reset(
-    state: State<'_, AppState>,
-    did: String,
-    code: String,
-    new_password: String,
-) -> Result<ResetTarget, CommandError> {
-    password::reset(&*state.accounts()?, &did, None, &code, &new_password)
-        .await
-        .map_err(failed)
 }

@@ -3,65 +3,14 @@
 //! where it stopped, also after a restart, from the journal) or, before the identity step,
 //! cancelled.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
-use serde::{Deserialize, Serialize};
-use stratos_core::backup::CancellationToken;
-use stratos_core::migrate::{self, Event, Inputs, Journal, Outcome, Plan, Preflight};
+use stratos_core::migrate::{self, Event, Inputs, Journal, Outcome, Preflight};
 use tauri::{AppHandle, Emitter, State};
 
 use crate::AppState;
 use crate::error::{CommandError, failed};
+use crate::jobs::{JobKey, Jobs};
+use crate::models::{ContinueInput, MigrationProgress, PlanInput};
 use crate::shell::broadcast;
-
-/// Running migrations by DID, so the window can pause them.
-#[derive(Default)]
-pub struct Migrations(Mutex<HashMap<String, CancellationToken>>);
-
-/// What the wizard's first page collects. The password goes to the core and nowhere else.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PlanInput {
-    did: String,
-    target_pds: String,
-    handle: String,
-    email: String,
-    password: String,
-    invite_code: Option<String>,
-    deactivate_source: bool,
-}
-
-impl From<PlanInput> for Plan {
-    fn from(p: PlanInput) -> Self {
-        Plan {
-            account: p.did,
-            target_pds: p.target_pds,
-            handle: p.handle,
-            email: p.email,
-            password: p.password,
-            invite_code: p.invite_code,
-            deactivate_source: p.deactivate_source,
-        }
-    }
-}
-
-/// What a continuation may bring: the new server's password (only when asked), the emailed
-/// code, the agreement, the old account's password (OAuth accounts, to deactivate it).
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub struct ContinueInput {
-    password: Option<String>,
-    plc_token: Option<String>,
-    confirmed: bool,
-    source_password: Option<String>,
-}
-
-#[derive(Serialize, Clone)]
-struct Progress<'a> {
-    did: &'a str,
-    event: &'a Event,
-}
 
 /// The journal of a migration under way or finished, for the wizard and the overview banner.
 #[tauri::command]
@@ -90,7 +39,7 @@ pub async fn migration_preflight(
 pub async fn migration_start(
     app: AppHandle,
     state: State<'_, AppState>,
-    running: State<'_, Migrations>,
+    jobs: State<'_, Jobs>,
     plan: PlanInput,
 ) -> Result<Outcome, CommandError> {
     let accounts = state.accounts()?;
@@ -104,7 +53,7 @@ pub async fn migration_start(
         password: Some(password),
         ..Default::default()
     };
-    run(&app, &accounts, &running, &did, &inputs).await
+    run(&app, &accounts, &jobs, &did, &inputs).await
 }
 
 /// Continues the migration of `did` from its journal.
@@ -112,7 +61,7 @@ pub async fn migration_start(
 pub async fn migration_continue(
     app: AppHandle,
     state: State<'_, AppState>,
-    running: State<'_, Migrations>,
+    jobs: State<'_, Jobs>,
     did: String,
     input: ContinueInput,
 ) -> Result<Outcome, CommandError> {
@@ -124,18 +73,13 @@ pub async fn migration_continue(
         confirmed: input.confirmed,
         concurrency: 0,
     };
-    run(&app, &accounts, &running, &did, &inputs).await
+    run(&app, &accounts, &jobs, &did, &inputs).await
 }
 
 /// Pauses a running migration; the run rejects with `cancelled` and resumes later.
 #[tauri::command]
-pub async fn migration_pause(
-    running: State<'_, Migrations>,
-    did: String,
-) -> Result<(), CommandError> {
-    if let Some(token) = running.0.lock().expect("migrations lock").get(&did) {
-        token.cancel();
-    }
+pub async fn migration_pause(jobs: State<'_, Jobs>, did: String) -> Result<(), CommandError> {
+    jobs.cancel(&JobKey::Migration(did));
     Ok(())
 }
 
@@ -149,19 +93,14 @@ pub async fn migration_cancel(state: State<'_, AppState>, did: String) -> Result
 async fn run(
     app: &AppHandle,
     accounts: &stratos_core::Accounts,
-    running: &Migrations,
+    jobs: &Jobs,
     did: &str,
     inputs: &Inputs,
 ) -> Result<Outcome, CommandError> {
-    let cancel = CancellationToken::new();
-    running
-        .0
-        .lock()
-        .expect("migrations lock")
-        .insert(did.to_owned(), cancel.clone());
+    let job = jobs.start(JobKey::Migration(did.to_owned()));
     let emit = progress(app, did);
-    let result = migrate::run(accounts, did, inputs, &emit, &cancel).await;
-    running.0.lock().expect("migrations lock").remove(did);
+    let result = migrate::run(accounts, did, inputs, &emit, job.token()).await;
+    drop(job);
     if matches!(result, Ok(Outcome::Done { .. })) {
         // The account now lives on the new server, under its new handle.
         broadcast(app, accounts);
@@ -171,6 +110,9 @@ async fn run(
 
 fn progress<'a>(app: &'a AppHandle, did: &'a str) -> impl Fn(Event) + Send + Sync + 'a {
     move |event: Event| {
-        let _ = app.emit("migration-progress", Progress { did, event: &event });
+        let _ = app.emit(
+            "migration-progress",
+            MigrationProgress { did, event: &event },
+        );
     }
 }

@@ -1,0 +1,43 @@
+//! Keys held in the keychain (recovery and signing keys): listing their public part, and
+//! exporting one's private half to a file the person names.
+
+use stratos_core::keys::{self, Exported, KeyRecord};
+use tauri::State;
+
+use crate::AppState;
+use crate::error::{CommandError, failed};
+
+/// The keys held in the keychain (public data only), to choose one for signing.
+#[tauri::command]
+pub async fn keys_list(state: State<'_, AppState>) -> Result<Vec<KeyRecord>, CommandError> {
+    let accounts = state.accounts()?;
+    keys::list(&accounts).map_err(failed)
+}
+
+/// Writes a key's private half to a new file at `path` (the window warns first).
+#[tauri::command]
+pub async fn key_export(
+    state: State<'_, AppState>,
+    did_key: String,
+    path: String,
+) -> Result<Exported, CommandError> {
+    if path.trim().is_empty() {
+        return Err(CommandError::new(
+            "empty_field",
+            "The file name is empty",
+            Some("Type where to save the key, such as ~/recovery-key.txt."),
+        ));
+    }
+    let accounts = state.accounts()?;
+    keys::export(&accounts, &did_key, &expand_home(path.trim()))
+        .await
+        .map_err(failed)
+}
+
+/// `~/x` as the home folder's `x`, as people type paths.
+fn expand_home(path: &str) -> std::path::PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    }
+}
