@@ -1,20 +1,25 @@
 //! `stratos account …`: the verbs of `goat account`, on Stratos's shared keychain and state.
-
-use std::io::{BufRead, IsTerminal, Write};
+//!
+//! This file holds the `account` subcommand enum, password sign-in, sign-out, the account list
+//! and the session check; every other verb lives in its own `account_*` file.
 
 use clap::Subcommand;
 use stratos_core::{AccountsError, Config, Explain, LoginRequest, Problem};
 
+use crate::account_oauth::{AccessArg, RedirectArg};
 use crate::render::{self, Output};
+use crate::{
+    account_activation, account_app_passwords, account_backup, account_blobs, account_create,
+    account_deletion, account_devices, account_email, account_handle, account_migrate,
+    account_oauth, account_password, account_plc, account_service_auth, account_status, input,
+    store,
+};
 
 /// Account verbs, named as goat names them.
 #[derive(Subcommand)]
 pub enum AccountCommand {
     /// Public status of any account (no sign-in needed): identity, handle check, PDS, repository.
-    Status {
-        /// Handle or DID.
-        id: String,
-    },
+    Status(account_status::StatusArgs),
     /// Sign in: with `--oauth` through the browser (the recommended way), otherwise with the
     /// account password (asks for the emailed code when the server wants one).
     Login {
@@ -67,160 +72,50 @@ pub enum AccountCommand {
     },
     /// List signed-in accounts with their last known state.
     List,
-    // == Group A verbs (activation, app passwords, handle, service auth) go below this line. ==
     /// Reactivate a deactivated account (needs the account password for browser sign-ins).
-    Activate {
-        /// Handle or DID; the selected account when omitted.
-        id: Option<String>,
-        #[command(flatten)]
-        auth: crate::manage::activation::PasswordArgs,
-    },
+    Activate(account_activation::ActivateArgs),
     /// Deactivate the account: the PDS stops serving it until it is activated again.
-    Deactivate {
-        /// Handle or DID; the selected account when omitted.
-        id: Option<String>,
-        /// Let the PDS delete the account for good after this time (RFC 3339).
-        #[arg(long)]
-        delete_after: Option<String>,
-        #[command(flatten)]
-        auth: crate::manage::activation::PasswordArgs,
-    },
+    Deactivate(account_activation::DeactivateArgs),
     /// Change the handle (a PDS domain, or a custom domain proven by DNS or HTTPS).
-    UpdateHandle {
-        /// The new handle.
-        handle: String,
-        /// Handle or DID of the account; the selected account when omitted.
-        id: Option<String>,
-        /// Only show what the change needs and what DNS/HTTPS answer now.
-        #[arg(long)]
-        check: bool,
-    },
+    UpdateHandle(account_handle::UpdateHandleArgs),
     /// App passwords: list, create, revoke.
     #[command(subcommand)]
-    AppPassword(crate::manage::app_password::AppPasswordCommand),
+    AppPassword(account_app_passwords::AppPasswordCommand),
     /// Get a service-auth token from the PDS.
-    ServiceAuth {
-        /// Audience: the DID of the service the token is for.
-        #[arg(long)]
-        aud: String,
-        /// Bind the token to one method (NSID).
-        #[arg(long)]
-        lxm: Option<String>,
-        /// Lifetime in seconds (default 60).
-        #[arg(long)]
-        duration_sec: Option<u64>,
-        /// Handle or DID; the selected account when omitted.
-        id: Option<String>,
-    },
+    ServiceAuth(account_service_auth::ServiceAuthArgs),
     /// Sign a service-auth token locally with the account's atproto signing key, pasted or held
     /// in the keychain (`stratos key list`).
-    ServiceAuthOffline {
-        /// The private signing key, multibase (as goat prints it).
-        #[arg(
-            long,
-            env = "ATP_SIGNING_KEY",
-            hide_env_values = true,
-            required_unless_present = "key",
-            conflicts_with = "key"
-        )]
-        atproto_signing_key: Option<String>,
-        /// Instead of pasting it: the did:key of a key held in the keychain.
-        #[arg(long, value_name = "DID_KEY")]
-        key: Option<String>,
-        /// Issuer: the account's DID.
-        #[arg(long)]
-        iss: String,
-        /// Audience: the DID of the service the token is for.
-        #[arg(long)]
-        aud: String,
-        /// Bind the token to one method (NSID).
-        #[arg(long)]
-        lxm: Option<String>,
-        /// Lifetime in seconds (default 60).
-        #[arg(long)]
-        duration_sec: Option<u64>,
-    },
+    ServiceAuthOffline(account_service_auth::ServiceAuthOfflineArgs),
     /// Browsers and devices signed in to the account on its server; `--revoke` signs one out.
-    Devices {
-        /// Handle or DID; the selected account when omitted.
-        id: Option<String>,
-        /// Sign out the device with this id (as listed).
-        #[arg(long, value_name = "DEVICE_ID")]
-        revoke: Option<String>,
-        #[command(flatten)]
-        auth: crate::manage::devices::SignInArgs,
-    },
+    Devices(account_devices::DevicesArgs),
     /// Apps with access to the account (OAuth grants); `--revoke` takes one's access away.
-    Apps {
-        /// Handle or DID; the selected account when omitted.
-        id: Option<String>,
-        /// Revoke the app grant with this token id (as listed).
-        #[arg(long, value_name = "TOKEN_ID")]
-        revoke: Option<String>,
-        #[command(flatten)]
-        auth: crate::manage::devices::SignInArgs,
-    },
-    // == Group B verbs (email, password reset, deletion, missing blobs) go below this line. ==
+    Apps(account_devices::AppsArgs),
     /// Email address: show it, confirm it (`--confirm`), change it (`--update`), or turn
     /// the emailed sign-in code on or off (`--two-factor`). Changes take two runs: the first
     /// emails a code, the second passes it with `--token`.
-    Email(crate::manage::email::EmailArgs),
+    Email(account_email::EmailArgs),
     /// Forgotten password: emails a reset code; with `--token` and `--new-password`, sets it.
-    PasswordReset(crate::manage::password_reset::PasswordResetArgs),
+    PasswordReset(account_password::PasswordResetArgs),
     /// Delete the account for good: emails a code; with `--token`, deletes it (back up first).
-    Delete(crate::manage::deletion::DeleteArgs),
+    Delete(account_deletion::DeleteArgs),
     /// Blobs the account's records reference but its PDS lacks; `--repair-from` copies them.
-    MissingBlobs(crate::manage::blobs::MissingBlobsArgs),
+    MissingBlobs(account_blobs::MissingBlobsArgs),
     /// Copy the repository (CAR) and every blob into a folder; a rerun resumes.
-    Backup(crate::manage::deletion::BackupArgs),
+    Backup(account_backup::BackupArgs),
     /// Move the account to another PDS: copy, verify, then point the identity there (asks for
     /// the emailed PLC code only then); `--resume` continues after any interruption.
-    Migrate(Box<crate::manage::migrate::MigrateArgs>),
+    Migrate(Box<account_migrate::MigrateArgs>),
     /// Create an account on a PDS (optionally with a recovery key), then sign in to it.
-    Create(crate::manage::create::CreateArgs),
+    Create(account_create::CreateArgs),
     /// The account's did:plc identity: recommended fields, current data, signed changes.
     #[command(subcommand)]
-    Plc(crate::manage::plc::PlcCommand),
-}
-
-/// `--redirect` values.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum RedirectArg {
-    /// A one-shot listener on 127.0.0.1.
-    Loopback,
-    /// The app's custom URL scheme (needs a hosted client id).
-    DeepLink,
-}
-
-/// `--access` values.
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum AccessArg {
-    /// Everything the account screens can do.
-    Full,
-    /// `atproto transition:generic` only.
-    Basic,
+    Plc(account_plc::PlcCommand),
 }
 
 /// Runs one account verb.
 pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<(), Problem> {
     match cmd {
-        AccountCommand::Status { id } => {
-            let accounts = crate::open(config)?;
-            let report = accounts.lookup(&id).await.map_err(|e| e.explain())?;
-            out.emit(&report, || render::status(&report));
-            if !report.pds.reachable {
-                return Err(Problem {
-                    code: "pds_unreachable",
-                    message: format!(
-                        "the PDS of {} could not be reached: {}",
-                        report.did,
-                        report.pds.error.as_deref().unwrap_or("no answer")
-                    ),
-                    hint: Some("The report above is incomplete.".into()),
-                });
-            }
-            Ok(())
-        }
+        AccountCommand::Status(args) => account_status::run(args, config, out).await,
         AccountCommand::Login {
             oauth: true,
             redirect,
@@ -228,21 +123,14 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
             account,
             ..
         } => {
-            let accounts = crate::open(config)?;
-            let record = crate::oauth_login::run(
-                &accounts,
+            account_oauth::login(
+                config,
                 account.as_deref().unwrap_or(""),
                 redirect,
                 access,
+                out,
             )
-            .await?;
-            out.emit(&record, || {
-                format!(
-                    "Signed in as {} ({}) on {} through the browser",
-                    record.handle, record.did, record.pds_url
-                )
-            });
-            Ok(())
+            .await
         }
         AccountCommand::Login {
             username,
@@ -251,187 +139,125 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
             pds_host,
             ..
         } => {
-            let accounts = crate::open(config)?;
-            let password = match password {
-                Some(p) => p,
-                None => rpassword::prompt_password("Password: ").map_err(|e| Problem {
-                    code: "empty_field",
-                    message: format!("no password given and none could be read: {e}"),
-                    hint: Some("Pass -p or set ATP_AUTH_PASSWORD.".into()),
-                })?,
-            };
-            let mut req = LoginRequest {
-                identifier: username.unwrap_or_default(),
+            login(
+                username.unwrap_or_default(),
                 password,
                 auth_factor_token,
                 pds_host,
-            };
-            let record = match accounts.login_password(req.clone()).await {
-                Err(AccountsError::AuthFactorRequired)
-                    if req
-                        .auth_factor_token
-                        .as_deref()
-                        .is_none_or(|t| t.trim().is_empty()) =>
-                {
-                    let code =
-                        ask_code().map_err(|()| AccountsError::AuthFactorRequired.explain())?;
-                    req.auth_factor_token = Some(code);
-                    accounts.login_password(req).await
-                }
-                other => other,
-            }
-            .map_err(|e| e.explain())?;
-            out.emit(&record, || {
-                format!(
-                    "Signed in as {} ({}) on {}",
-                    record.handle, record.did, record.pds_url
-                )
-            });
-            Ok(())
-        }
-        AccountCommand::Logout { id } => {
-            let accounts = crate::open(config)?;
-            let outcome = accounts
-                .logout(id.as_deref())
-                .await
-                .map_err(|e| e.explain())?;
-            out.emit(&outcome, || match &outcome.server_error {
-                None => format!(
-                    "Signed out {}; the session was revoked on its server.",
-                    outcome.did
-                ),
-                Some(e) => format!(
-                    "Signed out {} locally; the server could not be told: {e}",
-                    outcome.did
-                ),
-            });
-            Ok(())
-        }
-        AccountCommand::CheckAuth { id } => {
-            let accounts = crate::open(config)?;
-            let check = accounts
-                .check_auth(id.as_deref())
-                .await
-                .map_err(|e| e.explain())?;
-            out.emit(&check, || render::auth_check(&check));
-            Ok(())
-        }
-        // == Group A dispatch goes below this line. ==
-        AccountCommand::Activate { id, auth } => {
-            let accounts = crate::open(config)?;
-            crate::manage::activation::activate(&accounts, id.as_deref(), &auth, out).await
-        }
-        AccountCommand::Deactivate {
-            id,
-            delete_after,
-            auth,
-        } => {
-            let accounts = crate::open(config)?;
-            crate::manage::activation::deactivate(
-                &accounts,
-                id.as_deref(),
-                delete_after.as_deref(),
-                &auth,
+                config,
                 out,
             )
             .await
         }
-        AccountCommand::UpdateHandle { handle, id, check } => {
-            let accounts = crate::open(config)?;
-            crate::manage::handle::update(&accounts, &handle, id.as_deref(), check, out).await
+        AccountCommand::Logout { id } => logout(id, config, out).await,
+        AccountCommand::CheckAuth { id } => check_auth(id, config, out).await,
+        AccountCommand::List => list(config, out),
+        AccountCommand::Activate(args) => account_activation::activate(args, config, out).await,
+        AccountCommand::Deactivate(args) => account_activation::deactivate(args, config, out).await,
+        AccountCommand::UpdateHandle(args) => account_handle::run(args, config, out).await,
+        AccountCommand::AppPassword(cmd) => account_app_passwords::run(cmd, config, out).await,
+        AccountCommand::ServiceAuth(args) => account_service_auth::online(args, config, out).await,
+        AccountCommand::ServiceAuthOffline(args) => {
+            account_service_auth::offline(args, config, out).await
         }
-        AccountCommand::AppPassword(cmd) => {
-            let accounts = crate::open(config)?;
-            crate::manage::app_password::run(&accounts, cmd, out).await
-        }
-        AccountCommand::ServiceAuth {
-            aud,
-            lxm,
-            duration_sec,
-            id,
-        } => {
-            let accounts = crate::open(config)?;
-            let req = crate::manage::service_auth::request(aud, lxm, duration_sec);
-            crate::manage::service_auth::online(&accounts, id.as_deref(), req, out).await
-        }
-        AccountCommand::ServiceAuthOffline {
-            atproto_signing_key,
-            key,
-            iss,
-            aud,
-            lxm,
-            duration_sec,
-        } => {
-            let req = crate::manage::service_auth::request(aud, lxm, duration_sec);
-            match (key, atproto_signing_key) {
-                (Some(did_key), _) => {
-                    let accounts = crate::open(config)?;
-                    crate::manage::service_auth::offline_stored(&accounts, &did_key, &iss, req, out)
-                        .await
-                }
-                (None, key) => crate::manage::service_auth::offline(
-                    key.as_deref().unwrap_or_default(),
-                    &iss,
-                    req,
-                    out,
-                ),
-            }
-        }
-        AccountCommand::Devices { id, revoke, auth } => {
-            let accounts = crate::open(config)?;
-            crate::manage::devices::devices(&accounts, id.as_deref(), revoke.as_deref(), &auth, out)
-                .await
-        }
-        AccountCommand::Apps { id, revoke, auth } => {
-            let accounts = crate::open(config)?;
-            crate::manage::devices::apps(&accounts, id.as_deref(), revoke.as_deref(), &auth, out)
-                .await
-        }
-        // == Group B dispatch goes below this line. ==
-        AccountCommand::Email(args) => crate::manage::email::run(args, config, out).await,
-        AccountCommand::PasswordReset(args) => {
-            crate::manage::password_reset::run(args, config, out).await
-        }
-        AccountCommand::Delete(args) => {
-            crate::manage::deletion::run_delete(args, config, out).await
-        }
-        AccountCommand::MissingBlobs(args) => crate::manage::blobs::run(args, config, out).await,
-        AccountCommand::Migrate(args) => crate::manage::migrate::run(*args, config, out).await,
-        AccountCommand::Backup(args) => {
-            crate::manage::deletion::run_backup(args, config, out).await
-        }
-        AccountCommand::Create(args) => crate::manage::create::run(args, config, out).await,
-        AccountCommand::Plc(cmd) => {
-            let accounts = crate::open(config)?;
-            crate::manage::plc::run(&accounts, cmd, out).await
-        }
-        AccountCommand::List => {
-            let accounts = crate::open(config)?;
-            let state = accounts.state().map_err(|e| e.explain())?;
-            let listing =
-                serde_json::json!({ "accounts": state.accounts, "selected": state.selected });
-            out.emit(&listing, || render::account_list(&state));
-            Ok(())
-        }
+        AccountCommand::Devices(args) => account_devices::devices(args, config, out).await,
+        AccountCommand::Apps(args) => account_devices::apps(args, config, out).await,
+        AccountCommand::Email(args) => account_email::run(args, config, out).await,
+        AccountCommand::PasswordReset(args) => account_password::run(args, config, out).await,
+        AccountCommand::Delete(args) => account_deletion::run(args, config, out).await,
+        AccountCommand::MissingBlobs(args) => account_blobs::run(args, config, out).await,
+        AccountCommand::Migrate(args) => account_migrate::run(*args, config, out).await,
+        AccountCommand::Backup(args) => account_backup::run(args, config, out).await,
+        AccountCommand::Create(args) => account_create::run(args, config, out).await,
+        AccountCommand::Plc(cmd) => account_plc::run(cmd, config, out).await,
     }
 }
 
-/// Asks for the emailed sign-in code on stderr and reads one line from stdin.
-///
-/// Reading a plain line (not a hidden prompt) lets scripts and tests pipe the code in.
-fn ask_code() -> Result<String, ()> {
-    let stdin = std::io::stdin();
-    let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "The server emailed you a sign-in code. Enter it: ");
-    let _ = stderr.flush();
-    let mut line = String::new();
-    match stdin.lock().read_line(&mut line) {
-        Ok(n) if n > 0 && !line.trim().is_empty() => Ok(line.trim().to_owned()),
-        _ => {
-            if !std::io::stdin().is_terminal() {
-                let _ = writeln!(stderr);
-            }
-            Err(())
+/// `login -u <id> [-p <password>]`: signs in with the account password, asking for the emailed
+/// code when the server wants one and none was given.
+async fn login(
+    identifier: String,
+    password: Option<String>,
+    auth_factor_token: Option<String>,
+    pds_host: Option<String>,
+    config: Config,
+    out: &Output,
+) -> Result<(), Problem> {
+    let accounts = store::open(config)?;
+    let password = match password {
+        Some(p) => p,
+        None => rpassword::prompt_password("Password: ").map_err(|e| Problem {
+            code: "empty_field",
+            message: format!("no password given and none could be read: {e}"),
+            hint: Some("Pass -p or set ATP_AUTH_PASSWORD.".into()),
+        })?,
+    };
+    let mut req = LoginRequest {
+        identifier,
+        password,
+        auth_factor_token,
+        pds_host,
+    };
+    let record = match accounts.login_password(req.clone()).await {
+        Err(AccountsError::AuthFactorRequired)
+            if req
+                .auth_factor_token
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty()) =>
+        {
+            let code =
+                input::ask_code().map_err(|()| AccountsError::AuthFactorRequired.explain())?;
+            req.auth_factor_token = Some(code);
+            accounts.login_password(req).await
         }
+        other => other,
     }
+    .map_err(|e| e.explain())?;
+    out.emit(&record, || {
+        format!(
+            "Signed in as {} ({}) on {}",
+            record.handle, record.did, record.pds_url
+        )
+    });
+    Ok(())
+}
+
+/// `logout [<id>]`: revokes the session on its server (when it answers) and forgets it here.
+async fn logout(id: Option<String>, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = store::open(config)?;
+    let outcome = accounts
+        .logout(id.as_deref())
+        .await
+        .map_err(|e| e.explain())?;
+    out.emit(&outcome, || match &outcome.server_error {
+        None => format!(
+            "Signed out {}; the session was revoked on its server.",
+            outcome.did
+        ),
+        Some(e) => format!(
+            "Signed out {} locally; the server could not be told: {e}",
+            outcome.did
+        ),
+    });
+    Ok(())
+}
+
+/// `check-auth [<id>]`.
+async fn check_auth(id: Option<String>, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = store::open(config)?;
+    let check = accounts
+        .check_auth(id.as_deref())
+        .await
+        .map_err(|e| e.explain())?;
+    out.emit(&check, || render::auth_check(&check));
+    Ok(())
+}
+
+/// `list`: the signed-in accounts and which one is selected.
+fn list(config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = store::open(config)?;
+    let state = accounts.state().map_err(|e| e.explain())?;
+    let listing = serde_json::json!({ "accounts": state.accounts, "selected": state.selected });
+    out.emit(&listing, || render::account_list(&state));
+    Ok(())
 }

@@ -4,15 +4,30 @@
 //! Failures print a message (and hint) on stderr and exit non-zero.
 
 mod account;
-mod key;
-mod manage;
-mod oauth_login;
+mod account_activation;
+mod account_app_passwords;
+mod account_backup;
+mod account_blobs;
+mod account_create;
+mod account_deletion;
+mod account_devices;
+mod account_email;
+mod account_handle;
+mod account_migrate;
+mod account_oauth;
+mod account_password;
+mod account_plc;
+mod account_service_auth;
+mod account_status;
+mod input;
+mod keys;
 mod render;
+mod store;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use stratos_core::{Accounts, Config, Explain, Problem};
+use stratos_core::{Config, Problem};
 
 /// Manage AT Protocol accounts on any PDS.
 #[derive(Parser)]
@@ -35,7 +50,7 @@ enum Command {
     Account(account::AccountCommand),
     /// Keypairs held in the OS keychain (recovery keys, offline signing keys).
     #[command(subcommand)]
-    Key(key::KeyCommand),
+    Key(keys::KeyCommand),
 }
 
 #[tokio::main]
@@ -56,7 +71,7 @@ async fn main() -> ExitCode {
     let result = match Config::from_env() {
         Ok(config) => match cli.command {
             Command::Account(cmd) => account::run(cmd, config, &out).await,
-            Command::Key(cmd) => key::run(cmd, config, &out).await,
+            Command::Key(cmd) => keys::run(cmd, config, &out).await,
         },
         Err(e) => Err(Problem {
             code: "config",
@@ -71,39 +86,4 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Opens the account store, explaining a failure (no keychain on this platform).
-fn open(config: Config) -> Result<Accounts, Problem> {
-    Accounts::open(config).map_err(|e| e.explain())
-}
-
-/// Asks for a line on the terminal (a code, a yes); an empty answer or a closed input is an
-/// error the person can act on.
-fn prompt_line(label: &str) -> Result<String, Problem> {
-    use std::io::{BufRead, Write};
-    let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "{label}");
-    let _ = stderr.flush();
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(n) if n > 0 && !line.trim().is_empty() => Ok(line.trim().to_owned()),
-        _ => Err(Problem {
-            code: "no_answer",
-            message: "no answer was given".to_owned(),
-            hint: Some("Pass it as an option instead (see --help).".to_owned()),
-        }),
-    }
-}
-
-/// Asks for a secret on the terminal without echoing it.
-fn prompt_secret(label: &str) -> Result<String, Problem> {
-    rpassword::prompt_password(label)
-        .ok()
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| Problem {
-            code: "no_answer",
-            message: "no password was given".to_owned(),
-            hint: Some("Pass it as an option instead (see --help).".to_owned()),
-        })
 }

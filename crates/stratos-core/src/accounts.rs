@@ -21,7 +21,7 @@ use crate::auth::session::{AccountSession, PasswordLogin, SessionError, StoredSe
 use crate::base::health::Health;
 use crate::base::identifier::{Identifier, ParseError, parse_service_url};
 use crate::base::problem::{Explain, Problem};
-use crate::config::oauth_client::{Access, ClientKind, Redirect};
+use crate::config::oauth_client::{Access, ClientKind, Redirect, RedirectChoice, redirect_choice};
 use crate::config::{Config, ConfigError};
 use crate::identity::{IdentityError, Resolver};
 use crate::net::xrpc::{Xrpc, XrpcError};
@@ -611,6 +611,14 @@ impl Accounts {
     /// The OAuth client identity in use (loopback development client or a hosted one).
     pub fn oauth_client(&self) -> &ClientKind {
         &self.client
+    }
+
+    /// How the browser comes back from a sign-in, for the app and the CLI alike: the `requested`
+    /// way if this client can do it, else the saved setting, else the client's default
+    /// ([`redirect_choice`]).
+    pub fn redirect(&self, requested: Option<RedirectChoice>) -> RedirectChoice {
+        let saved = self.state().ok().and_then(|s| s.settings.oauth_redirect);
+        redirect_choice(&self.client, saved, requested)
     }
 
     /// Starts a browser sign-in for a handle, DID or server URL, asking for the access chosen in

@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use stratos_core::auth::oauth::OAuthError;
 use stratos_core::auth::oauth::callback::{Callback, LoopbackListener};
-use stratos_core::config::oauth_client::{
-    ClientKind, Redirect, RedirectChoice, SCOPES, redirect_choice,
-};
+use stratos_core::config::oauth_client::{ClientKind, Redirect, RedirectChoice, SCOPES};
 use stratos_core::{Accounts, Explain, Problem};
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -20,15 +18,6 @@ use crate::{AppState, desktop, shell};
 
 /// How long the window waits for the browser before giving up.
 const WAIT: Duration = Duration::from_secs(10 * 60);
-
-/// The redirect the saved setting gives, or the client's default.
-fn saved_redirect(accounts: &Accounts, requested: Option<RedirectChoice>) -> RedirectChoice {
-    let saved = accounts
-        .state()
-        .ok()
-        .and_then(|s| s.settings.oauth_redirect);
-    redirect_choice(accounts.oauth_client(), saved, requested)
-}
 
 /// What the sign-in screen needs to explain browser sign-in.
 #[tauri::command]
@@ -42,7 +31,7 @@ pub async fn oauth_info(state: State<'_, AppState>) -> Result<OAuthInfoView, Com
             ClientKind::Hosted { client_id } => Some(client_id.to_string()),
         },
         deep_link_scheme: client.deep_link_scheme(),
-        redirect: saved_redirect(&accounts, None),
+        redirect: accounts.redirect(None),
         scopes: SCOPES
             .iter()
             .map(|(scope, why)| ScopeView { scope, why })
@@ -62,7 +51,7 @@ pub async fn oauth_start(
     sign_up: Option<bool>,
 ) -> Result<StartView, CommandError> {
     let accounts = state.accounts()?;
-    let listener = match saved_redirect(&accounts, redirect) {
+    let listener = match accounts.redirect(redirect) {
         RedirectChoice::Loopback => Some(
             LoopbackListener::bind()
                 .await

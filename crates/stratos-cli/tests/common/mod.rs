@@ -1,11 +1,18 @@
-//! Running the `stratos` binary against the local test network, one isolated home per test.
+//! Running the `stratos` binary against the local test network, one isolated home per test,
+//! and the helpers several test files share. Every file in `tests/` is its own test binary with
+//! `mod common;`; the network is shared across them (found through `STRATOS_TESTNET_INFO`).
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
 
 use std::process::{ExitStatus, Stdio};
 
 use serde_json::Value;
 use stratos_core::auth::session::{PasswordSecrets, StoredSecrets, load_secrets};
 use stratos_core::store::keychain::{OsKeychain, SecretStore};
-use stratos_testkit::Network;
+use stratos_testkit::{Network, TestAccount, xrpc_get};
 use tempfile::TempDir;
 use tokio::process::Command;
 
@@ -96,10 +103,6 @@ impl Home {
     }
 
     /// This home's data folder, also a scratch folder for a test's own files.
-    #[allow(
-        dead_code,
-        reason = "each test binary uses a different subset of the helpers"
-    )]
     pub fn path(&self) -> &std::path::Path {
         self.data.path()
     }
@@ -231,4 +234,76 @@ impl Relay {
         self.task.abort();
         let _ = self.task.await;
     }
+}
+
+/// The repository revision the PDS itself reports for `acct`.
+pub async fn repo_rev(acct: &TestAccount) -> String {
+    let out = xrpc_get(
+        &acct.pds_url,
+        "com.atproto.sync.getRepoStatus",
+        &[("did", &acct.did)],
+        None,
+    )
+    .await
+    .expect("getRepoStatus answers for a fresh account");
+    out["rev"]
+        .as_str()
+        .expect("an active repo has a rev")
+        .to_owned()
+}
+
+/// Signs `acct` in with its handle and password, asserting success.
+pub async fn login(home: &Home, acct: &TestAccount) {
+    home.run(&["account", "login", "-u", &acct.handle, "-p", &acct.password])
+        .await
+        .ok();
+}
+
+/// Runs `args` in text mode and in `--json` mode, asserting both fail the same way: exit
+/// status, `message_part` on stderr, nothing on stdout in text mode and the `code` in JSON mode.
+pub async fn assert_fails(home: &Home, args: &[&str], code: &str, message_part: &str) {
+    let text = home.run(args).await;
+    let stderr = text.failed();
+    assert!(
+        stderr.contains(message_part),
+        "stderr should mention {message_part:?}: {text:#?}"
+    );
+    assert_eq!(
+        text.stdout, "",
+        "text-mode failures print nothing on stdout"
+    );
+    let with_json: Vec<&str> = ["--json"].iter().chain(args).copied().collect();
+    home.run(&with_json).await.assert_error_code(code);
+}
+
+/// The `account list --json` accounts, asserting success.
+pub async fn list_json(home: &Home) -> Vec<Value> {
+    let list = home.run(&["--json", "account", "list"]).await.ok_json();
+    list["accounts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("account list --json has an accounts array: {list}"))
+        .clone()
+}
+
+/// The DID `account list --json` reports as selected.
+pub async fn selected_json(home: &Home) -> Option<String> {
+    let list = home.run(&["--json", "account", "list"]).await.ok_json();
+    list["selected"].as_str().map(str::to_owned)
+}
+
+/// How many mails with `subject` the address has received so far.
+pub async fn seen(net: &Network, email: &str, subject: &str) -> usize {
+    net.mails(email)
+        .await
+        .iter()
+        .filter(|m| m.subject.contains(subject))
+        .count()
+}
+
+/// The code of the next mail with `subject` after `before` of them.
+pub async fn code(net: &Network, email: &str, subject: &str, before: usize) -> String {
+    net.wait_mail(email, subject, before)
+        .await
+        .code
+        .expect("the mail has a code")
 }

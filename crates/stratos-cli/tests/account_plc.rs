@@ -1,11 +1,11 @@
-//! `stratos key …`, `account service-auth-offline --key` and `account plc …` end to end, in text
-//! and `--json` mode, with the PLC directory read directly to check what changed.
+//! `stratos account plc …` end to end, in text and `--json` mode, with the PLC directory read
+//! directly to check what changed.
 
+mod common;
+
+use common::{Home, assert_fails, login};
 use serde_json::{Value, json};
 use stratos_testkit::{Network, TestAccount, subjects};
-
-use crate::common::Home;
-use crate::{assert_fails, login};
 
 /// The DID's data as the PLC directory itself serves it.
 async fn plc_data(net: &Network, did: &str) -> Value {
@@ -23,104 +23,6 @@ async fn plc_mails(net: &Network, acct: &TestAccount) -> usize {
         .iter()
         .filter(|m| m.subject.contains(subjects::PLC_OPERATION))
         .count()
-}
-
-/// `key generate|list|export`: the did:key is printed, listed, and the export holds the private
-/// key behind a warning, once; unknown keys are explained.
-#[tokio::test]
-async fn key_generate_list_export() {
-    let home = Home::new();
-    let run = home.run(&["key", "generate"]).await;
-    let k256 = run.ok().trim().to_owned();
-    assert!(k256.starts_with("did:key:zQ3s"), "{run:#?}");
-    assert!(run.stderr.contains("keychain"), "{run:#?}");
-    let p256 = home
-        .run(&["--json", "key", "generate", "--type", "p256"])
-        .await
-        .ok_json();
-    assert_eq!(p256["type"], "p256");
-    let p256 = p256["didKey"].as_str().unwrap().to_owned();
-    assert!(p256.starts_with("did:key:zDn"), "{p256}");
-
-    let list = home.run(&["--json", "key", "list"]).await.ok_json();
-    let listed: Vec<&str> = list["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["didKey"].as_str().unwrap())
-        .collect();
-    assert_eq!(listed, vec![k256.as_str(), p256.as_str()]);
-    let text = home.run(&["key", "list"]).await;
-    assert!(text.ok().contains(&format!("{k256}  k256")), "{text:#?}");
-
-    let file = home.path().join("key.txt");
-    let file_arg = file.to_str().unwrap();
-    let run = home.run(&["key", "export", &k256, "--out", file_arg]).await;
-    assert!(run.ok().contains("Wrote the private key"), "{run:#?}");
-    assert!(
-        run.stderr
-            .contains("warning: This file holds a private key"),
-        "{run:#?}"
-    );
-    let secret = std::fs::read_to_string(&file).unwrap();
-    assert!(
-        secret.starts_with('z') && secret.ends_with('\n'),
-        "multibase"
-    );
-    assert_fails(
-        &home,
-        &["key", "export", &k256, "--out", file_arg],
-        "file_exists",
-        "already exists",
-    )
-    .await;
-    assert_fails(
-        &home,
-        &[
-            "key",
-            "export",
-            "did:key:zQ3shnothere",
-            "--out",
-            "/tmp/never-written",
-        ],
-        "key_not_found",
-        "No private key for did:key:zQ3shnothere",
-    )
-    .await;
-
-    // The exported key signs service auth the same as the stored one.
-    let common = ["--iss", "did:plc:abc", "--aud", "did:web:pds.example"];
-    let stored: Vec<&str> = ["--json", "account", "service-auth-offline", "--key", &k256]
-        .into_iter()
-        .chain(common)
-        .collect();
-    let doc = home.run(&stored).await.ok_json();
-    assert_eq!(doc["signingKey"], k256.as_str());
-    assert_eq!(doc["claims"]["alg"], "ES256K");
-    let pasted: Vec<&str> = [
-        "--json",
-        "account",
-        "service-auth-offline",
-        "--atproto-signing-key",
-        secret.trim(),
-    ]
-    .into_iter()
-    .chain(common)
-    .collect();
-    assert_eq!(
-        home.run(&pasted).await.ok_json()["signingKey"],
-        k256.as_str()
-    );
-    let both: Vec<&str> = stored
-        .iter()
-        .copied()
-        .chain(["--atproto-signing-key", secret.trim()])
-        .collect();
-    let run = home.run(&both).await;
-    assert!(
-        !run.status.success() && run.stderr.contains("cannot be used with"),
-        "{run:#?}"
-    );
 }
 
 /// `plc current` and `plc recommended` agree for a fresh account; `add-rotation-key` without a

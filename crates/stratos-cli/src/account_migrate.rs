@@ -13,6 +13,7 @@ use stratos_core::plc::Change;
 use stratos_core::{Config, Explain, Problem};
 
 use crate::render::Output;
+use crate::{input, store};
 
 /// `account migrate` arguments (goat's names).
 #[derive(Args)]
@@ -59,7 +60,7 @@ pub struct MigrateArgs {
 
 /// Runs `account migrate`.
 pub async fn run(args: MigrateArgs, config: Config, out: &Output) -> Result<(), Problem> {
-    let accounts = crate::open(config)?;
+    let accounts = store::open(config)?;
     let e = |e: MigrateError| e.explain();
     let did = accounts
         .find(args.id.as_deref())
@@ -80,7 +81,7 @@ pub async fn run(args: MigrateArgs, config: Config, out: &Output) -> Result<(), 
                 .map_err(e)?
                 .is_some_and(|j| !j.is_done(Step::CreateAccount));
         if needed {
-            password = Some(crate::prompt_secret("Password on the new server: ")?);
+            password = Some(input::prompt_secret("Password on the new server: ")?);
         }
     }
     let view = View::new(terminal);
@@ -140,7 +141,7 @@ pub async fn run(args: MigrateArgs, config: Config, out: &Output) -> Result<(), 
                     });
                 }
                 eprintln!("{}\n{sent}", describe(&changes));
-                inputs.plc_token = Some(crate::prompt_line("Code from the email: ")?);
+                inputs.plc_token = Some(input::prompt_line("Code from the email: ")?);
             }
             Ok(Outcome::NeedsConfirmation { changes }) => {
                 view.clear();
@@ -156,7 +157,7 @@ pub async fn run(args: MigrateArgs, config: Config, out: &Output) -> Result<(), 
                 }
                 eprintln!("{}", describe(&changes));
                 let answer =
-                    crate::prompt_line("Type yes to point your identity at the new server: ")?;
+                    input::prompt_line("Type yes to point your identity at the new server: ")?;
                 if answer.trim() != "yes" {
                     break Err(Problem {
                         code: "not_confirmed",

@@ -1,11 +1,11 @@
 //! `stratos account create` end to end: with a recovery key (first in the PLC rotation keys),
 //! without one, weak-password feedback, and refusals.
 
+mod common;
+
+use common::{Home, assert_fails};
 use serde_json::Value;
 use stratos_testkit::Network;
-
-use crate::assert_fails;
-use crate::common::Home;
 
 fn label() -> String {
     let n = std::time::SystemTime::now()

@@ -8,6 +8,7 @@ use stratos_core::keys::{self, KeyType};
 use stratos_core::{Config, Explain, Problem};
 
 use crate::render::Output;
+use crate::store;
 
 /// Key verbs.
 #[derive(Subcommand)]
@@ -50,7 +51,7 @@ impl From<KeyTypeArg> for KeyType {
 
 /// Runs one key verb.
 pub async fn run(cmd: KeyCommand, config: Config, out: &Output) -> Result<(), Problem> {
-    let accounts = crate::open(config)?;
+    let accounts = store::open(config)?;
     let explain = |e: keys::KeyError| e.explain();
     match cmd {
         KeyCommand::Generate { kind } => {

@@ -7,6 +7,7 @@ use stratos_core::password::{self, PasswordResetError};
 use stratos_core::{Config, Explain, Problem};
 
 use crate::render::Output;
+use crate::store;
 
 /// `account password-reset` arguments.
 #[derive(Args)]
@@ -31,7 +32,7 @@ pub struct PasswordResetArgs {
 
 /// Runs `account password-reset`.
 pub async fn run(args: PasswordResetArgs, config: Config, out: &Output) -> Result<(), Problem> {
-    let accounts = crate::open(config)?;
+    let accounts = store::open(config)?;
     let e = |e: PasswordResetError| e.explain();
     let host = args.pds_host.as_deref();
     match (args.token.as_deref(), args.new_password.as_deref()) {

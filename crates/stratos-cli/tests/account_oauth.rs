@@ -1,9 +1,11 @@
 //! `stratos account login --oauth`: the browser sign-in from the command line, against the real
 //! PDS authorize page driven by headless Chromium (`tests/network/oauth-browser.sh` as `$BROWSER`).
 
+mod common;
+
 use std::process::Stdio;
 
-use crate::common::Home;
+use common::Home;
 use serde_json::Value;
 use stratos_testkit::Network;
 use tokio::io::AsyncWriteExt;

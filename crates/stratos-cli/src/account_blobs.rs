@@ -8,6 +8,7 @@ use stratos_core::blobs::{self, BlobsError};
 use stratos_core::{Config, Explain, Problem};
 
 use crate::render::Output;
+use crate::store;
 
 /// `account missing-blobs` arguments.
 #[derive(Args)]
@@ -24,7 +25,7 @@ pub struct MissingBlobsArgs {
 
 /// Runs `account missing-blobs`.
 pub async fn run(args: MissingBlobsArgs, config: Config, out: &Output) -> Result<(), Problem> {
-    let accounts = crate::open(config)?;
+    let accounts = store::open(config)?;
     let e = |e: BlobsError| e.explain();
     let id = args.id.as_deref();
     let Some(source) = args.repair_from.as_deref() else {

@@ -2,10 +2,11 @@
 
 use clap::Subcommand;
 use stratos_core::app_passwords;
-use stratos_core::{Accounts, Explain, Problem};
+use stratos_core::{Config, Explain, Problem};
 
-use super::activation::{PasswordArgs, account_did};
+use crate::input::PasswordArgs;
 use crate::render::Output;
+use crate::store::{self, account_did};
 
 /// App-password verbs, as goat names them.
 #[derive(Subcommand)]
@@ -41,11 +42,8 @@ pub enum AppPasswordCommand {
 }
 
 /// Runs one app-password verb.
-pub async fn run(
-    accounts: &Accounts,
-    cmd: AppPasswordCommand,
-    out: &Output,
-) -> Result<(), Problem> {
+pub async fn run(cmd: AppPasswordCommand, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = &store::open(config)?;
     match cmd {
         AppPasswordCommand::List { id, auth } => {
             let did = account_did(accounts, id.as_deref())?;

@@ -1,13 +1,38 @@
 //! `stratos account devices|apps`: the browsers and apps signed in to an account, and signing
 //! one out, through the PDS's account-manager API (see `stratos_core::devices`).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
 use stratos_core::devices::{self, App, Device, DevicesError};
-use stratos_core::{Accounts, Explain, Problem};
+use stratos_core::{Accounts, Config, Explain, Problem};
 
-use super::activation::account_did;
+use crate::input;
 use crate::render::Output;
+use crate::store::{self, account_did};
+
+/// `account devices` arguments.
+#[derive(clap::Args)]
+pub struct DevicesArgs {
+    /// Handle or DID; the selected account when omitted.
+    pub id: Option<String>,
+    /// Sign out the device with this id (as listed).
+    #[arg(long, value_name = "DEVICE_ID")]
+    pub revoke: Option<String>,
+    #[command(flatten)]
+    pub auth: SignInArgs,
+}
+
+/// `account apps` arguments.
+#[derive(clap::Args)]
+pub struct AppsArgs {
+    /// Handle or DID; the selected account when omitted.
+    pub id: Option<String>,
+    /// Revoke the app grant with this token id (as listed).
+    #[arg(long, value_name = "TOKEN_ID")]
+    pub revoke: Option<String>,
+    #[command(flatten)]
+    pub auth: SignInArgs,
+}
 
 /// How to sign in to the account-manager API when Stratos has no valid device sign-in yet.
 #[derive(clap::Args)]
@@ -41,7 +66,7 @@ async fn signed_in<T>(
     let mut code = auth.email_code.clone();
     match devices::sign_in(accounts, did, &password, code.as_deref()).await {
         Err(DevicesError::CodeNeeded) if code.is_none() && std::io::stdin().is_terminal() => {
-            code = Some(ask_code().map_err(|()| DevicesError::CodeNeeded.explain())?);
+            code = Some(input::ask_code().map_err(|()| DevicesError::CodeNeeded.explain())?);
             devices::sign_in(accounts, did, &password, code.as_deref()).await
         }
         other => other,
@@ -50,27 +75,11 @@ async fn signed_in<T>(
     op().await.map_err(|e| e.explain())
 }
 
-/// Asks for the emailed code on stderr and reads one line from stdin.
-fn ask_code() -> Result<String, ()> {
-    let mut stderr = std::io::stderr();
-    let _ = write!(stderr, "The server emailed you a sign-in code. Enter it: ");
-    let _ = stderr.flush();
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(n) if n > 0 && !line.trim().is_empty() => Ok(line.trim().to_owned()),
-        _ => Err(()),
-    }
-}
-
 /// `devices [<id>] [--revoke <device-id>]`.
-pub async fn devices(
-    accounts: &Accounts,
-    id: Option<&str>,
-    revoke: Option<&str>,
-    auth: &SignInArgs,
-    out: &Output,
-) -> Result<(), Problem> {
-    let did = account_did(accounts, id)?;
+pub async fn devices(args: DevicesArgs, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = &store::open(config)?;
+    let (revoke, auth) = (args.revoke.as_deref(), &args.auth);
+    let did = account_did(accounts, args.id.as_deref())?;
     if let Some(device) = revoke {
         signed_in(accounts, &did, auth, async || {
             devices::revoke_device(accounts, &did, device).await
@@ -95,14 +104,10 @@ pub async fn devices(
 }
 
 /// `apps [<id>] [--revoke <token-id>]`.
-pub async fn apps(
-    accounts: &Accounts,
-    id: Option<&str>,
-    revoke: Option<&str>,
-    auth: &SignInArgs,
-    out: &Output,
-) -> Result<(), Problem> {
-    let did = account_did(accounts, id)?;
+pub async fn apps(args: AppsArgs, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = &store::open(config)?;
+    let (revoke, auth) = (args.revoke.as_deref(), &args.auth);
+    let did = account_did(accounts, args.id.as_deref())?;
     if let Some(token) = revoke {
         signed_in(accounts, &did, auth, async || {
             devices::revoke_app(accounts, &did, token).await

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use clap::Subcommand;
 use stratos_core::plc::{self, Change, PlcFields};
-use stratos_core::{Accounts, Explain, Problem};
+use stratos_core::{Accounts, Config, Explain, Problem};
 
-use super::activation::account_did;
 use crate::render::Output;
+use crate::store::{self, account_did};
 
 /// PLC verbs, as goat names them.
 #[derive(Subcommand)]
@@ -64,7 +64,8 @@ pub enum PlcCommand {
 }
 
 /// Runs one PLC verb.
-pub async fn run(accounts: &Accounts, cmd: PlcCommand, out: &Output) -> Result<(), Problem> {
+pub async fn run(cmd: PlcCommand, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = &store::open(config)?;
     let explain = |e: plc::PlcError| e.explain();
     match cmd {
         PlcCommand::Recommended { id } => {

@@ -1,30 +1,18 @@
-//! End-to-end tests of the `stratos` binary against the local PDS network and a real keychain.
+//! `stratos account login|logout|list|check-auth` end to end against the local PDS network and
+//! a real keychain: password sign-in (by handle, DID or email, with email 2FA), two accounts on
+//! two PDSes, unreachable servers, a missing keychain, and refusals.
 //!
 //! Run through `scripts/test.sh`, which provides `STRATOS_TESTNET_INFO` and a session bus with an
 //! unlocked Secret Service. Every test has its own data folder and keychain service ([`Home`]) and
 //! its own fresh accounts, so tests run in parallel without seeing each other.
 
 mod common;
-#[path = "cases/create.rs"]
-mod create;
-#[path = "cases/manage_a.rs"]
-mod manage_a;
-#[path = "cases/manage_b.rs"]
-mod manage_b;
-#[path = "cases/manage_devices.rs"]
-mod manage_devices;
-#[path = "cases/migrate.rs"]
-mod migrate;
-#[path = "cases/oauth.rs"]
-mod oauth;
-#[path = "cases/plc_keys.rs"]
-mod plc_keys;
 
 use std::process::Stdio;
 
-use common::{Home, Relay};
+use common::{Home, Relay, assert_fails, list_json, login, repo_rev, selected_json};
 use serde_json::{Value, json};
-use stratos_testkit::{Network, TestAccount, subjects, xrpc_get, xrpc_post};
+use stratos_testkit::{Network, subjects, xrpc_post};
 use tokio::io::AsyncWriteExt;
 
 /// How many sign-in code mails `email` has received so far.
@@ -34,132 +22,6 @@ async fn sign_in_mails(net: &Network, email: &str) -> usize {
         .iter()
         .filter(|m| m.subject.contains(subjects::SIGN_IN_CODE))
         .count()
-}
-
-/// The repository revision the PDS itself reports for `acct`.
-async fn repo_rev(acct: &TestAccount) -> String {
-    let out = xrpc_get(
-        &acct.pds_url,
-        "com.atproto.sync.getRepoStatus",
-        &[("did", &acct.did)],
-        None,
-    )
-    .await
-    .expect("getRepoStatus answers for a fresh account");
-    out["rev"]
-        .as_str()
-        .expect("an active repo has a rev")
-        .to_owned()
-}
-
-/// Signs `acct` in with its handle and password, asserting success.
-async fn login(home: &Home, acct: &TestAccount) {
-    home.run(&["account", "login", "-u", &acct.handle, "-p", &acct.password])
-        .await
-        .ok();
-}
-
-/// Runs `args` in text mode and in `--json` mode, asserting both fail the same way: exit
-/// status, `message_part` on stderr, nothing on stdout in text mode and the `code` in JSON mode.
-async fn assert_fails(home: &Home, args: &[&str], code: &str, message_part: &str) {
-    let text = home.run(args).await;
-    let stderr = text.failed();
-    assert!(
-        stderr.contains(message_part),
-        "stderr should mention {message_part:?}: {text:#?}"
-    );
-    assert_eq!(
-        text.stdout, "",
-        "text-mode failures print nothing on stdout"
-    );
-    let with_json: Vec<&str> = ["--json"].iter().chain(args).copied().collect();
-    home.run(&with_json).await.assert_error_code(code);
-}
-
-/// The `account list --json` accounts, asserting success.
-async fn list_json(home: &Home) -> Vec<Value> {
-    let list = home.run(&["--json", "account", "list"]).await.ok_json();
-    list["accounts"]
-        .as_array()
-        .unwrap_or_else(|| panic!("account list --json has an accounts array: {list}"))
-        .clone()
-}
-
-/// The DID `account list --json` reports as selected.
-async fn selected_json(home: &Home) -> Option<String> {
-    let list = home.run(&["--json", "account", "list"]).await.ok_json();
-    list["selected"].as_str().map(str::to_owned)
-}
-
-/// `account status <handle>` prints the DID, the verified handle, the reachable PDS with its
-/// service DID, and the active repository with its revision.
-#[tokio::test]
-async fn status_by_handle_prints_identity_pds_and_repository() {
-    let net = Network::shared();
-    let acct = net.create_account(net.pds1()).await;
-    let home = Home::new();
-    let run = home.run(&["account", "status", &acct.handle]).await;
-    let out = run.ok();
-    let line = |label: &str| {
-        out.lines()
-            .find(|l| l.starts_with(label))
-            .unwrap_or_else(|| panic!("no {label:?} line in:\n{out}"))
-            .to_owned()
-    };
-    assert!(line("DID ").ends_with(&acct.did), "{out}");
-    assert!(
-        line("Handle ").contains(&format!("{} (verified both ways)", acct.handle)),
-        "{out}"
-    );
-    assert!(line("PDS ").ends_with(&acct.pds_url), "{out}");
-    assert!(line("  Reachable ").ends_with("yes"), "{out}");
-    assert!(line("  Server DID ").ends_with(&net.pds1().did), "{out}");
-    assert!(line("Repository ").ends_with("active"), "{out}");
-    assert!(line("  Rev ").ends_with(&repo_rev(&acct).await), "{out}");
-    assert!(
-        run.stderr.is_empty(),
-        "a healthy status warns about nothing: {run:#?}"
-    );
-}
-
-/// `account status --json` by handle and by DID gives the same account with a verified handle,
-/// the right PDS (by its service DID) and an active repository with a revision, on both PDSes.
-#[tokio::test]
-async fn status_json_by_handle_and_did_describes_the_account() {
-    let net = Network::shared();
-    let home = Home::new();
-    for pds in [net.pds1(), net.pds2()] {
-        let acct = net.create_account(pds).await;
-        for id in [&acct.handle, &acct.did] {
-            let r = home
-                .run(&["account", "status", id, "--json"])
-                .await
-                .ok_json();
-            assert_eq!(r["did"], acct.did.as_str(), "{r:#}");
-            assert_eq!(r["handle"], acct.handle.as_str(), "{r:#}");
-            assert_eq!(r["handleCheck"]["verified"], true, "{r:#}");
-            assert_eq!(r["handleCheck"]["docHandle"], acct.handle.as_str(), "{r:#}");
-            assert_eq!(r["handleCheck"]["problem"], Value::Null, "{r:#}");
-            assert_eq!(r["handleCheck"]["service"]["outcome"], "found", "{r:#}");
-            assert_eq!(
-                r["handleCheck"]["service"]["did"],
-                acct.did.as_str(),
-                "{r:#}"
-            );
-            assert_eq!(r["pds"]["url"], pds.url.as_str(), "{r:#}");
-            assert_eq!(r["pds"]["reachable"], true, "{r:#}");
-            assert_eq!(r["pds"]["serverDid"], pds.did.as_str(), "{r:#}");
-            let domains = r["pds"]["availableUserDomains"].as_array();
-            assert!(
-                domains.is_some_and(|d| d.contains(&json!(pds.domain))),
-                "{r:#}"
-            );
-            assert_eq!(r["repo"]["active"], true, "{r:#}");
-            assert_eq!(r["repo"]["rev"], repo_rev(&acct).await, "{r:#}");
-            assert_eq!(r["session"], Value::Null, "status needs no sign-in: {r:#}");
-        }
-    }
-    assert!(list_json(&home).await.is_empty(), "status signs nobody in");
 }
 
 /// Text mode: login by handle, then `list` marks the account selected, `check-auth` proves the
@@ -677,19 +539,6 @@ async fn email_2fa_wrong_code_is_refused() {
     .await;
     assert!(list_json(&home).await.is_empty());
     assert!(home.stored_tokens(&acct.did).await.is_none());
-}
-
-/// `status` of a handle nobody has fails with `handle_not_found`.
-#[tokio::test]
-async fn status_of_an_unknown_handle_is_handle_not_found() {
-    let home = Home::new();
-    assert_fails(
-        &home,
-        &["account", "status", "nobody-xyz.test"],
-        "handle_not_found",
-        "The handle nobody-xyz.test does not resolve to any account",
-    )
-    .await;
 }
 
 /// Login with an empty username fails with `empty_field` before any network call.

@@ -1,5 +1,6 @@
-//! `account login --oauth`: print and open the sign-in page, then take the callback from the
-//! local listener or from a pasted address, whichever comes first.
+//! `account login --oauth` and `account create --browser`: print and open the sign-in page,
+//! then take the callback from the local listener or from a pasted address, whichever comes
+//! first.
 
 use std::time::Duration;
 
@@ -7,16 +8,54 @@ use stratos_core::auth::oauth::callback::LoopbackListener;
 use stratos_core::auth::oauth::{OAuthError, Started};
 use stratos_core::config::oauth_client::{Access, Redirect, RedirectChoice};
 use stratos_core::store::state::AccountRecord;
-use stratos_core::{Accounts, Explain, Problem};
+use stratos_core::{Accounts, Config, Explain, Problem};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::account::{AccessArg, RedirectArg};
+use crate::render::Output;
+use crate::store;
+
+/// `--redirect` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum RedirectArg {
+    /// A one-shot listener on 127.0.0.1.
+    Loopback,
+    /// The app's custom URL scheme (needs a hosted client id).
+    DeepLink,
+}
+
+/// `--access` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum AccessArg {
+    /// Everything the account screens can do.
+    Full,
+    /// `atproto transition:generic` only.
+    Basic,
+}
 
 /// How long to wait for the browser before giving up.
 const WAIT: Duration = Duration::from_secs(10 * 60);
 
+/// `login --oauth <account>`: the browser sign-in, then the new account on stdout.
+pub async fn login(
+    config: Config,
+    account: &str,
+    redirect: Option<RedirectArg>,
+    access: Option<AccessArg>,
+    out: &Output,
+) -> Result<(), Problem> {
+    let accounts = store::open(config)?;
+    let record = sign_in(&accounts, account, redirect, access).await?;
+    out.emit(&record, || {
+        format!(
+            "Signed in as {} ({}) on {} through the browser",
+            record.handle, record.did, record.pds_url
+        )
+    });
+    Ok(())
+}
+
 /// Runs the browser sign-in and returns the new account.
-pub async fn run(
+async fn sign_in(
     accounts: &Accounts,
     account: &str,
     redirect: Option<RedirectArg>,
@@ -50,15 +89,17 @@ pub async fn sign_up(accounts: &Accounts, pds_url: &str) -> Result<AccountRecord
     complete(accounts, started, listener).await
 }
 
+/// Picks how the browser comes back (the core decides, as for the app: `--redirect`, else the
+/// saved setting, else the OAuth client's default) and binds the loopback listener when that is
+/// the way.
 async fn listen(
     accounts: &Accounts,
     redirect: Option<RedirectArg>,
 ) -> Result<(Option<LoopbackListener>, Redirect), Problem> {
-    let choice = match redirect {
-        Some(RedirectArg::Loopback) => RedirectChoice::Loopback,
-        Some(RedirectArg::DeepLink) => RedirectChoice::DeepLink,
-        None => accounts.oauth_client().default_redirect(),
-    };
+    let choice = accounts.redirect(redirect.map(|r| match r {
+        RedirectArg::Loopback => RedirectChoice::Loopback,
+        RedirectArg::DeepLink => RedirectChoice::DeepLink,
+    }));
     let listener = match choice {
         RedirectChoice::Loopback => Some(
             LoopbackListener::bind()

@@ -1,11 +1,11 @@
 //! `account devices|apps` end to end, in text and `--json` mode: Stratos's own browser sign-in is
 //! listed as an app, and revoking it signs Stratos out on the server.
 
+mod common;
+
+use common::{Home, assert_fails};
 use serde_json::Value;
 use stratos_testkit::Network;
-
-use crate::assert_fails;
-use crate::common::Home;
 
 /// Lists devices and apps (the first call signs in with `--password`, later ones reuse the stored
 /// device), then revokes the app: the OAuth session no longer works.

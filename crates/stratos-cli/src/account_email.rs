@@ -9,6 +9,7 @@ use stratos_core::email::{self, EmailInfo, StepUp};
 use stratos_core::{Config, Explain, Problem};
 
 use crate::render::Output;
+use crate::store;
 
 /// `account email` arguments.
 #[derive(Args)]
@@ -55,7 +56,7 @@ fn show(info: &EmailInfo) -> String {
 
 /// Runs `account email`.
 pub async fn run(args: EmailArgs, config: Config, out: &Output) -> Result<(), Problem> {
-    let accounts = crate::open(config)?;
+    let accounts = store::open(config)?;
     let id = args.id.as_deref();
     let step_up = StepUp {
         password: args.password.as_deref(),

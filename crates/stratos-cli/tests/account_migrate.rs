@@ -2,11 +2,12 @@
 //! middle of the blob copy, resumed each time, and complete with nothing lost; uploads the new
 //! PDS refuses (fault injection) are retried or reported, and the old account stays intact.
 
+mod common;
+
+use common::{Home, Run};
 use serde_json::Value;
 use stratos_testkit::{Network, Population, TestAccount, subjects, xrpc_get};
 use tokio::io::{AsyncBufReadExt, BufReader};
-
-use crate::common::{Home, Run};
 
 const PASSWORD: &str = "new-pds-password-123";
 

@@ -7,8 +7,9 @@ use stratos_core::keys::KeyType;
 use stratos_core::password::estimate;
 use stratos_core::{Config, Explain, Problem};
 
-use crate::key::KeyTypeArg;
+use crate::keys::KeyTypeArg;
 use crate::render::Output;
+use crate::{account_oauth, store};
 
 /// `account create` arguments.
 #[derive(clap::Args)]
@@ -38,9 +39,9 @@ pub struct CreateArgs {
 
 /// Runs `account create`.
 pub async fn run(args: CreateArgs, config: Config, out: &Output) -> Result<(), Problem> {
-    let accounts = crate::open(config)?;
+    let accounts = store::open(config)?;
     if args.browser {
-        let record = crate::oauth_login::sign_up(&accounts, &args.pds_host).await?;
+        let record = account_oauth::sign_up(&accounts, &args.pds_host).await?;
         out.emit(&record, || {
             format!(
                 "Created {} ({}) on {} and signed in through the browser",

@@ -2,21 +2,29 @@
 
 use stratos_core::handle::{self, HandlePlan};
 use stratos_core::identity::MethodAnswer;
-use stratos_core::{Accounts, Explain, Problem};
+use stratos_core::{Config, Explain, Problem};
 
-use super::activation::account_did;
 use crate::render::Output;
+use crate::store::{self, account_did};
 
-/// Shows the plan and live check (`check`), or changes the handle and verifies it.
-pub async fn update(
-    accounts: &Accounts,
-    new_handle: &str,
-    id: Option<&str>,
-    check: bool,
-    out: &Output,
-) -> Result<(), Problem> {
-    let did = account_did(accounts, id)?;
-    if check {
+/// `account update-handle` arguments.
+#[derive(clap::Args)]
+pub struct UpdateHandleArgs {
+    /// The new handle.
+    pub handle: String,
+    /// Handle or DID of the account; the selected account when omitted.
+    pub id: Option<String>,
+    /// Only show what the change needs and what DNS/HTTPS answer now.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Shows the plan and live check (`--check`), or changes the handle and verifies it.
+pub async fn run(args: UpdateHandleArgs, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = &store::open(config)?;
+    let new_handle = args.handle.as_str();
+    let did = account_did(accounts, args.id.as_deref())?;
+    if args.check {
         let plan = handle::plan(accounts, &did, new_handle)
             .await
             .map_err(|e| e.explain())?;

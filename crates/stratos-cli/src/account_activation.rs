@@ -1,39 +1,41 @@
 //! `stratos account activate|deactivate`: pause an account or bring it back (see
-//! `stratos_core::activation` for what each does), plus the password arguments every verb that
-//! needs a full password session shares.
+//! `stratos_core::activation` for what each does).
 
 use stratos_core::activation::{self, ActivationOutcome};
-use stratos_core::{Accounts, Explain, Problem};
+use stratos_core::{Config, Explain, Problem};
 
+use crate::input::PasswordArgs;
 use crate::render::Output;
+use crate::store;
 
-/// The account password for verbs only a password session may do. Password accounts use their
-/// saved session and ignore it; browser (OAuth) accounts sign in with it for this command only.
-#[derive(clap::Args, Clone, Default)]
-pub struct PasswordArgs {
-    /// Account password (not an app password), needed when signed in through the browser.
-    #[arg(long, env = "ATP_AUTH_PASSWORD", hide_env_values = true)]
-    pub password: Option<String>,
-    /// The code from the sign-in email, when email 2FA is on.
-    #[arg(long)]
-    pub auth_factor_token: Option<String>,
+/// `account activate` arguments.
+#[derive(clap::Args)]
+pub struct ActivateArgs {
+    /// Handle or DID; the selected account when omitted.
+    pub id: Option<String>,
+    #[command(flatten)]
+    pub auth: PasswordArgs,
 }
 
-/// The DID of the named (or selected) signed-in account.
-pub fn account_did(accounts: &Accounts, id: Option<&str>) -> Result<String, Problem> {
-    accounts.find(id).map(|r| r.did).map_err(|e| e.explain())
+/// `account deactivate` arguments.
+#[derive(clap::Args)]
+pub struct DeactivateArgs {
+    /// Handle or DID; the selected account when omitted.
+    pub id: Option<String>,
+    /// Let the PDS delete the account for good after this time (RFC 3339).
+    #[arg(long)]
+    pub delete_after: Option<String>,
+    #[command(flatten)]
+    pub auth: PasswordArgs,
 }
 
 /// `activate [<id>]`.
-pub async fn activate(
-    accounts: &Accounts,
-    id: Option<&str>,
-    auth: &PasswordArgs,
-    out: &Output,
-) -> Result<(), Problem> {
-    let did = account_did(accounts, id)?;
+pub async fn activate(args: ActivateArgs, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = store::open(config)?;
+    let auth = &args.auth;
+    let did = store::account_did(&accounts, args.id.as_deref())?;
     let outcome = activation::activate(
-        accounts,
+        &accounts,
         &did,
         auth.password.as_deref(),
         auth.auth_factor_token.as_deref(),
@@ -45,15 +47,11 @@ pub async fn activate(
 }
 
 /// `deactivate [<id>] [--delete-after <RFC 3339 time>]`.
-pub async fn deactivate(
-    accounts: &Accounts,
-    id: Option<&str>,
-    delete_after: Option<&str>,
-    auth: &PasswordArgs,
-    out: &Output,
-) -> Result<(), Problem> {
-    let did = account_did(accounts, id)?;
-    let delete_after = match delete_after {
+pub async fn deactivate(args: DeactivateArgs, config: Config, out: &Output) -> Result<(), Problem> {
+    let accounts = store::open(config)?;
+    let auth = &args.auth;
+    let did = store::account_did(&accounts, args.id.as_deref())?;
+    let delete_after = match args.delete_after.as_deref() {
         Some(s) => Some(s.trim().parse().map_err(|e| Problem {
             code: "bad_delete_after",
             message: format!("{s:?} is not a date and time: {e}"),
@@ -62,7 +60,7 @@ pub async fn deactivate(
         None => None,
     };
     let outcome = activation::deactivate(
-        accounts,
+        &accounts,
         &did,
         delete_after,
         auth.password.as_deref(),

@@ -1,0 +1,133 @@
+//! `stratos account backup` and `account missing-blobs` end to end, in text and `--json` mode:
+//! the CAR and the blobs written to a folder, and blobs an import left missing listed and repaired
+//! from another server.
+
+mod common;
+
+use common::{Home, assert_fails, login};
+use serde_json::{Value, json};
+use stratos_testkit::{Network, TestAccount, xrpc_post};
+
+/// Uploads `bytes` as a blob of `acct` and references it from a record; returns the blob JSON
+/// and the record's rkey.
+async fn blob_in_record(acct: &TestAccount, bytes: &[u8]) -> (Value, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/xrpc/com.atproto.repo.uploadBlob", acct.pds_url))
+        .bearer_auth(&acct.access_jwt)
+        .header("content-type", "application/octet-stream")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .expect("uploadBlob");
+    assert!(response.status().is_success(), "{response:?}");
+    let blob = response.json::<Value>().await.unwrap()["blob"].clone();
+    let body = json!({"repo": acct.did, "collection": "com.example.gallery",
+        "record": {"files": [blob], "createdAt": "2026-01-01T00:00:00Z"}});
+    let out = xrpc_post(
+        &acct.pds_url,
+        "com.atproto.repo.createRecord",
+        &body,
+        Some(&acct.access_jwt),
+    )
+    .await
+    .expect("createRecord");
+    let rkey = out["uri"].as_str().unwrap().rsplit('/').next().unwrap();
+    (blob, rkey.to_owned())
+}
+
+/// `backup` writes the CAR and the blob (text and JSON); `missing-blobs` lists what an import
+/// left missing, fails to repair from a server without it, and repairs from one with it.
+#[tokio::test]
+async fn backup_and_missing_blobs() {
+    let net = Network::shared();
+    let acct = net.create_account(net.pds1()).await;
+    let bytes = format!("cli blob of {}", acct.did).repeat(30).into_bytes();
+    let (blob, rkey) = blob_in_record(&acct, &bytes).await;
+    let cid = blob["ref"]["$link"].as_str().unwrap().to_owned();
+    let home = Home::new();
+    login(&home, &acct).await;
+
+    let folder = home.path().join("backup");
+    let folder_s = folder.to_str().unwrap();
+    let text = home.run(&["account", "backup", "--to", folder_s]).await;
+    assert!(text.ok().contains("1 blobs (1 downloaded"), "{text:#?}");
+    let summary = home
+        .run(&[
+            "--json",
+            "account",
+            "backup",
+            &acct.handle,
+            "--to",
+            folder_s,
+        ])
+        .await
+        .ok_json();
+    assert_eq!(summary["blobsTotal"], 1);
+    assert_eq!(summary["blobsSkipped"], 1);
+    assert_eq!(
+        std::fs::read(folder.join("blobs").join(&cid)).unwrap(),
+        bytes
+    );
+    let car = std::fs::read(folder.join("repo.car")).unwrap();
+    assert!(!car.is_empty() && car[1] == 0xa2, "a CAR header");
+
+    let none = home
+        .run(&["--json", "account", "missing-blobs"])
+        .await
+        .ok_json();
+    assert_eq!(none["count"], 0);
+
+    // Lose the blob: delete the record (the PDS drops the blob), import the old CAR again.
+    xrpc_post(
+        &acct.pds_url,
+        "com.atproto.repo.deleteRecord",
+        &json!({"repo": acct.did, "collection": "com.example.gallery", "rkey": rkey}),
+        Some(&acct.access_jwt),
+    )
+    .await
+    .expect("deleteRecord");
+    let r = reqwest::Client::new()
+        .post(format!("{}/xrpc/com.atproto.repo.importRepo", acct.pds_url))
+        .bearer_auth(&acct.access_jwt)
+        .header("content-type", "application/vnd.ipld.car")
+        .body(car)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "importRepo: {r:?}");
+
+    let listed = home.run(&["account", "missing-blobs"]).await;
+    assert!(listed.ok().contains(&cid), "{listed:#?}");
+    let missing = home
+        .run(&["--json", "account", "missing-blobs"])
+        .await
+        .ok_json();
+    assert_eq!(missing["count"], 1);
+    assert_eq!(missing["blobs"][0]["cid"], cid.as_str());
+
+    assert_fails(
+        &home,
+        &["account", "missing-blobs", "--repair-from", &acct.pds_url],
+        "blobs_not_repaired",
+        "could not be copied",
+    )
+    .await;
+    let other = net.create_account(net.pds2()).await;
+    blob_in_record(&other, &bytes).await;
+    let repaired = home
+        .run(&[
+            "--json",
+            "account",
+            "missing-blobs",
+            "--repair-from",
+            &other.pds_url,
+            "--source-did",
+            &other.did,
+        ])
+        .await
+        .ok_json();
+    assert_eq!(repaired["repaired"], json!([cid]));
+    assert_eq!(repaired["stillMissing"], 0);
+    let after = home.run(&["account", "missing-blobs"]).await;
+    assert!(after.ok().contains("No missing blobs"), "{after:#?}");
+}
