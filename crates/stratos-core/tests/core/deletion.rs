@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use stratos_core::backup::{self, BackupError, BackupStep};
 use stratos_core::deletion::{self, DeletionError};
 use stratos_core::email::StepUp;

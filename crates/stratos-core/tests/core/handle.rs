@@ -3,7 +3,6 @@
 use stratos_core::Explain;
 use stratos_core::handle::{self, HandleError};
 use stratos_core::identity::MethodAnswer;
-use stratos_testkit::TestAccount;
 
 use crate::World;
 
