@@ -16,7 +16,11 @@
 //! error ([`Network::create_session`], [`xrpc_get`], [`xrpc_post`]).
 
 pub mod populate;
-pub use populate::{Populated, Population, blob_bytes, populate};
+pub mod sandbox;
+pub use populate::{
+    Populated, Population, blob_bytes, cid_of, create_record, populate, upload_blob,
+};
+pub use sandbox::Sandbox;
 
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
@@ -283,6 +287,17 @@ impl Network {
         json_of(response, "GET /mail/wait").await
     }
 
+    /// The code in the `(after + 1)`-th mail to `email` whose subject contains
+    /// `subject_contains` ([`Network::wait_mail`]); panics if that mail has none.
+    ///
+    /// Count first with [`Network::count_mails`], then trigger the mail, then wait for its code.
+    pub async fn wait_code(&self, email: &str, subject_contains: &str, after: usize) -> String {
+        self.wait_mail(email, subject_contains, after)
+            .await
+            .code
+            .unwrap_or_else(|| panic!("the {subject_contains:?} mail to {email} has a code"))
+    }
+
     /// All mails sent so far to `email`, oldest first.
     pub async fn mails(&self, email: &str) -> Vec<Mail> {
         let url = self.control_url("/mail", &[("to", email)]);
@@ -518,7 +533,8 @@ impl Network {
         v["count"].as_u64().expect("count is a number")
     }
 
-    /// How many mails to `email` with `subject_contains` in the subject were caught so far.
+    /// How many mails to `email` with `subject_contains` in the subject (ignoring case, as
+    /// [`Network::wait_mail`] matches) were caught so far.
     pub async fn count_mails(&self, email: &str, subject_contains: &str) -> usize {
         let url = self.control_url("/mail", &[("to", email), ("subject", subject_contains)]);
         let response =

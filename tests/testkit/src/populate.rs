@@ -27,6 +27,46 @@ pub struct Populated {
     pub preferences: Value,
 }
 
+/// Uploads `bytes` as a blob of `acct` (`mime` as its content type) and returns the blob
+/// reference JSON (`{"$type": "blob", "ref": {"$link": CID}, ...}`) to put in a record.
+pub async fn upload_blob(acct: &TestAccount, bytes: &[u8], mime: &str) -> Value {
+    let response = http()
+        .post(xrpc_url(&acct.pds_url, "com.atproto.repo.uploadBlob"))
+        .bearer_auth(&acct.access_jwt)
+        .header("content-type", mime)
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .expect("uploadBlob reaches the PDS");
+    let status = response.status();
+    let text = response.text().await.expect("uploadBlob answers");
+    assert!(status.is_success(), "uploadBlob: {status} {text}");
+    let out: Value = serde_json::from_str(&text).expect("uploadBlob answers JSON");
+    out["blob"].clone()
+}
+
+/// Creates a record of `acct` in `collection` (validation left to the PDS); returns its URI.
+pub async fn create_record(acct: &TestAccount, collection: &str, record: Value) -> String {
+    let body = json!({ "repo": acct.did, "collection": collection, "record": record });
+    let out = xrpc_post(
+        &acct.pds_url,
+        "com.atproto.repo.createRecord",
+        &body,
+        Some(&acct.access_jwt),
+    )
+    .await
+    .expect("createRecord");
+    out["uri"].as_str().expect("a URI").to_owned()
+}
+
+/// The CID string of a blob reference JSON (as [`upload_blob`] returns).
+pub fn cid_of(blob: &Value) -> String {
+    blob["ref"]["$link"]
+        .as_str()
+        .expect("a blob ref")
+        .to_owned()
+}
+
 /// Bytes of blob `i` of `did`: distinct per account and index, 2–60 KB, or 1.2 MB for every
 /// tenth.
 pub fn blob_bytes(did: &str, i: usize) -> Vec<u8> {
@@ -83,25 +123,8 @@ pub async fn populate(acct: &TestAccount, spec: Population) -> Populated {
         } else {
             "application/octet-stream"
         };
-        let r = http()
-            .post(xrpc_url(&acct.pds_url, "com.atproto.repo.uploadBlob"))
-            .bearer_auth(&acct.access_jwt)
-            .header("content-type", mime)
-            .body(bytes.clone())
-            .send()
-            .await
-            .expect("uploadBlob reaches the PDS");
-        let status = r.status();
-        let out: Value = r.json().await.expect("uploadBlob answers JSON");
-        assert!(status.is_success(), "uploadBlob: {out}");
-        let blob = out["blob"].clone();
-        blobs.push((
-            blob["ref"]["$link"]
-                .as_str()
-                .expect("a blob CID")
-                .to_owned(),
-            bytes.len(),
-        ));
+        let blob = upload_blob(acct, &bytes, mime).await;
+        blobs.push((cid_of(&blob), bytes.len()));
         gallery.push(json!({"$type": "com.atproto.repo.applyWrites#create", "collection": "com.example.gallery",
             "value": {"$type": "com.example.gallery", "files": [blob], "n": i}}));
     }

@@ -1,18 +1,10 @@
 //! App passwords: create, list, revoke, proven by what the PDS does with them afterwards.
 
+use stratos_core::Explain;
 use stratos_core::app_passwords::{self, AppPasswordError};
-use stratos_core::{Explain, LoginRequest};
 use stratos_testkit::xrpc_post;
 
-use crate::World;
-
-fn login(id: &str, password: &str) -> LoginRequest {
-    LoginRequest {
-        identifier: id.into(),
-        password: password.into(),
-        ..Default::default()
-    }
-}
+use crate::{World, login};
 
 /// Created passwords are listed with their flags; a revoked one can no longer refresh a session
 /// signed in with it (access JWTs outlive revocation, so the refresh is the proof).
@@ -20,10 +12,7 @@ fn login(id: &str, password: &str) -> LoginRequest {
 async fn create_list_revoke_and_revocation_ends_its_sessions() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
-    w.accounts
-        .login_password(login(&acct.handle, &acct.password))
-        .await
-        .expect("login");
+    w.sign_in(&acct).await;
 
     let laptop = app_passwords::create(&w.accounts, &acct.did, "laptop", false, None, None)
         .await
@@ -107,11 +96,7 @@ async fn an_app_password_session_cannot_create_app_passwords() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds2()).await;
     let owner = World::start();
-    owner
-        .accounts
-        .login_password(login(&acct.handle, &acct.password))
-        .await
-        .expect("login");
+    owner.sign_in(&acct).await;
     let created = app_passwords::create(&owner.accounts, &acct.did, "cli", false, None, None)
         .await
         .expect("create");

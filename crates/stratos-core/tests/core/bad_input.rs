@@ -7,14 +7,13 @@ use stratos_core::{Accounts, Explain, LoginRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::World;
+use crate::{World, login};
 
-fn login(id: &str, password: &str, pds: Option<&str>) -> LoginRequest {
+/// A password sign-in request, at the PDS `pds` when given.
+fn login_at(id: &str, password: &str, pds: Option<&str>) -> LoginRequest {
     LoginRequest {
-        identifier: id.into(),
-        password: password.into(),
         pds_host: pds.map(Into::into),
-        ..Default::default()
+        ..login(id, password)
     }
 }
 
@@ -33,27 +32,27 @@ async fn typed_mistakes_have_specific_errors() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
     assert_eq!(
-        code_of_login(&w, login("", "pw", None)).await,
+        code_of_login(&w, login_at("", "pw", None)).await,
         "empty_field"
     );
     assert_eq!(
-        code_of_login(&w, login(&acct.handle, "", None)).await,
+        code_of_login(&w, login_at(&acct.handle, "", None)).await,
         "empty_field"
     );
     assert_eq!(
-        code_of_login(&w, login("not a handle", "pw", None)).await,
+        code_of_login(&w, login_at("not a handle", "pw", None)).await,
         "bad_identifier"
     );
     assert_eq!(
-        code_of_login(&w, login("nobody-here.test", "pw", None)).await,
+        code_of_login(&w, login_at("nobody-here.test", "pw", None)).await,
         "handle_not_found"
     );
     assert_eq!(
-        code_of_login(&w, login(&acct.handle, "wrong-password", None)).await,
+        code_of_login(&w, login_at(&acct.handle, "wrong-password", None)).await,
         "wrong_password"
     );
     assert_eq!(
-        code_of_login(&w, login(&acct.handle, "pw", Some("ftp://x"))).await,
+        code_of_login(&w, login_at(&acct.handle, "pw", Some("ftp://x"))).await,
         "bad_server_url"
     );
     let lookup = w
@@ -82,7 +81,10 @@ async fn did_without_a_pds() {
     let p = w.accounts.lookup(&did).await.unwrap_err().explain();
     assert_eq!(p.code, "no_pds");
     assert!(p.message.contains(&did));
-    assert_eq!(code_of_login(&w, login(&did, "pw", None)).await, "no_pds");
+    assert_eq!(
+        code_of_login(&w, login_at(&did, "pw", None)).await,
+        "no_pds"
+    );
     let unknown = w
         .accounts
         .lookup("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa")
@@ -101,7 +103,7 @@ async fn unreachable_pds() {
     drop(closed);
     let acct = w.net.create_account(w.net.pds1()).await;
     assert_eq!(
-        code_of_login(&w, login(&acct.handle, &acct.password, Some(&url))).await,
+        code_of_login(&w, login_at(&acct.handle, &acct.password, Some(&url))).await,
         "pds_unreachable"
     );
 }
@@ -143,7 +145,7 @@ async fn broken_pds_answers() {
     let html = hostile_pds(Some(("200 OK", "text/html", "<html>Parked domain</html>"))).await;
     let p = w
         .accounts
-        .login_password(login("someone@example.com", "pw", Some(&html)))
+        .login_password(login_at("someone@example.com", "pw", Some(&html)))
         .await
         .unwrap_err()
         .explain();
@@ -153,7 +155,7 @@ async fn broken_pds_answers() {
     let five = hostile_pds(Some(("500 Internal Server Error", "text/plain", "oops!"))).await;
     let p = w
         .accounts
-        .login_password(login("someone@example.com", "pw", Some(&five)))
+        .login_password(login_at("someone@example.com", "pw", Some(&five)))
         .await
         .unwrap_err()
         .explain();
@@ -168,7 +170,7 @@ async fn broken_pds_answers() {
     .await;
     let p = w
         .accounts
-        .login_password(login("someone@example.com", "pw", Some(&xrpc500)))
+        .login_password(login_at("someone@example.com", "pw", Some(&xrpc500)))
         .await
         .unwrap_err()
         .explain();
@@ -186,7 +188,7 @@ async fn silent_pds_times_out() {
     let accounts = Accounts::open(config).unwrap();
     let started = std::time::Instant::now();
     let err = accounts
-        .login_password(login("someone@example.com", "pw", Some(&silent)))
+        .login_password(login_at("someone@example.com", "pw", Some(&silent)))
         .await
         .unwrap_err();
     assert_eq!(err.explain().code, "pds_timeout", "{err}");

@@ -8,12 +8,10 @@
 
 use serde_json::json;
 use stratos_core::blobs;
-use stratos_testkit::{TestAccount, xrpc_post};
+use stratos_testkit::{TestAccount, cid_of, create_record, upload_blob, xrpc_post};
 use tokio_util::sync::CancellationToken;
 
 use crate::World;
-use crate::deletion::{cid_of, create_record, upload_blob};
-use crate::email::login;
 
 async fn get_blob(pds: &str, did: &str, cid: &str) -> (u16, Option<String>, Vec<u8>) {
     let r = reqwest::Client::new()
@@ -82,7 +80,7 @@ async fn list_and_repair_missing_blobs_from_another_server() {
         400,
         "the PDS lost it"
     );
-    login(&w, &acct).await;
+    w.sign_in(&acct).await;
 
     let missing = blobs::list_missing(&w.accounts, None).await.expect("list");
     assert_eq!(missing.len(), 1, "{missing:?}");

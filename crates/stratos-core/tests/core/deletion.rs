@@ -2,52 +2,14 @@
 
 use std::sync::Mutex;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use stratos_core::backup::{self, BackupError, BackupStep};
 use stratos_core::deletion::{self, DeletionError};
 use stratos_core::email::StepUp;
-use stratos_testkit::{TestAccount, subjects, xrpc_get, xrpc_post};
+use stratos_testkit::{cid_of, create_record, subjects, upload_blob, xrpc_get};
 use tokio_util::sync::CancellationToken;
 
 use crate::World;
-use crate::email::{code, login, seen};
-
-/// Uploads `bytes` as a blob of `acct` and returns the blob reference JSON.
-pub async fn upload_blob(acct: &TestAccount, bytes: &[u8], mime: &str) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/xrpc/com.atproto.repo.uploadBlob", acct.pds_url))
-        .bearer_auth(&acct.access_jwt)
-        .header("content-type", mime)
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .expect("uploadBlob reaches the PDS");
-    assert!(response.status().is_success(), "uploadBlob: {response:?}");
-    let out: Value = response.json().await.expect("uploadBlob answers JSON");
-    out["blob"].clone()
-}
-
-/// Creates a record of `acct` in `collection`; returns its URI.
-pub async fn create_record(acct: &TestAccount, collection: &str, record: Value) -> String {
-    let body = json!({ "repo": acct.did, "collection": collection, "record": record });
-    let out = xrpc_post(
-        &acct.pds_url,
-        "com.atproto.repo.createRecord",
-        &body,
-        Some(&acct.access_jwt),
-    )
-    .await
-    .expect("createRecord");
-    out["uri"].as_str().expect("a URI").to_owned()
-}
-
-/// The CID string of a blob reference JSON.
-pub fn cid_of(blob: &Value) -> String {
-    blob["ref"]["$link"]
-        .as_str()
-        .expect("a blob ref")
-        .to_owned()
-}
 
 /// A backup holds the repository CAR and every blob byte for byte; a second run skips the blobs
 /// already there; a cancelled run stops with `Cancelled`.
@@ -71,7 +33,7 @@ async fn backup_writes_the_car_and_every_blob_and_resumes() {
         json!({"files": [b1, b2], "createdAt": "2026-01-01T00:00:00Z"}),
     )
     .await;
-    login(&w, &acct).await;
+    w.sign_in(&acct).await;
 
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("backup");
@@ -156,12 +118,18 @@ async fn backup_writes_the_car_and_every_blob_and_resumes() {
 async fn delete_with_code_and_typed_handle() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
-    login(&w, &acct).await;
-    let before = seen(w.net, &acct.email, subjects::ACCOUNT_DELETION).await;
+    w.sign_in(&acct).await;
+    let before = w
+        .net
+        .count_mails(&acct.email, subjects::ACCOUNT_DELETION)
+        .await;
     deletion::request(&w.accounts, None, StepUp::default())
         .await
         .expect("request deletion");
-    let c = code(w.net, &acct.email, subjects::ACCOUNT_DELETION, before).await;
+    let c = w
+        .net
+        .wait_code(&acct.email, subjects::ACCOUNT_DELETION, before)
+        .await;
 
     let err = deletion::delete(
         &w.accounts,
@@ -234,7 +202,10 @@ async fn browser_sign_in_deletes_with_the_password() {
         matches!(err, DeletionError::Accounts(AccountsError::PasswordNeeded)),
         "{err}"
     );
-    let before = seen(w.net, &acct.email, subjects::ACCOUNT_DELETION).await;
+    let before = w
+        .net
+        .count_mails(&acct.email, subjects::ACCOUNT_DELETION)
+        .await;
     let step_up = StepUp {
         password: Some(&acct.password),
         auth_factor_token: None,
@@ -242,7 +213,10 @@ async fn browser_sign_in_deletes_with_the_password() {
     deletion::request(&w.accounts, None, step_up)
         .await
         .expect("request with the password");
-    let c = code(w.net, &acct.email, subjects::ACCOUNT_DELETION, before).await;
+    let c = w
+        .net
+        .wait_code(&acct.email, subjects::ACCOUNT_DELETION, before)
+        .await;
     let deleted = deletion::delete(&w.accounts, None, &acct.handle, &acct.password, &c)
         .await
         .expect("delete");

@@ -3,11 +3,11 @@
 
 use stratos_core::devices::{self, DevicesError};
 use stratos_core::store::keychain::{SecretStore, Slot};
-use stratos_core::{AccountsError, Explain, LoginRequest};
+use stratos_core::{AccountsError, Explain};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::World;
+use crate::{World, login};
 
 /// Before signing in the API asks for it; a wrong password is named; after signing in the device
 /// list shows Stratos itself as the current device, and the cookies live in the keychain.
@@ -54,11 +54,7 @@ async fn sign_in_then_list_devices_and_revoke_another_device() {
     let other = World::start();
     other
         .accounts
-        .login_password(LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        })
+        .login_password(login(&acct.handle, &acct.password))
         .await
         .expect("login elsewhere");
     devices::sign_in(&other.accounts, &acct.did, &acct.password, None)
@@ -236,11 +232,7 @@ async fn new_devices_and_apps_are_noticed() {
     );
 
     let elsewhere = World::start();
-    let request = LoginRequest {
-        identifier: acct.handle.clone(),
-        password: acct.password.clone(),
-        ..Default::default()
-    };
+    let request = login(&acct.handle, &acct.password);
     elsewhere.accounts.login_password(request).await.unwrap();
     devices::sign_in(&elsewhere.accounts, &acct.did, &acct.password, None)
         .await

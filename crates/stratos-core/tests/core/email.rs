@@ -1,55 +1,32 @@
 //! Email: show, confirm with the mailed code, change (code to the old address), email 2FA on/off.
 
+use stratos_core::AccountsError;
 use stratos_core::email::{self, EmailError, StepUp};
-use stratos_core::{AccountsError, LoginRequest};
-use stratos_testkit::{Network, TestAccount, subjects};
+use stratos_testkit::subjects;
 
-use crate::World;
-
-/// How many mails with `subject` the address has received so far.
-pub async fn seen(net: &Network, email: &str, subject: &str) -> usize {
-    net.mails(email)
-        .await
-        .iter()
-        .filter(|m| m.subject.contains(subject))
-        .count()
-}
-
-/// Signs `acct` in with its password.
-pub async fn login(w: &World, acct: &TestAccount) {
-    w.accounts
-        .login_password(LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("login");
-}
-
-/// The mailed code: waits for the next mail with `subject` after `before` of them.
-pub async fn code(net: &Network, email: &str, subject: &str, before: usize) -> String {
-    net.wait_mail(email, subject, before)
-        .await
-        .code
-        .expect("the mail has a code")
-}
+use crate::{World, login};
 
 /// An unconfirmed address is shown as such; a wrong code is refused; the mailed code confirms it.
 #[tokio::test]
 async fn confirm_with_the_mailed_code() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
-    login(&w, &acct).await;
+    w.sign_in(&acct).await;
     let info = email::show(&w.accounts, None).await.expect("show");
     assert_eq!(info.email, acct.email);
     assert!(!info.confirmed && !info.two_factor);
 
-    let before = seen(w.net, &acct.email, subjects::EMAIL_CONFIRMATION).await;
+    let before = w
+        .net
+        .count_mails(&acct.email, subjects::EMAIL_CONFIRMATION)
+        .await;
     email::request_confirmation(&w.accounts, Some(&acct.handle))
         .await
         .expect("request confirmation");
-    let code = code(w.net, &acct.email, subjects::EMAIL_CONFIRMATION, before).await;
+    let code = w
+        .net
+        .wait_code(&acct.email, subjects::EMAIL_CONFIRMATION, before)
+        .await;
     let err = email::confirm(&w.accounts, None, "AAAAA-BBBBB")
         .await
         .unwrap_err();
@@ -68,7 +45,7 @@ async fn change_a_confirmed_address_with_the_code_sent_to_the_old_one() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
     w.net.confirm_email(&acct).await;
-    login(&w, &acct).await;
+    w.sign_in(&acct).await;
     let new = format!("new-{}", acct.email);
 
     let err = email::update(&w.accounts, None, &new, None, StepUp::default())
@@ -80,12 +57,15 @@ async fn change_a_confirmed_address_with_the_code_sent_to_the_old_one() {
         .unwrap_err();
     assert!(matches!(err, EmailError::BadAddress { .. }), "{err}");
 
-    let before = seen(w.net, &acct.email, subjects::EMAIL_UPDATE).await;
+    let before = w.net.count_mails(&acct.email, subjects::EMAIL_UPDATE).await;
     let required = email::request_update(&w.accounts, None, StepUp::default())
         .await
         .expect("request update");
     assert!(required, "a confirmed address needs a code");
-    let code = code(w.net, &acct.email, subjects::EMAIL_UPDATE, before).await;
+    let code = w
+        .net
+        .wait_code(&acct.email, subjects::EMAIL_UPDATE, before)
+        .await;
     let info = email::update(&w.accounts, None, &new, Some(&code), StepUp::default())
         .await
         .expect("update");
@@ -106,15 +86,18 @@ async fn turn_email_2fa_on_and_off() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds2()).await;
     w.net.confirm_email(&acct).await;
-    login(&w, &acct).await;
+    w.sign_in(&acct).await;
 
-    let before = seen(w.net, &acct.email, subjects::EMAIL_UPDATE).await;
+    let before = w.net.count_mails(&acct.email, subjects::EMAIL_UPDATE).await;
     assert!(
         email::request_update(&w.accounts, None, StepUp::default())
             .await
             .expect("request update")
     );
-    let c = code(w.net, &acct.email, subjects::EMAIL_UPDATE, before).await;
+    let c = w
+        .net
+        .wait_code(&acct.email, subjects::EMAIL_UPDATE, before)
+        .await;
     let info = email::set_two_factor(&w.accounts, None, true, Some(&c), StepUp::default())
         .await
         .expect("2FA on");
@@ -122,23 +105,22 @@ async fn turn_email_2fa_on_and_off() {
     let other = World::start();
     let err = other
         .accounts
-        .login_password(LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        })
+        .login_password(login(&acct.handle, &acct.password))
         .await
         .unwrap_err();
     assert!(matches!(err, AccountsError::AuthFactorRequired), "{err}");
 
-    let before = seen(w.net, &acct.email, subjects::EMAIL_UPDATE).await;
+    let before = w.net.count_mails(&acct.email, subjects::EMAIL_UPDATE).await;
     email::request_update(&w.accounts, None, StepUp::default())
         .await
         .expect("request update");
-    let c = code(w.net, &acct.email, subjects::EMAIL_UPDATE, before).await;
+    let c = w
+        .net
+        .wait_code(&acct.email, subjects::EMAIL_UPDATE, before)
+        .await;
     let info = email::set_two_factor(&w.accounts, None, false, Some(&c), StepUp::default())
         .await
         .expect("2FA off");
     assert!(!info.two_factor);
-    login(&other, &acct).await;
+    other.sign_in(&acct).await;
 }

@@ -1,22 +1,10 @@
 //! Handle changes: PDS domains, custom domains with their proof, verification both ways.
 
+use stratos_core::Explain;
 use stratos_core::handle::{self, HandleError};
 use stratos_core::identity::MethodAnswer;
-use stratos_core::{Explain, LoginRequest};
-use stratos_testkit::TestAccount;
 
 use crate::World;
-
-async fn signed_in(w: &World, acct: &TestAccount) {
-    w.accounts
-        .login_password(LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        })
-        .await
-        .expect("login");
-}
 
 /// Another `.test` handle: the PDS's domain needs no proof; afterwards the handle resolves to the
 /// DID, the DID document names the handle, and the state file shows it.
@@ -24,7 +12,7 @@ async fn signed_in(w: &World, acct: &TestAccount) {
 async fn change_to_another_pds_handle_verified_both_ways() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds1()).await;
-    signed_in(&w, &acct).await;
+    w.sign_in(&acct).await;
     let domains = handle::domains(&w.accounts, &acct.did)
         .await
         .expect("domains");
@@ -66,7 +54,7 @@ async fn change_to_another_pds_handle_verified_both_ways() {
 async fn custom_domain_needs_proof_then_works() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds2()).await;
-    signed_in(&w, &acct).await;
+    w.sign_in(&acct).await;
     let label = acct.handle.trim_end_matches(".pds2.test");
     let custom = format!("{label}.stratos-custom.com");
 
@@ -126,7 +114,7 @@ async fn unproven_and_invalid_handles_fail_clearly() {
     let w = World::start();
     // PDS2 serves `.pds2.test`; `.test` belongs to PDS1.
     let acct = w.net.create_account(w.net.pds2()).await;
-    signed_in(&w, &acct).await;
+    w.sign_in(&acct).await;
     let label = acct.handle.trim_end_matches(".pds2.test");
     let elsewhere = format!("{label}.test");
     let err = handle::update(&w.accounts, &acct.did, &elsewhere)

@@ -3,15 +3,7 @@
 use stratos_core::{AccountsError, LoginRequest};
 use stratos_testkit::{subjects, xrpc_post};
 
-use crate::World;
-
-fn login(id: &str, password: &str) -> LoginRequest {
-    LoginRequest {
-        identifier: id.into(),
-        password: password.into(),
-        ..Default::default()
-    }
-}
+use crate::{World, login};
 
 /// Signing in by handle stores the tokens in the keychain (not the state file) and check-auth works.
 #[tokio::test]
@@ -115,13 +107,7 @@ async fn login_with_email_2fa() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds2()).await;
     w.net.enable_email_2fa(&acct).await;
-    let seen = w
-        .net
-        .mails(&acct.email)
-        .await
-        .iter()
-        .filter(|m| m.subject.contains(subjects::SIGN_IN_CODE))
-        .count();
+    let seen = w.net.count_mails(&acct.email, subjects::SIGN_IN_CODE).await;
 
     let err = w
         .accounts
@@ -133,11 +119,10 @@ async fn login_with_email_2fa() {
         w.accounts.state().unwrap().accounts.is_empty(),
         "no account without the code"
     );
-    let mail = w
+    let code = w
         .net
-        .wait_mail(&acct.email, subjects::SIGN_IN_CODE, seen)
+        .wait_code(&acct.email, subjects::SIGN_IN_CODE, seen)
         .await;
-    let code = mail.code.expect("the mail holds a code");
 
     let wrong = LoginRequest {
         auth_factor_token: Some("AAAAA-BBBBB".into()),

@@ -22,18 +22,29 @@ mod status;
 
 use std::sync::Arc;
 
-use stratos_core::Accounts;
 use stratos_core::config::Config;
 use stratos_core::store::keychain::{OsKeychain, SecretStore};
-use stratos_testkit::Network;
+use stratos_core::{Accounts, LoginRequest};
+use stratos_testkit::{Network, PdsInfo, Sandbox, TestAccount};
 
-/// One test's private world: its own data folder and keychain service on the shared network.
+/// A password sign-in request for `identifier` (handle, DID or email); set the other fields
+/// (`pds_host`, `auth_factor_token`) with struct update syntax: `LoginRequest { pds_host, ..login(id, pw) }`.
+pub fn login(identifier: &str, password: &str) -> LoginRequest {
+    LoginRequest {
+        identifier: identifier.into(),
+        password: password.into(),
+        ..Default::default()
+    }
+}
+
+/// One test's private world: its own data folder and keychain service ([`Sandbox`]) on the
+/// shared network.
 pub struct World {
     pub net: &'static Network,
     pub accounts: Accounts,
     pub config: Config,
     pub keychain: Arc<OsKeychain>,
-    _dir: tempfile::TempDir,
+    _sandbox: Sandbox,
 }
 
 impl World {
@@ -45,21 +56,15 @@ impl World {
     /// client id, for instance).
     pub fn start_with(extra: &[(&str, &str)]) -> World {
         let net = Network::shared();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let service = format!(
-            "stratos-test-core-{}",
-            dir.path().file_name().unwrap().to_string_lossy()
-        );
-        let env = net.env();
-        let data_dir = dir.path().display().to_string();
+        let sandbox = Sandbox::new("core");
         let config = Config::from_lookup(|k| match k {
-            "STRATOS_DATA_DIR" => Some(data_dir.clone()),
-            "STRATOS_KEYRING_SERVICE" => Some(service.clone()),
-            _ if extra.iter().any(|(n, _)| *n == k) => extra
+            stratos_testkit::sandbox::DATA_DIR_VAR
+            | stratos_testkit::sandbox::KEYRING_SERVICE_VAR => sandbox.var(k),
+            _ => extra
                 .iter()
                 .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned()),
-            _ => env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+                .map(|(_, v)| (*v).to_owned())
+                .or_else(|| sandbox.var(k)),
         })
         .expect("test config is valid");
         let accounts = Accounts::open(config.clone())
@@ -70,19 +75,22 @@ impl World {
             accounts,
             config,
             keychain,
-            _dir: dir,
+            _sandbox: sandbox,
         }
     }
 
+    /// Signs `acct` in here with its password (by handle), expecting success.
+    pub async fn sign_in(&self, acct: &TestAccount) {
+        self.accounts
+            .login_password(login(&acct.handle, &acct.password))
+            .await
+            .expect("login");
+    }
+
     /// A fresh account on `pds`, signed in here with its password.
-    pub async fn signed_in(&self, pds: &stratos_testkit::PdsInfo) -> stratos_testkit::TestAccount {
+    pub async fn signed_in(&self, pds: &PdsInfo) -> TestAccount {
         let acct = self.net.create_account(pds).await;
-        let request = stratos_core::LoginRequest {
-            identifier: acct.handle.clone(),
-            password: acct.password.clone(),
-            ..Default::default()
-        };
-        self.accounts.login_password(request).await.expect("login");
+        self.sign_in(&acct).await;
         acct
     }
 
@@ -91,7 +99,7 @@ impl World {
     pub async fn browser_callback(
         &self,
         start_as: &str,
-        robot_as: &stratos_testkit::TestAccount,
+        robot_as: &TestAccount,
         action: &str,
     ) -> String {
         let listener = stratos_core::auth::oauth::callback::LoopbackListener::bind()
@@ -114,7 +122,7 @@ impl World {
     }
 
     /// Signs `acct` in through the browser (OAuth, approved) and keeps the session.
-    pub async fn browser_sign_in(&self, acct: &stratos_testkit::TestAccount) {
+    pub async fn browser_sign_in(&self, acct: &TestAccount) {
         let callback = self.browser_callback(&acct.handle, acct, "approve").await;
         self.accounts
             .oauth_finish(&callback)

@@ -7,8 +7,8 @@ use stratos_core::plc::{self, PlcService};
 use stratos_testkit::{Population, TestAccount, subjects, xrpc_get};
 use tokio_util::sync::CancellationToken;
 
-use crate::World;
 use crate::plc::plc_code;
+use crate::{World, login};
 
 /// A new handle on PDS2 for `acct`.
 fn new_handle(w: &World, acct: &TestAccount) -> String {
@@ -100,10 +100,8 @@ pub async fn migrate_all(w: &World, acct: &TestAccount, plan: &Plan) -> Vec<Even
     assert_eq!(status["active"], true, "{status}");
     let code = w
         .net
-        .wait_mail(&acct.email, subjects::PLC_OPERATION, seen)
-        .await
-        .code
-        .expect("a code");
+        .wait_code(&acct.email, subjects::PLC_OPERATION, seen)
+        .await;
     inputs.plc_token = Some(code);
     let outcome = migrate::run(
         &w.accounts,
@@ -307,11 +305,7 @@ async fn migration_with_email_2fa_on() {
     let acct = w.net.create_account(w.net.pds1()).await;
     w.net.enable_email_2fa(&acct).await;
     let seen = w.net.count_mails(&acct.email, subjects::SIGN_IN_CODE).await;
-    let mut request = stratos_core::LoginRequest {
-        identifier: acct.handle.clone(),
-        password: acct.password.clone(),
-        ..Default::default()
-    };
+    let mut request = login(&acct.handle, &acct.password);
     let first = w
         .accounts
         .login_password(request.clone())

@@ -4,19 +4,24 @@ use stratos_core::password::{self, PasswordResetError};
 use stratos_testkit::subjects;
 
 use crate::World;
-use crate::email::{code, login, seen};
 
 /// By email and PDS host (nobody signed in): reset, then only the new password signs in.
 #[tokio::test]
 async fn reset_by_email_then_only_the_new_password_works() {
     let w = World::start();
     let acct = w.net.create_account(w.net.pds2()).await;
-    let before = seen(w.net, &acct.email, subjects::PASSWORD_RESET).await;
+    let before = w
+        .net
+        .count_mails(&acct.email, subjects::PASSWORD_RESET)
+        .await;
     let target = password::request(&w.accounts, &acct.email, Some(&acct.pds_url))
         .await
         .expect("request reset");
     assert_eq!(target.pds_url, acct.pds_url);
-    let c = code(w.net, &acct.email, subjects::PASSWORD_RESET, before).await;
+    let c = w
+        .net
+        .wait_code(&acct.email, subjects::PASSWORD_RESET, before)
+        .await;
 
     let new = "correct horse battery staple 42";
     let err = password::reset(&w.accounts, &acct.email, Some(&acct.pds_url), &c, "abc")
@@ -68,14 +73,20 @@ async fn reset_by_handle_of_a_signed_in_account() {
         "{err}"
     );
 
-    login(&w, &acct).await;
-    let before = seen(w.net, &acct.email, subjects::PASSWORD_RESET).await;
+    w.sign_in(&acct).await;
+    let before = w
+        .net
+        .count_mails(&acct.email, subjects::PASSWORD_RESET)
+        .await;
     let target = password::request(&w.accounts, &acct.handle, None)
         .await
         .expect("request by handle");
     assert_eq!(target.email.as_deref(), Some(acct.email.as_str()));
     assert_eq!(target.pds_url, acct.pds_url);
-    let c = code(w.net, &acct.email, subjects::PASSWORD_RESET, before).await;
+    let c = w
+        .net
+        .wait_code(&acct.email, subjects::PASSWORD_RESET, before)
+        .await;
     let new = "Another-Long pass 9876";
     password::reset(&w.accounts, &acct.did, None, &c, new)
         .await

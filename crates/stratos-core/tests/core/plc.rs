@@ -12,17 +12,12 @@ use crate::World;
 pub async fn plc_code(w: &World, session: &AccountSession, acct: &TestAccount) -> String {
     let seen = w
         .net
-        .mails(&acct.email)
-        .await
-        .iter()
-        .filter(|m| m.subject.contains(subjects::PLC_OPERATION))
-        .count();
+        .count_mails(&acct.email, subjects::PLC_OPERATION)
+        .await;
     plc::request_token(session).await.expect("request a code");
     w.net
-        .wait_mail(&acct.email, subjects::PLC_OPERATION, seen)
+        .wait_code(&acct.email, subjects::PLC_OPERATION, seen)
         .await
-        .code
-        .expect("the PLC mail has a code")
 }
 
 fn new_key() -> String {

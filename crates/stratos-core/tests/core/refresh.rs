@@ -5,7 +5,6 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jacquard_api::com_atproto::server::get_session::GetSession;
-use stratos_core::LoginRequest;
 use stratos_core::auth::session::SessionError;
 use stratos_core::store::keychain::SecretStore;
 use stratos_testkit::xrpc_post;
@@ -17,13 +16,7 @@ const REFRESH: &str = "com.atproto.server.refreshSession";
 /// Signs in and returns the world, the DID and the stored secrets JSON.
 async fn signed_in() -> (World, String, serde_json::Value) {
     let w = World::start();
-    let acct = w.net.create_account(w.net.pds1()).await;
-    let req = LoginRequest {
-        identifier: acct.handle.clone(),
-        password: acct.password.clone(),
-        ..Default::default()
-    };
-    w.accounts.login_password(req).await.expect("login");
+    let acct = w.signed_in(w.net.pds1()).await;
     let secrets = serde_json::from_str(&w.secret(&acct.did).unwrap()).unwrap();
     (w, acct.did, secrets)
 }

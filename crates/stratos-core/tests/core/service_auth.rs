@@ -3,11 +3,10 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use stratos_core::LoginRequest;
 use stratos_core::service_auth::{self, TokenRequest};
 use stratos_testkit::{Network, xrpc_post};
 
-use crate::World;
+use crate::{World, login};
 
 const CREATE_ACCOUNT: &str = "com.atproto.server.createAccount";
 
@@ -94,11 +93,7 @@ async fn offline_token_is_accepted_by_a_pds() {
     // still carries the test's key instead of PDS2's: the error says so.
     let w = World::start();
     w.accounts
-        .login_password(LoginRequest {
-            identifier: did.clone(),
-            password: "offline-pw-123".into(),
-            ..Default::default()
-        })
+        .login_password(login(&did, "offline-pw-123"))
         .await
         .expect("login to the new account");
     let err = stratos_core::activation::activate(&w.accounts, &did, None, None)

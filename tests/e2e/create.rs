@@ -6,21 +6,15 @@ use std::sync::Arc;
 use stratos_core::keys::PrivateKey;
 use stratos_core::store::keychain::NothingStored;
 use stratos_core::{Accounts, Config};
-use stratos_testkit::Network;
+use stratos_testkit::{Network, Sandbox};
 
-use crate::app::App;
-use crate::overview_of;
+use crate::support::app::App;
+use crate::support::flows::overview_of;
 
 /// The new DID's rotation keys, read from the PLC directory.
-async fn rotation_keys(net: &Network, did: &str) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    let env = net.env();
-    let data = dir.path().display().to_string();
-    let config = Config::from_lookup(|k| match k {
-        "STRATOS_DATA_DIR" => Some(data.clone()),
-        _ => env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
-    })
-    .unwrap();
+async fn rotation_keys(did: &str) -> Vec<String> {
+    let sandbox = Sandbox::new("e2e");
+    let config = Config::from_lookup(|k| sandbox.var(k)).unwrap();
     let accounts = Accounts::with_store(config, Arc::new(NothingStored));
     stratos_core::plc::current(&accounts, did)
         .await
@@ -107,7 +101,7 @@ async fn create_account_with_a_recovery_key() {
     let did = app.text("[data-testid=overview-did]").await;
     app.el(&overview_of(&did)).await;
     assert_eq!(app.text("[data-testid=overview-handle]").await, handle);
-    let keys = rotation_keys(net, &did).await;
+    let keys = rotation_keys(&did).await;
     assert_eq!(keys.len(), 2, "{keys:?}");
     assert_eq!(keys[0], key, "the recovery key is first");
 

@@ -11,7 +11,7 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use stratos_testkit::Network;
 
-use crate::desktop::Desktop;
+use super::desktop::Desktop;
 
 /// How long a UI step may take before the test fails (network calls included).
 const STEP: Duration = Duration::from_secs(30);
@@ -234,6 +234,15 @@ impl App {
                 );
             }
         }
+    }
+
+    /// How many elements match `css` now (no waiting).
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .len()
     }
 
     /// Clicks the element matching `css` once it exists.
