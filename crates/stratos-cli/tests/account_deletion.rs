@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Home, assert_fails, code, list_json, login, seen};
+use common::{Home, assert_fails, list_json, login};
 use stratos_testkit::{Network, subjects};
 
 /// A wrong typed handle is refused before anything happens; the code is mailed; with it and the
@@ -21,7 +21,9 @@ async fn delete_with_typed_handle_and_code() {
         "is not the handle",
     )
     .await;
-    let before = seen(net, &acct.email, subjects::ACCOUNT_DELETION).await;
+    let before = net
+        .count_mails(&acct.email, subjects::ACCOUNT_DELETION)
+        .await;
     let sent = home
         .run(&[
             "--json",
@@ -33,7 +35,9 @@ async fn delete_with_typed_handle_and_code() {
         .await
         .ok_json();
     assert_eq!(sent["codeSent"], true);
-    let c = code(net, &acct.email, subjects::ACCOUNT_DELETION, before).await;
+    let c = net
+        .wait_code(&acct.email, subjects::ACCOUNT_DELETION, before)
+        .await;
     let args = [
         "account",
         "delete",

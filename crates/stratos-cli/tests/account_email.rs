@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Home, assert_fails, code, login, seen};
+use common::{Home, assert_fails, login};
 use stratos_testkit::{Network, subjects};
 
 /// Show, confirm (wrong code refused), change with the code sent to the old address, 2FA on.
@@ -18,14 +18,18 @@ async fn email_show_confirm_update_and_two_factor() {
     assert!(out.ok().contains(&acct.email), "{out:#?}");
     assert!(out.stdout.contains("Confirmed    no"), "{out:#?}");
 
-    let before = seen(net, &acct.email, subjects::EMAIL_CONFIRMATION).await;
+    let before = net
+        .count_mails(&acct.email, subjects::EMAIL_CONFIRMATION)
+        .await;
     let sent = home
         .run(&["--json", "account", "email", "--confirm"])
         .await
         .ok_json();
     assert_eq!(sent["codeSent"], true);
     assert_eq!(sent["sentTo"], acct.email.as_str());
-    let c = code(net, &acct.email, subjects::EMAIL_CONFIRMATION, before).await;
+    let c = net
+        .wait_code(&acct.email, subjects::EMAIL_CONFIRMATION, before)
+        .await;
     assert_fails(
         &home,
         &["account", "email", "--confirm", "--token", "AAAAA-BBBBB"],
@@ -41,13 +45,15 @@ async fn email_show_confirm_update_and_two_factor() {
     assert_eq!(info["confirmed"], true);
 
     let new = format!("new-{}", acct.email);
-    let before = seen(net, &acct.email, subjects::EMAIL_UPDATE).await;
+    let before = net.count_mails(&acct.email, subjects::EMAIL_UPDATE).await;
     let asked = home.run(&["account", "email", "--update", &new]).await;
     assert!(
         asked.ok().contains(&acct.email),
         "the code goes to the old address: {asked:#?}"
     );
-    let c = code(net, &acct.email, subjects::EMAIL_UPDATE, before).await;
+    let c = net
+        .wait_code(&acct.email, subjects::EMAIL_UPDATE, before)
+        .await;
     let changed = home
         .run(&[
             "--json", "account", "email", "--update", &new, "--token", &c,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Home, assert_fails, code, seen};
+use common::{Home, assert_fails};
 use stratos_testkit::{Network, subjects};
 
 /// Request by email + PDS host, reset with the code, then only the new password signs in.
@@ -19,7 +19,7 @@ async fn password_reset_by_email() {
         "email address",
     )
     .await;
-    let before = seen(net, &acct.email, subjects::PASSWORD_RESET).await;
+    let before = net.count_mails(&acct.email, subjects::PASSWORD_RESET).await;
     let sent = home
         .run(&[
             "--json",
@@ -32,7 +32,9 @@ async fn password_reset_by_email() {
         .await
         .ok_json();
     assert_eq!(sent["codeSent"], true);
-    let c = code(net, &acct.email, subjects::PASSWORD_RESET, before).await;
+    let c = net
+        .wait_code(&acct.email, subjects::PASSWORD_RESET, before)
+        .await;
     let new = "a much longer new password 2026";
     let args = [
         "account",

@@ -12,8 +12,7 @@ use std::process::{ExitStatus, Stdio};
 use serde_json::Value;
 use stratos_core::auth::session::{PasswordSecrets, StoredSecrets, load_secrets};
 use stratos_core::store::keychain::{OsKeychain, SecretStore};
-use stratos_testkit::{Network, TestAccount, xrpc_get};
-use tempfile::TempDir;
+use stratos_testkit::{Sandbox, TestAccount, xrpc_get};
 use tokio::process::Command;
 
 /// What one run of the CLI produced.
@@ -79,41 +78,27 @@ pub fn json(text: &str) -> Value {
 
 /// One user's Stratos: a private data folder and keychain service, on the shared test network.
 pub struct Home {
-    data: TempDir,
-    service: String,
+    sandbox: Sandbox,
 }
 
 impl Home {
     /// A fresh, empty Stratos home.
     pub fn new() -> Self {
-        let data = tempfile::Builder::new()
-            .prefix("stratos-cli-test")
-            .tempdir()
-            .expect("a temp dir can be created");
-        let name = data
-            .path()
-            .file_name()
-            .expect("temp dirs have a name")
-            .to_string_lossy()
-            .to_ascii_lowercase();
         Self {
-            service: format!("stratos-test-cli-{name}"),
-            data,
+            sandbox: Sandbox::new("cli"),
         }
     }
 
     /// This home's data folder, also a scratch folder for a test's own files.
     pub fn path(&self) -> &std::path::Path {
-        self.data.path()
+        self.sandbox.data_dir()
     }
 
     /// `stratos <args>` with this home's environment, ready to spawn; stdin is empty.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_stratos"));
         cmd.args(args)
-            .envs(Network::shared().env())
-            .env("STRATOS_DATA_DIR", self.data.path())
-            .env("STRATOS_KEYRING_SERVICE", &self.service)
+            .envs(self.sandbox.env())
             .env_remove("ATP_AUTH_USERNAME")
             .env_remove("ATP_AUTH_PASSWORD")
             .env_remove("RUST_LOG")
@@ -136,7 +121,7 @@ impl Home {
 
     /// The password-session tokens this home's keychain holds for `did`, if any.
     pub async fn stored_tokens(&self, did: &str) -> Option<PasswordSecrets> {
-        let (service, did) = (self.service.clone(), did.to_owned());
+        let (service, did) = (self.sandbox.keyring_service().to_owned(), did.to_owned());
         tokio::task::spawn_blocking(move || {
             let keychain = OsKeychain::open(&service).expect("the test keychain opens");
             load_secrets(&keychain, &did).expect("the test keychain can be read")
@@ -164,10 +149,10 @@ impl From<std::process::Output> for Run {
 // the home.
 impl Drop for Home {
     fn drop(&mut self) {
-        let Ok(text) = std::fs::read_to_string(self.data.path().join("state.json")) else {
+        let Ok(text) = std::fs::read_to_string(self.sandbox.data_dir().join("state.json")) else {
             return;
         };
-        let Ok(keychain) = OsKeychain::open(&self.service) else {
+        let Ok(keychain) = OsKeychain::open(self.sandbox.keyring_service()) else {
             return;
         };
         let state: Value = serde_json::from_str(&text).unwrap_or_default();
@@ -289,21 +274,4 @@ pub async fn list_json(home: &Home) -> Vec<Value> {
 pub async fn selected_json(home: &Home) -> Option<String> {
     let list = home.run(&["--json", "account", "list"]).await.ok_json();
     list["selected"].as_str().map(str::to_owned)
-}
-
-/// How many mails with `subject` the address has received so far.
-pub async fn seen(net: &Network, email: &str, subject: &str) -> usize {
-    net.mails(email)
-        .await
-        .iter()
-        .filter(|m| m.subject.contains(subject))
-        .count()
-}
-
-/// The code of the next mail with `subject` after `before` of them.
-pub async fn code(net: &Network, email: &str, subject: &str, before: usize) -> String {
-    net.wait_mail(email, subject, before)
-        .await
-        .code
-        .expect("the mail has a code")
 }
