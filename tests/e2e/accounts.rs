@@ -241,3 +241,73 @@ async fn browser_sign_in_with_deep_link() {
     app.shot("settings-hosted-client").await;
     app.close().await;
 }
+
+/// Cancel on a browser sign-in cancels: the window goes back to the form without an error, and
+/// when the browser approves afterwards (the deep link reaching the running app, as the OS
+/// delivers it), the sign-in is refused, said so in the window, and no account is added.
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelled_browser_sign_in_refuses_a_late_approval() {
+    let net = Network::shared();
+    let a = net.create_account(net.pds2()).await;
+    let client_id = "https://stratos-cancel.mytestapp.com/client-metadata.json";
+    let doc =
+        stratos_core::config::oauth_client::hosted_document(&url::Url::parse(client_id).unwrap())
+            .unwrap();
+    net.register_client_metadata(client_id, &doc).await;
+    // The browser "opens" and does nothing: the person has not approved yet.
+    let env = vec![
+        ("BROWSER".to_owned(), "/bin/true".to_owned()),
+        ("STRATOS_OAUTH_CLIENT_ID".to_owned(), client_id.to_owned()),
+    ];
+    let app = App::launch_with("browser_cancel", &env).await;
+
+    app.click("[data-testid=add-first-account]").await;
+    app.fill(
+        "[data-testid=oauth-form] input[name=oauthAccount]",
+        &a.handle,
+    )
+    .await;
+    app.click("[data-testid=oauth-submit]").await;
+    app.el("[data-testid=oauth-waiting]").await;
+    let authorize_url = app.text("[data-testid=oauth-url]").await;
+    app.shot("waiting-for-browser").await;
+    app.click("[data-testid=oauth-cancel]").await;
+    app.el("[data-testid=oauth-form]").await;
+    assert_eq!(
+        app.count("[data-testid=oauth-form] [data-testid=form-error]")
+            .await,
+        0,
+        "cancelling shows no error"
+    );
+    app.shot("cancelled").await;
+
+    // The person approves in the browser anyway; the OS hands the deep link to Stratos.
+    let (ok, callback, err) = net.browse(&authorize_url, &a, "approve").await;
+    assert!(ok, "the browser robot failed: {err}");
+    assert!(
+        callback.starts_with("com.mytestapp.stratos-cancel:"),
+        "{callback}"
+    );
+    let delivered = app
+        .desktop
+        .command(env!("CARGO_BIN_EXE_stratos-app"))
+        .arg(&callback)
+        .env("STRATOS_DATA_DIR", &app.data_dir)
+        .env("STRATOS_KEYRING_SERVICE", "stratos-e2e-browser_cancel")
+        .envs(env.iter().cloned())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the deep link is handed to Stratos");
+    assert!(delivered.success(), "{delivered:?}");
+
+    app.el("[data-testid=oauth-form] [data-testid=form-error][data-code=oauth_cancelled_here]")
+        .await;
+    app.shot("late-approval-refused").await;
+    assert_eq!(
+        app.count("[data-testid=account-row]").await,
+        0,
+        "no account was added"
+    );
+    app.close().await;
+}

@@ -9,7 +9,7 @@ const PASSWORD_WHY = 'Needed for app passwords, deactivating or deleting the acc
 // Browser sign-in errors that are about what was typed, so the field is highlighted.
 const OAUTH_FIELD_CODES = ['bad_identifier', 'handle_not_found', 'unsupported_did', 'no_pds', 'bad_server_url', 'oauth_discovery', 'oauth_wrong_account'];
 // Outcomes the user chose or that simply ran out: shown calmer than failures.
-const OAUTH_SOFT_CODES = ['oauth_cancelled', 'oauth_refused', 'oauth_timeout'];
+const OAUTH_SOFT_CODES = ['oauth_cancelled', 'oauth_cancelled_here', 'oauth_refused', 'oauth_timeout'];
 
 // What the server asks for is the same every time: remember it across visits.
 let oauthInfoCache = null;
@@ -57,6 +57,7 @@ export function mount(main, ctx, params = {}) {
   let pending = null; // {state, authorizeUrl, issuer, account} while the browser is open
   let starting = false; // oauth_start has been called but has not answered yet
   const early = new Map(); // oauth-finished payloads that arrived before oauth_start answered
+  const cancelled = new Set(); // sign-ins cancelled here: a late answer is shown as refused
   let oauthSlot = null; // the browser card's content: the form or the waiting panel
   let altSection = null; // the password method (collapsed or open)
 
@@ -233,8 +234,9 @@ export function mount(main, ctx, params = {}) {
 
   async function cancelPending() {
     const p = pending;
-    pending = null; // its oauth-finished (cancelled) is no longer ours to show
+    pending = null; // it is over: only a late browser answer is still shown, as refused
     if (!p) return;
+    cancelled.add(p.state);
     oauthForm().focus();
     try {
       await api.oauthCancel(p.state);
@@ -266,6 +268,7 @@ export function mount(main, ctx, params = {}) {
   api.on('oauth-finished', (payload) => {
     if (ctx.signal.aborted || !payload?.state) return;
     if (pending && payload.state === pending.state) finished(payload);
+    else if (cancelled.delete(payload.state) && payload.error && !pending && !starting) oauthForm({ error: payload.error });
     else if (starting) early.set(payload.state, payload);
   }, { signal: ctx.signal }).catch(() => {});
   ctx.signal.addEventListener('abort', () => {

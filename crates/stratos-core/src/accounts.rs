@@ -3,7 +3,7 @@
 //! This is the facade the app and the CLI call. It ties identity resolution, sessions, the
 //! keychain and the state file together so both front ends behave identically.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -180,6 +180,9 @@ pub struct Accounts {
     net: Arc<Net>,
     client: ClientKind,
     pending: std::sync::Mutex<HashMap<String, Pending>>,
+    /// Sign-ins the person cancelled here, so a late approval is refused as such, not as a
+    /// forged callback. Only `state` values, a few bytes each, one per cancel.
+    cancelled: std::sync::Mutex<HashSet<String>>,
     step_ups: Mutex<HashMap<String, (Arc<AccountSession>, std::time::Instant)>>,
 }
 
@@ -212,6 +215,7 @@ impl Accounts {
             net,
             client,
             pending: std::sync::Mutex::new(HashMap::new()),
+            cancelled: std::sync::Mutex::new(HashSet::new()),
             step_ups: Mutex::new(HashMap::new()),
         }
     }
@@ -683,7 +687,18 @@ impl Accounts {
 
     /// Forgets a sign-in in progress (the person pressed Cancel); its callback will be refused.
     pub fn oauth_cancel(&self, state: &str) {
-        self.pending.lock().expect("pending lock").remove(state);
+        if self
+            .pending
+            .lock()
+            .expect("pending lock")
+            .remove(state)
+            .is_some()
+        {
+            self.cancelled
+                .lock()
+                .expect("cancelled lock")
+                .insert(state.to_owned());
+        }
     }
 
     /// Completes a browser sign-in from the callback URL (loopback, deep link, or pasted).
@@ -697,6 +712,14 @@ impl Accounts {
             .remove(&callback.state);
         let pending = match pending {
             Some(p) if !p.expired() => p,
+            None if self
+                .cancelled
+                .lock()
+                .expect("cancelled lock")
+                .remove(&callback.state) =>
+            {
+                return Err(OAuthError::CancelledHere.into());
+            }
             _ => return Err(OAuthError::StateMismatch.into()),
         };
         let finished = oauth::finish(&self.net, pending, &callback).await?;

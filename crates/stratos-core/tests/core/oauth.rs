@@ -208,8 +208,14 @@ async fn tampered_or_cancelled_callbacks_are_refused() {
         listener.wait(Duration::from_secs(90)),
         w.net.browse(&started.authorize_url, &acct, "approve")
     );
+    // Refused as cancelled here (the person is told so), and only once: a replay is a mismatch.
+    let late = late.unwrap();
     assert_eq!(
-        code_of(w.accounts.oauth_finish(&late.unwrap()).await.unwrap_err()),
+        code_of(w.accounts.oauth_finish(&late).await.unwrap_err()),
+        "oauth_cancelled_here"
+    );
+    assert_eq!(
+        code_of(w.accounts.oauth_finish(&late).await.unwrap_err()),
         "oauth_state_mismatch"
     );
     assert!(

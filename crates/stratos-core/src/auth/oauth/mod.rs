@@ -63,6 +63,9 @@ pub enum OAuthError {
     /// The person cancelled or refused in the browser.
     #[error("the sign-in was cancelled in the browser")]
     Cancelled,
+    /// The person cancelled the sign-in in Stratos, and the browser approved it afterwards.
+    #[error("this sign-in was cancelled in Stratos, so its approval in the browser was refused")]
+    CancelledHere,
     /// The server answered the authorization with an error.
     #[error("the sign-in server refused the sign-in: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Refused {
@@ -335,6 +338,11 @@ impl Explain for OAuthError {
             OAuthError::StateMismatch => Problem::new("oauth_state_mismatch", self, again),
             OAuthError::IssuerMismatch { .. } => Problem::new("oauth_issuer_mismatch", self, again),
             OAuthError::Cancelled => Problem::new("oauth_cancelled", self, None),
+            OAuthError::CancelledHere => Problem::new(
+                "oauth_cancelled_here",
+                self,
+                Some("No account was added. Start the sign-in again to add it."),
+            ),
             OAuthError::Refused { .. } => Problem::new("oauth_refused", self, again),
             OAuthError::TokenExchange(_) => Problem::new(
                 "oauth_token_exchange",
