@@ -13,7 +13,7 @@
 # --rss-records  the smaller account for Stratos's peak-RSS growth check (default 1000; 0 = skip)
 # --contenders   which of stratos, reference, floor to run (default all three; a ratio needs both sides)
 #
-# What is timed (see README "Migration benchmark"):
+# What is timed (see docs/benchmarks.md, "Migration benchmark"):
 #   transfer = create the account on PDS2 + repository + blobs, for all three;
 #   total    = the whole flow until the old account is deactivated, for (a) and Stratos
 #              (Stratos: both CLI runs and the wait for the mailed PLC code in between).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start-up and memory benchmark: Stratos against a minimal Tauri v2 app (bench/minimal-app) on the
-# same tauri version and WebKitGTK. Not a test: it prints figures, see README.md › Benchmarks.
+# same tauri version and WebKitGTK. Not a test: it prints figures, see docs/benchmarks.md.
 #
 #   scripts/bench-startup.sh              # 10 launches of each, 30 s idle before the memory reading
 #   BENCH_RUNS=3 BENCH_IDLE=5 scripts/bench-startup.sh   # a quick look

@@ -5,7 +5,7 @@
 //! (llvmpipe), and every new kind of shape costs an LLVM shader compilation before it is drawn:
 //! Stratos' first screen took ~100 ms longer to appear, at random, and its web process held
 //! ~40 MiB more. Skia's own CPU rasteriser draws the same pixels without that detour, so Stratos
-//! asks for it there (`scripts/bench-startup.sh` and README › Benchmarks have the figures). With a
+//! asks for it there (`scripts/bench-startup.sh` and docs/benchmarks.md have the figures). With a
 //! GPU nothing changes, and a person who sets the variable themselves keeps their choice.
 
 use std::ffi::OsStr;
