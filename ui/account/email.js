@@ -8,7 +8,7 @@
 // (`email_request_update` → {tokenRequired}). Addresses and messages come from the server: text only.
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, callout, tonePill, nextId, skeleton, spinner, slowNote } from '../widgets/dom.js';
-import { field, fieldError, markInvalid, codeInput, panelCard, flowIntro, lockForm } from '../widgets/forms.js';
+import { field, fieldError, markInvalid, codeInput, panelCard, flowIntro, lockForm, wireResend } from '../widgets/forms.js';
 import { withStepUp, CANCELLED } from '../widgets/step_up.js';
 
 const EMAIL_HIDDEN = 'email_hidden';
@@ -196,22 +196,7 @@ export function mount(parent, ctx, acct, { announce }) {
 
     const lock = (on) => lockForm(form, on, [code, resend, cancel]);
 
-    resend.addEventListener('click', async () => {
-      errorSlot.replaceChildren();
-      sentNote.textContent = '';
-      setBusy(resend, true, 'Sending…');
-      try {
-        await api.emailRequestConfirmation(did);
-        if (ctx.signal.aborted) return;
-        sentNote.replaceChildren(icon('check'), h('span', {}, 'A new code is on its way.'));
-        code.focus();
-      } catch (err) {
-        if (ctx.signal.aborted) return;
-        errorSlot.replaceChildren(errorBox(err));
-      } finally {
-        if (!ctx.signal.aborted) setBusy(resend, false);
-      }
-    });
+    wireResend(resend, { signal: ctx.signal, errorSlot, sentNote, code, send: () => api.emailRequestConfirmation(did) });
 
     form.addEventListener('submit', async (e) => {
       e.preventDefault();

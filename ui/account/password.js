@@ -3,7 +3,7 @@
 // The address shown comes from the Email section (emailChanged).
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, nextId, slowNote } from '../widgets/dom.js';
-import { field, fieldError, markInvalid, codeInput, passwordInput, panelCard, flowIntro, lockForm } from '../widgets/forms.js';
+import { field, fieldError, markInvalid, codeInput, passwordInput, panelCard, flowIntro, lockForm, wireResend } from '../widgets/forms.js';
 import { strengthMeter, MIN_SCORE } from '../widgets/strength_meter.js';
 
 const STRENGTH_DELAY = 200;
@@ -162,22 +162,7 @@ export function mount(parent, ctx, acct, { announce }) {
     newPassword.addEventListener('input', checkStrength);
     again.addEventListener('input', update);
 
-    resend.addEventListener('click', async () => {
-      errorSlot.replaceChildren();
-      sentNote.textContent = '';
-      setBusy(resend, true, 'Sending…');
-      try {
-        await api.passwordResetRequest(did);
-        if (ctx.signal.aborted) return;
-        sentNote.replaceChildren(icon('check'), h('span', {}, 'A new code is on its way.'));
-        code.focus();
-      } catch (err) {
-        if (ctx.signal.aborted) return;
-        errorSlot.replaceChildren(errorBox(err));
-      } finally {
-        if (!ctx.signal.aborted) setBusy(resend, false);
-      }
-    });
+    wireResend(resend, { signal: ctx.signal, errorSlot, sentNote, code, send: () => api.passwordResetRequest(did) });
 
     form.addEventListener('submit', async (e) => {
       e.preventDefault();

@@ -1,5 +1,5 @@
 // Small form helpers shared by the account-management sections.
-import { h, icon, errorBox, nextId } from './dom.js';
+import { h, icon, errorBox, nextId, setBusy } from './dom.js';
 
 /** A labelled field; `trailing` sits inside the input (copy/reveal buttons). */
 export function field({ label, input, help = null, trailing = null, props = {} }) {
@@ -100,4 +100,24 @@ export function lockForm(form, on, controls, readOnly = []) {
     else el.disabled = on;
   }
   for (const el of readOnly) el.readOnly = on;
+}
+
+/** Wires a "send a new code" button: sends, says so beside the code field, shows a failure in the form. */
+export function wireResend(resend, { signal, errorSlot, sentNote, code, send }) {
+  resend.addEventListener('click', async () => {
+    errorSlot.replaceChildren();
+    sentNote.textContent = '';
+    setBusy(resend, true, 'Sending…');
+    try {
+      await send();
+      if (signal.aborted) return;
+      sentNote.replaceChildren(icon('check'), h('span', {}, 'A new code is on its way.'));
+      code.focus();
+    } catch (err) {
+      if (signal.aborted) return;
+      errorSlot.replaceChildren(errorBox(err));
+    } finally {
+      if (!signal.aborted) setBusy(resend, false);
+    }
+  });
 }
