@@ -7,6 +7,7 @@ use stratos_core::{Config, Explain, Problem};
 use crate::input::PasswordArgs;
 use crate::render::Output;
 use crate::store;
+use stratos_core::auth::step_up::StepUp;
 
 /// `account activate` arguments.
 #[derive(clap::Args)]
@@ -37,8 +38,7 @@ pub async fn activate(args: ActivateArgs, config: Config, out: &Output) -> Resul
     let outcome = activation::activate(
         &accounts,
         &did,
-        auth.password.as_deref(),
-        auth.auth_factor_token.as_deref(),
+        StepUp::typed(&auth.password, &auth.auth_factor_token),
     )
     .await
     .map_err(|e| e.explain())?;
@@ -63,8 +63,7 @@ pub async fn deactivate(args: DeactivateArgs, config: Config, out: &Output) -> R
         &accounts,
         &did,
         delete_after,
-        auth.password.as_deref(),
-        auth.auth_factor_token.as_deref(),
+        StepUp::typed(&auth.password, &auth.auth_factor_token),
     )
     .await
     .map_err(|e| e.explain())?;

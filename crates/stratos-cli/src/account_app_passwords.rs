@@ -7,6 +7,7 @@ use stratos_core::{Config, Explain, Problem};
 use crate::input::PasswordArgs;
 use crate::render::Output;
 use crate::store::{self, account_did};
+use stratos_core::auth::step_up::StepUp;
 
 /// App-password verbs, as goat names them.
 #[derive(Subcommand)]
@@ -50,8 +51,7 @@ pub async fn run(cmd: AppPasswordCommand, config: Config, out: &Output) -> Resul
             let list = app_passwords::list(
                 accounts,
                 &did,
-                auth.password.as_deref(),
-                auth.auth_factor_token.as_deref(),
+                StepUp::typed(&auth.password, &auth.auth_factor_token),
             )
             .await
             .map_err(|e| e.explain())?;
@@ -86,8 +86,7 @@ pub async fn run(cmd: AppPasswordCommand, config: Config, out: &Output) -> Resul
                 &did,
                 &name,
                 privileged,
-                auth.password.as_deref(),
-                auth.auth_factor_token.as_deref(),
+                StepUp::typed(&auth.password, &auth.auth_factor_token),
             )
             .await
             .map_err(|e| e.explain())?;
@@ -111,8 +110,7 @@ pub async fn run(cmd: AppPasswordCommand, config: Config, out: &Output) -> Resul
                 accounts,
                 &did,
                 &name,
-                auth.password.as_deref(),
-                auth.auth_factor_token.as_deref(),
+                StepUp::typed(&auth.password, &auth.auth_factor_token),
             )
             .await
             .map_err(|e| e.explain())?;

@@ -3,8 +3,8 @@
 
 use clap::Args;
 use serde_json::json;
+use stratos_core::auth::step_up::StepUp;
 use stratos_core::deletion::{self, DeletionError};
-use stratos_core::email::StepUp;
 use stratos_core::{Config, Explain, Problem};
 
 use crate::render::Output;
@@ -37,10 +37,7 @@ pub async fn run(args: DeleteArgs, config: Config, out: &Output) -> Result<(), P
     let record = deletion::confirm_handle(&accounts, id, &args.confirm_handle).map_err(e)?;
     match args.token.as_deref().filter(|t| !t.trim().is_empty()) {
         None => {
-            let step_up = StepUp {
-                password: args.password.as_deref(),
-                auth_factor_token: args.auth_factor_token.as_deref(),
-            };
+            let step_up = StepUp::typed(&args.password, &args.auth_factor_token);
             deletion::request(&accounts, Some(&record.did), step_up)
                 .await
                 .map_err(e)?;

@@ -5,7 +5,8 @@
 
 use clap::Args;
 use serde_json::json;
-use stratos_core::email::{self, EmailInfo, StepUp};
+use stratos_core::auth::step_up::StepUp;
+use stratos_core::email::{self, EmailInfo};
 use stratos_core::{Config, Explain, Problem};
 
 use crate::render::Output;
@@ -58,10 +59,7 @@ fn show(info: &EmailInfo) -> String {
 pub async fn run(args: EmailArgs, config: Config, out: &Output) -> Result<(), Problem> {
     let accounts = store::open(config)?;
     let id = args.id.as_deref();
-    let step_up = StepUp {
-        password: args.password.as_deref(),
-        auth_factor_token: args.auth_factor_token.as_deref(),
-    };
+    let step_up = StepUp::typed(&args.password, &args.auth_factor_token);
     let token = args.token.as_deref().filter(|t| !t.trim().is_empty());
     let e = |e: email::EmailError| e.explain();
     let code_sent = |info_email: &str, did: &str, again: &str| {

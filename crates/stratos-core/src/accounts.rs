@@ -18,6 +18,7 @@ use crate::auth::oauth::net::Net;
 use crate::auth::oauth::{self, OAuthError, Pending, Started};
 use crate::auth::session::oauth::OAuthSecrets;
 use crate::auth::session::{AccountSession, PasswordLogin, SessionError, StoredSecrets, password};
+use crate::auth::step_up::StepUp;
 use crate::base::health::Health;
 use crate::base::identifier::{Identifier, ParseError, parse_service_url};
 use crate::base::problem::{Explain, Problem};
@@ -554,9 +555,12 @@ impl Accounts {
     pub async fn password_session(
         &self,
         did: &str,
-        password: Option<&str>,
-        auth_factor_token: Option<&str>,
+        step_up: StepUp<'_>,
     ) -> Result<Arc<AccountSession>, AccountsError> {
+        let StepUp {
+            password,
+            auth_factor_token,
+        } = step_up;
         let record = self.find(Some(did))?;
         if record.auth_kind == AuthKind::Password {
             return self.session(&record.did).await;

@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::accounts::{Accounts, AccountsError};
 use crate::auth::session::SessionError;
+use crate::auth::step_up::StepUp;
 use crate::base::problem::{Explain, Problem};
 use crate::net::xrpc::XrpcError;
 use crate::status::{RepoStatus, repo_status};
@@ -106,17 +107,14 @@ pub async fn deactivate(
     accounts: &Accounts,
     did: &str,
     delete_after: Option<DateTime<Utc>>,
-    password: Option<&str>,
-    auth_factor_token: Option<&str>,
+    step_up: StepUp<'_>,
 ) -> Result<ActivationOutcome, ActivationError> {
     if let Some(at) = delete_after
         && at <= Utc::now()
     {
         return Err(ActivationError::DeleteAfterInPast(at));
     }
-    let session = accounts
-        .password_session(did, password, auth_factor_token)
-        .await?;
+    let session = accounts.password_session(did, step_up).await?;
     let req = DeactivateAccount::<SmolStr> {
         delete_after: delete_after.map(|t| Datetime::new(t.fixed_offset())),
         ..Default::default()
@@ -134,12 +132,9 @@ pub async fn deactivate(
 pub async fn activate(
     accounts: &Accounts,
     did: &str,
-    password: Option<&str>,
-    auth_factor_token: Option<&str>,
+    step_up: StepUp<'_>,
 ) -> Result<ActivationOutcome, ActivationError> {
-    let session = accounts
-        .password_session(did, password, auth_factor_token)
-        .await?;
+    let session = accounts.password_session(did, step_up).await?;
     session.call(&ActivateAccount).await.map_err(|e| match &e {
         SessionError::Xrpc(XrpcError::Server {
             message: Some(m), ..

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::{Accounts, AccountsError};
 use crate::auth::session::SessionError;
+use crate::auth::step_up::StepUp;
 use crate::base::problem::{Explain, Problem};
 use crate::net::xrpc::XrpcError;
 
@@ -125,12 +126,9 @@ impl Explain for AppPasswordError {
 pub async fn list(
     accounts: &Accounts,
     did: &str,
-    password: Option<&str>,
-    auth_factor_token: Option<&str>,
+    step_up: StepUp<'_>,
 ) -> Result<Vec<AppPasswordInfo>, AppPasswordError> {
-    let session = accounts
-        .password_session(did, password, auth_factor_token)
-        .await?;
+    let session = accounts.password_session(did, step_up).await?;
     let out = session.call(&ListAppPasswords).await?;
     Ok(out
         .passwords
@@ -149,15 +147,14 @@ pub async fn create(
     did: &str,
     name: &str,
     privileged: bool,
-    password: Option<&str>,
-    auth_factor_token: Option<&str>,
+    step_up: StepUp<'_>,
 ) -> Result<NewAppPassword, AppPasswordError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(AppPasswordError::EmptyName);
     }
     // The reference PDS answers a duplicate name with a bare 500, so look first.
-    if list(accounts, did, password, auth_factor_token)
+    if list(accounts, did, step_up)
         .await?
         .iter()
         .any(|p| p.name == name)
@@ -166,9 +163,7 @@ pub async fn create(
             name: name.to_owned(),
         });
     }
-    let session = accounts
-        .password_session(did, password, auth_factor_token)
-        .await?;
+    let session = accounts.password_session(did, step_up).await?;
     let req = CreateAppPassword::<SmolStr> {
         name: name.into(),
         privileged: Some(privileged),
@@ -204,22 +199,19 @@ pub async fn revoke(
     accounts: &Accounts,
     did: &str,
     name: &str,
-    password: Option<&str>,
-    auth_factor_token: Option<&str>,
+    step_up: StepUp<'_>,
 ) -> Result<(), AppPasswordError> {
     let name = name.trim();
     if name.is_empty() {
         return Err(AppPasswordError::EmptyName);
     }
-    let existing = list(accounts, did, password, auth_factor_token).await?;
+    let existing = list(accounts, did, step_up).await?;
     if !existing.iter().any(|p| p.name == name) {
         return Err(AppPasswordError::NotFound {
             name: name.to_owned(),
         });
     }
-    let session = accounts
-        .password_session(did, password, auth_factor_token)
-        .await?;
+    let session = accounts.password_session(did, step_up).await?;
     session
         .call(&RevokeAppPassword::<SmolStr> {
             name: name.into(),

@@ -11,9 +11,9 @@ use url::Url;
 
 use crate::accounts::{Accounts, AccountsError};
 use crate::auth::session::SessionError;
+use crate::auth::step_up::StepUp;
 use crate::base::identifier::ParseError;
 use crate::base::problem::{Explain, Problem};
-use crate::email::StepUp;
 use crate::net::xrpc::XrpcError;
 use crate::store::state::AccountRecord;
 
@@ -111,9 +111,7 @@ pub async fn request(
     step_up: StepUp<'_>,
 ) -> Result<String, DeletionError> {
     let record = accounts.find(id)?;
-    let session = accounts
-        .password_session(&record.did, step_up.password, step_up.auth_factor_token)
-        .await?;
+    let session = accounts.password_session(&record.did, step_up).await?;
     session.call(&RequestAccountDelete).await?;
     log::info!("requested an account deletion code for {}", record.did);
     Ok(record.did)

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::accounts::{Accounts, AccountsError};
 use crate::auth::session::{AccountSession, SessionError};
+use crate::auth::step_up::StepUp;
 use crate::base::problem::{Explain, Problem};
 
 /// Why an email operation failed, in terms a person can act on.
@@ -88,16 +89,6 @@ pub struct EmailInfo {
     pub confirmed: bool,
     /// Whether sign-in with the password also needs an emailed code.
     pub two_factor: bool,
-}
-
-/// The password and emailed sign-in code for accounts signed in through the browser, which need a
-/// short password session for changes; ignored for password accounts.
-#[derive(Default, Clone, Copy)]
-pub struct StepUp<'a> {
-    /// The account password (never stored).
-    pub password: Option<&'a str>,
-    /// The emailed sign-in code, when email 2FA is on.
-    pub auth_factor_token: Option<&'a str>,
 }
 
 async fn info_of(session: &AccountSession) -> Result<EmailInfo, EmailError> {
@@ -182,9 +173,7 @@ pub async fn request_update(
     step_up: StepUp<'_>,
 ) -> Result<bool, EmailError> {
     let record = accounts.find(id)?;
-    let session = accounts
-        .password_session(&record.did, step_up.password, step_up.auth_factor_token)
-        .await?;
+    let session = accounts.password_session(&record.did, step_up).await?;
     let out = session.call(&RequestEmailUpdate).await?;
     log::info!(
         "requested an email update for {} (code mailed: {})",
@@ -210,9 +199,7 @@ pub async fn update(
         });
     }
     let record = accounts.find(id)?;
-    let session = accounts
-        .password_session(&record.did, step_up.password, step_up.auth_factor_token)
-        .await?;
+    let session = accounts.password_session(&record.did, step_up).await?;
     let req = UpdateEmail {
         email: SmolStr::new(new_email),
         email_auth_factor: None,
@@ -239,9 +226,7 @@ pub async fn set_two_factor(
     step_up: StepUp<'_>,
 ) -> Result<EmailInfo, EmailError> {
     let record = accounts.find(id)?;
-    let session = accounts
-        .password_session(&record.did, step_up.password, step_up.auth_factor_token)
-        .await?;
+    let session = accounts.password_session(&record.did, step_up).await?;
     let current = info_of(&session).await?;
     let req = UpdateEmail {
         email: SmolStr::new(&current.email),

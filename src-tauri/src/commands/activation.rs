@@ -6,6 +6,7 @@ use tauri::{AppHandle, State};
 
 use crate::error::{CommandError, failed};
 use crate::{AppState, shell};
+use stratos_core::auth::step_up::StepUp;
 
 /// Deactivates the account (reversible).
 #[tauri::command]
@@ -21,8 +22,7 @@ pub async fn account_deactivate(
         &accounts,
         &did,
         None,
-        password.as_deref(),
-        auth_factor_token.as_deref(),
+        StepUp::typed(&password, &auth_factor_token),
     )
     .await
     .map_err(failed)?;
@@ -44,8 +44,7 @@ pub async fn account_activate(
     let out = activation::activate(
         &accounts,
         &did,
-        password.as_deref(),
-        auth_factor_token.as_deref(),
+        StepUp::typed(&password, &auth_factor_token),
     )
     .await
     .map_err(failed)?;

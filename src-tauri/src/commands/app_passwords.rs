@@ -6,6 +6,7 @@ use tauri::State;
 
 use crate::AppState;
 use crate::error::{CommandError, failed};
+use stratos_core::auth::step_up::StepUp;
 
 /// The app passwords of an account.
 #[tauri::command]
@@ -19,8 +20,7 @@ pub async fn app_passwords_list(
     app_passwords::list(
         &accounts,
         &did,
-        password.as_deref(),
-        auth_factor_token.as_deref(),
+        StepUp::typed(&password, &auth_factor_token),
     )
     .await
     .map_err(failed)
@@ -42,8 +42,7 @@ pub async fn app_password_create(
         &did,
         &name,
         privileged,
-        password.as_deref(),
-        auth_factor_token.as_deref(),
+        StepUp::typed(&password, &auth_factor_token),
     )
     .await
     .map_err(failed)
@@ -63,8 +62,7 @@ pub async fn app_password_revoke(
         &accounts,
         &did,
         &name,
-        password.as_deref(),
-        auth_factor_token.as_deref(),
+        StepUp::typed(&password, &auth_factor_token),
     )
     .await
     .map_err(failed)

@@ -1,8 +1,8 @@
 //! Deleting an account for good: an emailed code first, then the typed handle, the password
 //! and that code.
 
+use stratos_core::auth::step_up::StepUp;
 use stratos_core::deletion::{self, Deleted};
-use stratos_core::email::StepUp;
 use tauri::{AppHandle, State};
 
 use crate::error::{CommandError, failed};
@@ -17,10 +17,7 @@ pub async fn account_delete_request(
     auth_factor_token: Option<String>,
 ) -> Result<(), CommandError> {
     let accounts = state.accounts()?;
-    let step_up = StepUp {
-        password: password.as_deref(),
-        auth_factor_token: auth_factor_token.as_deref(),
-    };
+    let step_up = StepUp::typed(&password, &auth_factor_token);
     deletion::request(&accounts, Some(&did), step_up)
         .await
         .map_err(failed)?;

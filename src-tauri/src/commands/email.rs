@@ -1,7 +1,8 @@
 //! The account's email address: confirming it, changing it, and the emailed sign-in code.
 //! Changes that need the password take it for this once.
 
-use stratos_core::email::{self, EmailInfo, StepUp};
+use stratos_core::auth::step_up::StepUp;
+use stratos_core::email::{self, EmailInfo};
 use tauri::State;
 
 use crate::AppState;
@@ -50,10 +51,7 @@ pub async fn email_request_update(
     password: Option<String>,
     auth_factor_token: Option<String>,
 ) -> Result<UpdateRequested, CommandError> {
-    let step_up = StepUp {
-        password: password.as_deref(),
-        auth_factor_token: auth_factor_token.as_deref(),
-    };
+    let step_up = StepUp::typed(&password, &auth_factor_token);
     let token_required = email::request_update(&*state.accounts()?, Some(&did), step_up)
         .await
         .map_err(failed)?;
@@ -70,10 +68,7 @@ pub async fn email_update(
     password: Option<String>,
     auth_factor_token: Option<String>,
 ) -> Result<EmailInfo, CommandError> {
-    let step_up = StepUp {
-        password: password.as_deref(),
-        auth_factor_token: auth_factor_token.as_deref(),
-    };
+    let step_up = StepUp::typed(&password, &auth_factor_token);
     email::update(
         &*state.accounts()?,
         Some(&did),
@@ -95,10 +90,7 @@ pub async fn email_two_factor(
     password: Option<String>,
     auth_factor_token: Option<String>,
 ) -> Result<EmailInfo, CommandError> {
-    let step_up = StepUp {
-        password: password.as_deref(),
-        auth_factor_token: auth_factor_token.as_deref(),
-    };
+    let step_up = StepUp::typed(&password, &auth_factor_token);
     email::set_two_factor(
         &*state.accounts()?,
         Some(&did),

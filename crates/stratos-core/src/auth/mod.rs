@@ -4,3 +4,4 @@
 pub mod browser;
 pub mod oauth;
 pub mod session;
+pub mod step_up;

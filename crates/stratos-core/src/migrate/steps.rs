@@ -16,6 +16,7 @@ use super::{
 use super::{records, transfer};
 use crate::accounts::Accounts;
 use crate::auth::session::{self, AccountSession, RefreshLock, StoredSecrets, password};
+use crate::auth::step_up::StepUp;
 use crate::net::xrpc::{Auth, Raw};
 use crate::plc::{self, MergeOptions};
 use crate::service_auth::{self, TokenRequest};
@@ -537,8 +538,10 @@ impl<'a> Runner<'a> {
             self.accounts,
             &j.did,
             None,
-            self.inputs.source_password.as_deref(),
-            None,
+            StepUp {
+                password: self.inputs.source_password.as_deref(),
+                auth_factor_token: None,
+            },
         )
         .await
         .map_err(|e| match e {

@@ -6,6 +6,7 @@ use stratos_core::activation::{self, ActivationError};
 use stratos_testkit::xrpc_get;
 
 use crate::World;
+use stratos_core::auth::step_up::StepUp;
 
 async fn published_status(pds: &str, did: &str) -> (bool, Option<String>) {
     let out = xrpc_get(pds, "com.atproto.sync.getRepoStatus", &[("did", did)], None)
@@ -25,7 +26,7 @@ async fn deactivate_then_activate() {
     let acct = w.signed_in(w.net.pds1()).await;
 
     let later = Utc::now() + Duration::days(30);
-    let off = activation::deactivate(&w.accounts, &acct.did, Some(later), None, None)
+    let off = activation::deactivate(&w.accounts, &acct.did, Some(later), StepUp::default())
         .await
         .expect("deactivate");
     assert!(!off.active);
@@ -39,7 +40,7 @@ async fn deactivate_then_activate() {
     assert_eq!(report.repo.active, Some(false));
     assert_eq!(report.repo.status.as_deref(), Some("deactivated"));
 
-    let on = activation::activate(&w.accounts, &acct.did, None, None)
+    let on = activation::activate(&w.accounts, &acct.did, StepUp::default())
         .await
         .expect("activate");
     assert!(on.active);
@@ -61,8 +62,7 @@ async fn a_past_deletion_date_is_refused() {
         &w.accounts,
         &acct.did,
         Some(Utc::now() - Duration::hours(1)),
-        None,
-        None,
+        StepUp::default(),
     )
     .await
     .unwrap_err();

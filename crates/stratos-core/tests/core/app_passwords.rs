@@ -5,6 +5,7 @@ use stratos_core::app_passwords::{self, AppPasswordError};
 use stratos_testkit::xrpc_post;
 
 use crate::{World, login};
+use stratos_core::auth::step_up::StepUp;
 
 /// Created passwords are listed with their flags; a revoked one can no longer refresh a session
 /// signed in with it (access JWTs outlive revocation, so the refresh is the proof).
@@ -14,19 +15,19 @@ async fn create_list_revoke_and_revocation_ends_its_sessions() {
     let acct = w.net.create_account(w.net.pds1()).await;
     w.sign_in(&acct).await;
 
-    let laptop = app_passwords::create(&w.accounts, &acct.did, "laptop", false, None, None)
+    let laptop = app_passwords::create(&w.accounts, &acct.did, "laptop", false, StepUp::default())
         .await
         .expect("create");
     assert_eq!(laptop.name, "laptop");
     assert!(!laptop.privileged);
     assert_eq!(laptop.password.len(), 19, "xxxx-xxxx-xxxx-xxxx");
     assert!(!format!("{laptop:?}").contains(&laptop.password));
-    let chat = app_passwords::create(&w.accounts, &acct.did, "chat", true, None, None)
+    let chat = app_passwords::create(&w.accounts, &acct.did, "chat", true, StepUp::default())
         .await
         .expect("create privileged");
     assert!(chat.privileged);
 
-    let listed = app_passwords::list(&w.accounts, &acct.did, None, None)
+    let listed = app_passwords::list(&w.accounts, &acct.did, StepUp::default())
         .await
         .expect("list");
     let mut names: Vec<_> = listed
@@ -37,7 +38,7 @@ async fn create_list_revoke_and_revocation_ends_its_sessions() {
     assert_eq!(names, [("chat", true), ("laptop", false)]);
     assert!(listed.iter().all(|p| !p.created_at.is_empty()));
 
-    let again = app_passwords::create(&w.accounts, &acct.did, "laptop", false, None, None)
+    let again = app_passwords::create(&w.accounts, &acct.did, "laptop", false, StepUp::default())
         .await
         .unwrap_err();
     assert!(
@@ -53,10 +54,10 @@ async fn create_list_revoke_and_revocation_ends_its_sessions() {
         .expect("the app password signs in");
     let refresh = app["refreshJwt"].as_str().unwrap().to_owned();
 
-    app_passwords::revoke(&w.accounts, &acct.did, "laptop", None, None)
+    app_passwords::revoke(&w.accounts, &acct.did, "laptop", StepUp::default())
         .await
         .expect("revoke");
-    let listed = app_passwords::list(&w.accounts, &acct.did, None, None)
+    let listed = app_passwords::list(&w.accounts, &acct.did, StepUp::default())
         .await
         .expect("list");
     assert_eq!(listed.len(), 1);
@@ -80,11 +81,11 @@ async fn create_list_revoke_and_revocation_ends_its_sessions() {
         .expect_err("the revoked app password no longer signs in");
     assert_eq!(err.status, 401, "{err:?}");
 
-    let err = app_passwords::revoke(&w.accounts, &acct.did, "laptop", None, None)
+    let err = app_passwords::revoke(&w.accounts, &acct.did, "laptop", StepUp::default())
         .await
         .unwrap_err();
     assert_eq!(err.explain().code, "app_password_not_found", "{err}");
-    let err = app_passwords::create(&w.accounts, &acct.did, "  ", false, None, None)
+    let err = app_passwords::create(&w.accounts, &acct.did, "  ", false, StepUp::default())
         .await
         .unwrap_err();
     assert_eq!(err.explain().code, "empty_field");
@@ -97,19 +98,20 @@ async fn an_app_password_session_cannot_create_app_passwords() {
     let acct = w.net.create_account(w.net.pds2()).await;
     let owner = World::start();
     owner.sign_in(&acct).await;
-    let created = app_passwords::create(&owner.accounts, &acct.did, "cli", false, None, None)
-        .await
-        .expect("create");
+    let created =
+        app_passwords::create(&owner.accounts, &acct.did, "cli", false, StepUp::default())
+            .await
+            .expect("create");
 
     w.accounts
         .login_password(login(&acct.handle, &created.password))
         .await
         .expect("an app password signs in");
-    let listed = app_passwords::list(&w.accounts, &acct.did, None, None)
+    let listed = app_passwords::list(&w.accounts, &acct.did, StepUp::default())
         .await
         .expect("app-password sessions may list");
     assert_eq!(listed.len(), 1);
-    let err = app_passwords::create(&w.accounts, &acct.did, "other", false, None, None)
+    let err = app_passwords::create(&w.accounts, &acct.did, "other", false, StepUp::default())
         .await
         .unwrap_err();
     assert!(
@@ -125,7 +127,7 @@ async fn an_app_password_session_cannot_create_app_passwords() {
     assert!(problem.hint.unwrap().contains("account password"));
     // Still only one: nothing was created.
     assert_eq!(
-        app_passwords::list(&owner.accounts, &acct.did, None, None)
+        app_passwords::list(&owner.accounts, &acct.did, StepUp::default())
             .await
             .unwrap()
             .len(),
@@ -143,7 +145,7 @@ async fn browser_accounts_step_up_with_the_password() {
     let acct = w.net.create_account(w.net.pds1()).await;
     w.browser_sign_in(&acct).await;
 
-    let err = app_passwords::list(&w.accounts, &acct.did, None, None)
+    let err = app_passwords::list(&w.accounts, &acct.did, StepUp::default())
         .await
         .unwrap_err();
     assert!(
@@ -159,14 +161,16 @@ async fn browser_accounts_step_up_with_the_password() {
         &acct.did,
         "stepped-up",
         false,
-        Some(&acct.password),
-        None,
+        StepUp {
+            password: Some(&acct.password),
+            auth_factor_token: None,
+        },
     )
     .await
     .expect("create with the password");
     assert_eq!(created.name, "stepped-up");
     // Within the step-up time the password is not asked again...
-    let listed = app_passwords::list(&w.accounts, &acct.did, None, None)
+    let listed = app_passwords::list(&w.accounts, &acct.did, StepUp::default())
         .await
         .expect("kept for a while");
     assert!(listed.iter().any(|p| p.name == "stepped-up"));
@@ -174,7 +178,7 @@ async fn browser_accounts_step_up_with_the_password() {
     let mut settings = w.accounts.state().unwrap().settings;
     settings.step_up_minutes = 0;
     w.accounts.save_settings(settings).unwrap();
-    let again = app_passwords::list(&w.accounts, &acct.did, None, None)
+    let again = app_passwords::list(&w.accounts, &acct.did, StepUp::default())
         .await
         .unwrap_err();
     assert_eq!(again.explain().code, "password_needed");

@@ -3,9 +3,9 @@
 use std::sync::Mutex;
 
 use serde_json::json;
+use stratos_core::auth::step_up::StepUp;
 use stratos_core::backup::{self, BackupError, BackupStep};
 use stratos_core::deletion::{self, DeletionError};
-use stratos_core::email::StepUp;
 use stratos_testkit::{cid_of, create_record, subjects, upload_blob, xrpc_get};
 use tokio_util::sync::CancellationToken;
 

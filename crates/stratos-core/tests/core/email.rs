@@ -1,7 +1,8 @@
 //! Email: show, confirm with the mailed code, change (code to the old address), email 2FA on/off.
 
 use stratos_core::AccountsError;
-use stratos_core::email::{self, EmailError, StepUp};
+use stratos_core::auth::step_up::StepUp;
+use stratos_core::email::{self, EmailError};
 use stratos_testkit::subjects;
 
 use crate::{World, login};

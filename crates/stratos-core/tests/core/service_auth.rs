@@ -7,6 +7,7 @@ use stratos_core::service_auth::{self, TokenRequest};
 use stratos_testkit::{Network, xrpc_post};
 
 use crate::{World, login};
+use stratos_core::auth::step_up::StepUp;
 
 const CREATE_ACCOUNT: &str = "com.atproto.server.createAccount";
 
@@ -96,7 +97,7 @@ async fn offline_token_is_accepted_by_a_pds() {
         .login_password(login(&did, "offline-pw-123"))
         .await
         .expect("login to the new account");
-    let err = stratos_core::activation::activate(&w.accounts, &did, None, None)
+    let err = stratos_core::activation::activate(&w.accounts, &did, StepUp::default())
         .await
         .unwrap_err();
     assert!(
