@@ -269,7 +269,15 @@ async fn cancelled_browser_sign_in_refuses_a_late_approval() {
     .await;
     app.click("[data-testid=oauth-submit]").await;
     app.el("[data-testid=oauth-waiting]").await;
-    let authorize_url = app.text("[data-testid=oauth-url]").await;
+    // The whole link is the element's title (its text is elided to fit).
+    let authorize_url = app
+        .el("[data-testid=oauth-url]")
+        .await
+        .attr("title")
+        .await
+        .expect("the link's title is readable")
+        .expect("the link has a title");
+    assert!(authorize_url.starts_with("http"), "{authorize_url}");
     app.shot("waiting-for-browser").await;
     app.click("[data-testid=oauth-cancel]").await;
     app.el("[data-testid=oauth-form]").await;
