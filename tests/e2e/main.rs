@@ -10,10 +10,12 @@
 mod support;
 
 mod accounts;
+mod activation;
+mod app_passwords;
 mod create;
 mod deletion;
 mod devices;
-mod manage;
+mod handle;
 mod migrate;
 mod secrets;
 mod security;
