@@ -360,7 +360,7 @@ export function mount(main, ctx, params = {}) {
         methodHead({ iconName: 'key', id: headId, title: 'Use a password', text: PASSWORD_WHY, tone: 'muted' }),
         form),
       h('p', { class: 'keychain-note' }, icon('lock'),
-        h('span', {}, 'Your password is stored only in your system keychain and is sent only to your PDS.')));
+        h('span', {}, 'Your password goes only to your PDS and is never saved; the session your PDS gives Stratos is kept in your system keychain.')));
     return { el, focus: (opts) => (identifier.value ? password : identifier).focus(opts) };
   }
 

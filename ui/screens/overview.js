@@ -248,7 +248,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     icon('logout', 'confirm-icon'),
     h('div', { class: 'confirm-body' },
       h('p', { class: 'confirm-title', id: titleId }, `Sign out of ${name}?`),
-      h('p', { class: 'confirm-text' }, 'Stratos will forget this account’s session and remove its saved password from your keychain. Your account itself is not affected.'),
+      h('p', { class: 'confirm-text' }, 'Stratos will end this account’s session on its server and remove it from your keychain. Your account itself is not affected.'),
       errSlot),
     h('div', { class: 'confirm-actions' }, cancel, confirm));
     logoutBtn.hidden = true;

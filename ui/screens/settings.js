@@ -129,7 +129,7 @@ export function mount(main, ctx) {
       h('div', { class: 'group' },
         readOnly('Data folder', settings.dataDir, 'dataDir'),
         readOnly('Keychain service', settings.keyringService, 'keyringService'),
-        h('p', { class: 'group-note' }, icon('lock'), 'Passwords and sessions are kept in your system keychain under this service name, never in the data folder.')),
+        h('p', { class: 'group-note' }, icon('lock'), 'Sessions, device sign-ins and keys are kept in your system keychain under this service name, never in the data folder. Passwords are not kept.')),
       errorSlot,
       h('div', { class: 'form-actions' }, saved, save));
 

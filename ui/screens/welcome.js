@@ -21,7 +21,7 @@ export function mount(main, ctx, { notice = null } = {}) {
     h('ul', { class: 'features' },
       feature('shield', 'Handle checks', 'DNS, HTTPS and DID document, verified both ways.'),
       feature('server', 'Any PDS', 'Bluesky or self-hosted, with server details at a glance.'),
-      feature('lock', 'Private', 'Passwords stay in your system keychain.'))));
+      feature('lock', 'Private', 'Sessions stay in your system keychain; passwords are never saved.'))));
   noticeEl?.focus({ preventScroll: true });
   const showNotice = (n) => {
     const box = noticeBox(n);
