@@ -14,13 +14,7 @@ async fn devices_and_apps_list_and_revoke_an_app() {
     let net = Network::shared();
     let acct = net.create_account(net.pds1()).await;
     let home = Home::new();
-    let out = home
-        .command(&["--json", "account", "login", "--oauth", &acct.handle])
-        .env("BROWSER", Network::browser_robot())
-        .envs(Network::robot_env(&acct, "approve"))
-        .output()
-        .await
-        .expect("stratos runs");
+    let out = home.oauth_login(&acct).await;
     assert!(
         out.status.success(),
         "{}",

@@ -17,13 +17,7 @@ async fn oauth_login_with_loopback_then_check_auth_and_logout() {
     let net = Network::shared();
     let acct = net.create_account(net.pds1()).await;
     let home = Home::new();
-    let out = home
-        .command(&["--json", "account", "login", "--oauth", &acct.handle])
-        .env("BROWSER", Network::browser_robot())
-        .envs(Network::robot_env(&acct, "approve"))
-        .output()
-        .await
-        .expect("stratos runs");
+    let out = home.oauth_login(&acct).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "login failed: {stderr}");
     assert!(

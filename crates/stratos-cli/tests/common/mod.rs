@@ -12,7 +12,7 @@ use std::process::{ExitStatus, Stdio};
 use serde_json::Value;
 use stratos_core::auth::session::{PasswordSecrets, StoredSecrets, load_secrets};
 use stratos_core::store::keychain::{OsKeychain, SecretStore};
-use stratos_testkit::{Sandbox, TestAccount, xrpc_get};
+use stratos_testkit::{Network, Sandbox, TestAccount, xrpc_get};
 use tokio::process::Command;
 
 /// What one run of the CLI produced.
@@ -107,6 +107,17 @@ impl Home {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         cmd
+    }
+
+    /// `stratos --json account login --oauth <handle>` with the browser robot as `$BROWSER`,
+    /// approving as `acct`; the raw output, for tests that read stdout and stderr themselves.
+    pub async fn oauth_login(&self, acct: &TestAccount) -> std::process::Output {
+        self.command(&["--json", "account", "login", "--oauth", &acct.handle])
+            .env("BROWSER", Network::browser_robot())
+            .envs(Network::robot_env(acct, "approve"))
+            .output()
+            .await
+            .expect("stratos runs")
     }
 
     /// Runs `stratos <args>` to completion.
