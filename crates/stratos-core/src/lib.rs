@@ -12,8 +12,10 @@
 //! 2. [`net`]: the bounded HTTP client and the XRPC transport.
 //! 3. [`identity`]: DID and handle resolution.
 //! 4. [`store`]: the state file and the keychain.
-//! 5. [`auth`]: sessions (password, OAuth), the browser sign-in flow.
-//! 6. Features, one module or folder each, named as in the shell, the CLI and the UI
+//! 5. [`context`]: the services built once from the configuration (transport, resolver, keychain,
+//!    state file) that sessions and features reach accounts through.
+//! 6. [`auth`]: sessions (password, OAuth), their cache and step-ups, the browser sign-in flow.
+//! 7. Features, one module or folder each, named as in the shell, the CLI and the UI
 //!    (`docs/architecture.md` has the table):
 //!    - [`accounts`]: the signed-in accounts, sign-in by password, sign-out, the account store;
 //!    - [`status`]: an account's public state (identity, PDS, repository) and its health;
@@ -31,6 +33,8 @@ pub mod net;
 pub mod identity;
 
 pub mod store;
+
+pub mod context;
 
 pub mod auth;
 
