@@ -326,6 +326,9 @@ impl Accounts {
             )),
             checked_at: Some(Utc::now()),
             oauth: None,
+            email_confirmed: None,
+            identity: None,
+            last_backup_at: None,
         };
         self.keep(record, StoredSecrets::Password(login.secrets))
             .await
@@ -442,15 +445,17 @@ impl Accounts {
         match result {
             Ok(report) => {
                 self.record_health(&record.did, report.health()).await;
-                if let Some(h) = &report.handle
-                    && *h != record.handle
-                {
-                    let (did, h) = (record.did.clone(), h.clone());
+                let handle = report.handle.clone().filter(|h| *h != record.handle);
+                let confirmed = report.session.as_ref().map(|s| s.email_confirmed);
+                if handle.is_some() || confirmed != record.email_confirmed {
+                    let did = record.did.clone();
                     self.ctx.state_file().update(move |s| {
-                        s.accounts
-                            .iter_mut()
-                            .filter(|a| a.did == did)
-                            .for_each(|a| a.handle = h.clone())
+                        for a in s.accounts.iter_mut().filter(|a| a.did == did) {
+                            if let Some(h) = &handle {
+                                a.handle = h.clone();
+                            }
+                            a.email_confirmed = confirmed.or(a.email_confirmed);
+                        }
                     })?;
                 }
                 Ok(report)
@@ -647,6 +652,9 @@ impl Accounts {
                 signed_in_at: Utc::now(),
                 access_expires_at: expires_at.map(|t| t.with_timezone(&Utc)),
             }),
+            email_confirmed: None,
+            identity: None,
+            last_backup_at: None,
         };
         let secrets = StoredSecrets::Oauth(Box::new(OAuthSecrets {
             client: finished.client,
@@ -671,6 +679,9 @@ impl Accounts {
         let blank = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         settings.plc_url = blank(settings.plc_url);
         settings.oauth_client_id = blank(settings.oauth_client_id);
+        settings.backup_folder = blank(settings.backup_folder);
+        settings.backup_every_hours = settings.backup_every_hours.min(24 * 30);
+        settings.backup_keep = settings.backup_keep.clamp(1, 1000);
         if let Some(url) = &settings.plc_url {
             crate::config::check_plc_url(url)?;
         }

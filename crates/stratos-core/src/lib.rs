@@ -18,6 +18,7 @@
 //! 7. Features, one module or folder each, named as in the shell, the CLI and the UI
 //!    (`docs/architecture.md` has the table):
 //!    - [`accounts`]: the signed-in accounts, sign-in by password, sign-out, the account store;
+//!    - [`attention`]: what needs the person's attention across accounts, worst first;
 //!    - [`status`]: an account's public state (identity, PDS, repository) and its health;
 //!    - [`devices`]: devices and apps signed in to an account, and noticing new ones;
 //!    - [`app_passwords`], [`email`], [`password`], [`handle`], [`activation`], [`deletion`]:
@@ -41,6 +42,7 @@ pub mod auth;
 pub mod accounts;
 pub mod activation;
 pub mod app_passwords;
+pub mod attention;
 pub mod backup;
 pub mod blobs;
 pub mod create;
