@@ -175,3 +175,18 @@ export const createAccount = ({ pdsHost, handle, email, password, inviteCode = n
   invoke('create_account', { pdsHost, handle, email, password, inviteCode, recoveryKey });
 /** Resolves to {didKey, path}. */
 export const keyExport = (didKey, path) => invoke('key_export', { didKey, path });
+
+/* ---------- Identity (did:plc) ----------
+ * `plcIdentity` reads and checks the identity now: {did, handle, pds, signingKey,
+ * rotationKeys: [{key, position, holder: 'pds'|'mine'|'unknown'}], holdsKeyAbovePds,
+ * history: {entries: [{cid, createdAt, nullified, tombstone, signer, changes: [{description}]}], problem},
+ * check: {problem, unexpected: [{cid, createdAt, signer, changes, tombstone}], undo: {possible, deadline, reason}|null},
+ * checkedAt}. The recovery-key flow: create (a key in the keychain), save a copy (keyExport),
+ * request the emailed code, add it first in the rotation keys.
+ */
+export const plcIdentity = (did) => invoke('plc_identity', { did });
+export const plcAcknowledge = (did, cids) => invoke('plc_acknowledge', { did, cids });
+export const plcUndo = (did) => invoke('plc_undo', { did });
+export const plcRecoveryKeyCreate = () => invoke('plc_recovery_key_create');
+export const plcRecoveryKeyRequest = (did) => invoke('plc_recovery_key_request', { did });
+export const plcRecoveryKeyAdd = (did, didKey, token) => invoke('plc_recovery_key_add', { did, didKey, token });

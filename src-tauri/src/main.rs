@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use commands::{
     accounts, activation, app_passwords, backup, blobs, create, deletion, devices, email, handle,
-    keys, logs, migrate, oauth, overview, password, service_auth, settings, status,
+    keys, logs, migrate, oauth, overview, password, plc, service_auth, settings, status,
 };
 use stratos_core::{Accounts, Config, Explain, Problem};
 use tauri::{Manager, WindowEvent};
@@ -148,6 +148,12 @@ fn main() {
             service_auth::service_auth_offline,
             keys::keys_list,
             keys::key_export,
+            plc::plc_identity,
+            plc::plc_acknowledge,
+            plc::plc_undo,
+            plc::plc_recovery_key_create,
+            plc::plc_recovery_key_request,
+            plc::plc_recovery_key_add,
             blobs::missing_blobs,
             blobs::repair_blobs,
             backup::backup_account,

@@ -10,6 +10,8 @@ use stratos_core::config::oauth_client::{Access, RedirectChoice, ScopeWords, des
 use stratos_core::devices::App;
 use stratos_core::keys::KeyRecord;
 use stratos_core::migrate::{Event, Plan};
+use stratos_core::plc::guard::Check;
+use stratos_core::plc::history::{History, SignerKind};
 use stratos_core::status::AccountStatus;
 use stratos_core::store::state::{AccountRecord, AuthKind, IdentityWatch, LogLevel, State};
 
@@ -350,4 +352,41 @@ pub struct ContinueInput {
     pub confirmed: bool,
     /// The old account's password.
     pub source_password: Option<String>,
+}
+
+/// The Identity section: the DID document's PLC fields in words, with who holds each rotation
+/// key, the checked history and the identity watch's finding.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityView {
+    /// The DID.
+    pub did: String,
+    /// The handle the document names.
+    pub handle: Option<String>,
+    /// The PDS the document names.
+    pub pds: Option<String>,
+    /// The repository signing key.
+    pub signing_key: Option<String>,
+    /// The rotation keys, highest priority first.
+    pub rotation_keys: Vec<RotationKeyView>,
+    /// Whether a key of this keychain stands above the PDS's.
+    pub holds_key_above_pds: bool,
+    /// Every operation, oldest first, with the verdict.
+    pub history: History,
+    /// What is unexpected, and whether it can be undone.
+    pub check: Check,
+    /// When this was read (RFC 3339).
+    pub checked_at: String,
+}
+
+/// One rotation key and who holds it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RotationKeyView {
+    /// The `did:key`.
+    pub key: String,
+    /// Its priority, 1 = highest.
+    pub position: usize,
+    /// This PDS, the person (this keychain), or someone else.
+    pub holder: SignerKind,
 }

@@ -48,6 +48,34 @@ fn notify(app: &AppHandle, new: &stratos_core::devices::watch::NewSessions) {
     }
 }
 
+/// Tells the person that an account's identity changed and nobody here made the change, once per
+/// change (the watch says which findings are new).
+fn notify_identity(app: &AppHandle, watched: &stratos_core::plc::watch::Watched) {
+    use tauri_plugin_notification::NotificationExt;
+    let record = &watched.record;
+    let mut body = if record.failed.is_some() {
+        "Its history at the PLC directory does not verify. Open Stratos before trusting it."
+            .to_owned()
+    } else {
+        record.summary.join("\n")
+    };
+    if let Some(until) = record.undo_until {
+        body.push_str(&format!(
+            "\nIf this was not you, you can undo it in Stratos until {}.",
+            until.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    let result = app
+        .notification()
+        .builder()
+        .title(format!("The identity of @{} changed", watched.handle))
+        .body(body)
+        .show();
+    if let Err(e) = result {
+        log::warn!("could not show a notification: {e}");
+    }
+}
+
 /// Starts the refresh loop on the async runtime. Each round uses the account store and the
 /// interval in force at that moment, so changed settings apply from the next round on.
 pub fn spawn(app: AppHandle) {
@@ -80,12 +108,18 @@ pub fn spawn(app: AppHandle) {
     });
 }
 
-/// One round: every account's state, then new devices and apps when notifications are on.
+/// One round: every account's state and identity (PLC history), then new devices and apps when
+/// notifications are on.
 async fn check(app: &AppHandle, accounts: &stratos_core::Accounts) {
-    match accounts.refresh_all().await {
-        Ok(s) => shell::accounts_changed(app, &s),
-        Err(e) => log::warn!("background check failed: {e}"),
+    if let Err(e) = accounts.refresh_all().await {
+        log::warn!("background check failed: {e}");
     }
+    for watched in stratos_core::plc::watch::watch_all(accounts, chrono::Utc::now()).await {
+        if watched.news {
+            notify_identity(app, &watched);
+        }
+    }
+    shell::broadcast(app, accounts);
     if accounts
         .state()
         .is_ok_and(|s| s.settings.notify_on_new_devices)

@@ -17,6 +17,7 @@ mod deletion;
 mod devices;
 mod handle;
 mod migrate;
+mod plc;
 mod secrets;
 mod security;
 mod settings;

@@ -163,6 +163,7 @@ async fn themes_sizes_and_keyboard() {
                     "app-passwords",
                     "security",
                     "handle",
+                    "identity",
                     "tools",
                     "danger",
                 ] {

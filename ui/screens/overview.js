@@ -18,6 +18,7 @@ const TABS = [
     sections: [() => import('../account/email.js'), () => import('../account/password.js')],
   },
   { id: 'handle', label: 'Handle', iconName: 'at', sections: [() => import('../account/handle.js')] },
+  { id: 'identity', label: 'Identity', iconName: 'globe', sections: [() => import('../account/plc.js')] },
   {
     id: 'tools', label: 'Tools', iconName: 'tools', group: 'tools-section', status: 'tools-status',
     sections: [

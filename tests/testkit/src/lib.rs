@@ -536,6 +536,18 @@ impl Network {
         (text("cid"), text("pdsKey"))
     }
 
+    /// What the PLC directory serves for `did` at `path` (`data`, `log/audit`), read directly, so
+    /// a test checks the directory's word and not Stratos's.
+    pub async fn plc_get(&self, did: &str, path: &str) -> Value {
+        let url = format!("{}/{did}/{path}", self.plc.trim_end_matches('/'));
+        let response = http()
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the PLC directory is unreachable: {e}"));
+        json_of(response, &url).await
+    }
+
     /// How many `nsid` requests the network's PDSes received with a bearer token of `did`, to
     /// prove effects such as a single shared token refresh.
     pub async fn request_count(&self, nsid: &str, did: &str) -> u64 {

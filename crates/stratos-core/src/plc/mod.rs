@@ -10,6 +10,7 @@
 pub mod guard;
 pub mod history;
 pub mod operation;
+pub mod watch;
 
 mod directory;
 
