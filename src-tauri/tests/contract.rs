@@ -539,6 +539,69 @@ fn the_ui_invokes_exactly_the_commands_the_shell_registers() {
     );
 }
 
+/// The names of `build.rs`'s `AppManifest::commands(&[…])` list (what the capability file may
+/// grant) and the capability's `allow-…` permissions, as command names.
+fn declared_and_allowed(root: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
+    let build = std::fs::read_to_string(root.join("build.rs")).expect("build.rs");
+    let start = build
+        .find(".commands(&[")
+        .expect("build.rs declares the commands");
+    let end = start + build[start..].find("])").expect("the list closes");
+    let declared = build[start..end]
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    let capability: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("capabilities/default.json")).expect("capability"),
+    )
+    .expect("the capability is JSON");
+    let allowed = capability["permissions"]
+        .as_array()
+        .expect("a permission list")
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    (declared, allowed)
+}
+
+/// A command the window may not call fails only at run time ("not allowed. Command not found"):
+/// every registered command must be declared in build.rs and allowed in the capability, and
+/// nothing else may be.
+#[test]
+fn every_registered_command_is_declared_and_allowed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let registered: BTreeSet<String> = read_rust(root).registered.into_iter().collect();
+    let (declared, allowed) = declared_and_allowed(root);
+    assert!(
+        registered.len() >= 40,
+        "found only {} commands",
+        registered.len()
+    );
+    assert_eq!(
+        registered.difference(&declared).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "registered but not declared in build.rs"
+    );
+    assert_eq!(
+        declared.difference(&registered).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "declared in build.rs but not registered"
+    );
+    assert_eq!(
+        registered.difference(&allowed).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "registered but not allowed in capabilities/default.json"
+    );
+    assert_eq!(
+        allowed.difference(&registered).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "allowed in capabilities/default.json but not registered"
+    );
+}
+
 /// The checker on small sources of its own: what it must catch.
 #[test]
 fn the_checker_catches_what_it_should() {

@@ -102,7 +102,7 @@ export function mount(parent, ctx, acct) {
     renderRecovery();
     checked.textContent = `Checked ${relativeTime(view.checkedAt) || 'just now'}. The background check repeats this while Stratos runs.`;
     const entries = [...(view.history?.entries || [])].reverse();
-    historySlot.replaceChildren(
+    historySlot.replaceChildren(...[
       view.history?.problem ? callout('danger', 'This history does not verify', view.history.problem.message || String(view.history.problem), { 'data-testid': 'history-problem' }) : null,
       h('ol', { class: 'timeline', 'data-testid': 'history-list' }, ...entries.map((e) => h('li', {
         class: `timeline-item${e.nullified ? ' is-nullified' : ''}`, 'data-testid': 'history-entry', 'data-cid': e.cid, 'data-nullified': String(e.nullified),
@@ -113,7 +113,7 @@ export function mount(parent, ctx, acct) {
         e.nullified ? tonePill('neutral', 'Undone') : null,
         e.tombstone ? tonePill('danger', 'Identity ended') : null),
       changeList(e.changes, 'history-changes')))),
-    );
+    ].filter(Boolean));
   }
 
   function renderBanner() {

@@ -145,5 +145,9 @@ async fn rewatch(app: &AppHandle, accounts: &stratos_core::Accounts, did: &str) 
     if let Err(e) = watch::watch(accounts, did, chrono::Utc::now()).await {
         log::warn!("could not re-check the identity of {did}: {e}");
     }
+    // The account's state follows its document (an undone move makes its PDS reachable again).
+    if let Err(e) = accounts.refresh(did).await {
+        log::warn!("could not re-check {did}: {e}");
+    }
     shell::broadcast(app, accounts);
 }

@@ -50,11 +50,7 @@ pub async fn watch(
     let record = IdentityWatch {
         checked_at: Some(now),
         unexpected: check.unexpected.iter().map(|u| u.cid.clone()).collect(),
-        summary: check
-            .unexpected
-            .iter()
-            .flat_map(|u| u.changes.iter().map(|c| c.description.clone()))
-            .collect(),
+        summary: summary(&check),
         undo_until: check
             .undo
             .as_ref()
@@ -90,6 +86,20 @@ pub async fn watch(
         record,
         news,
     })
+}
+
+/// The unexpected changes in words, what matters most first: where the account lives (its PDS),
+/// then its handle, its signing key, and who may change it.
+fn summary(check: &Check) -> Vec<String> {
+    let weight = |field: &str| match field {
+        "services" => 0,
+        "alsoKnownAs" => 1,
+        "verificationMethods" => 2,
+        _ => 3,
+    };
+    let mut changes: Vec<_> = check.unexpected.iter().flat_map(|u| &u.changes).collect();
+    changes.sort_by_key(|c| weight(c.field));
+    changes.into_iter().map(|c| c.description.clone()).collect()
 }
 
 /// One round over every signed-in `did:plc` account (a `did:web` has no PLC history). An account
