@@ -79,7 +79,10 @@ fn export_blocking(
         return Err(damaged(format!("{problem}; run verify")).into());
     }
     std::fs::create_dir_all(out).map_err(|e| store::disk(out, e))?;
-    let name = manifest.handle.clone().unwrap_or_else(|| did_file_name(&manifest.did));
+    let name = manifest
+        .handle
+        .clone()
+        .unwrap_or_else(|| did_file_name(&manifest.did));
     let stamp = chrono::DateTime::parse_from_rfc3339(&manifest.created_at)
         .map(|t| t.format("%Y%m%d%H%M%S").to_string())
         .unwrap_or_else(|_| manifest.id.clone());
@@ -95,7 +98,9 @@ fn export_blocking(
             super::car::write_block(&mut w, cid, &data).map_err(|e| store::disk(&part, e))?;
         }
         w.flush().map_err(|e| store::disk(&part, e))?;
-        let file = w.into_inner().map_err(|e| store::disk(&part, e.into_error()))?;
+        let file = w
+            .into_inner()
+            .map_err(|e| store::disk(&part, e.into_error()))?;
         file.sync_all().map_err(|e| store::disk(&part, e))?;
     }
     std::fs::rename(&part, &car_path).map_err(|e| store::disk(&car_path, e))?;
@@ -276,21 +281,30 @@ pub async fn import_repo(
         .len();
     let session = accounts.session(&record.did).await?;
     let open = || async {
-        let file = tokio::fs::File::open(car)
-            .await
-            .map_err(|e| crate::net::xrpc::XrpcError::Encode {
-                nsid: "com.atproto.repo.importRepo".to_owned(),
-                detail: format!("could not read {}: {e}", car.display()),
-            })?;
+        let file =
+            tokio::fs::File::open(car)
+                .await
+                .map_err(|e| crate::net::xrpc::XrpcError::Encode {
+                    nsid: "com.atproto.repo.importRepo".to_owned(),
+                    detail: format!("could not read {}: {e}", car.display()),
+                })?;
         Ok(reqwest::Body::wrap_stream(
             tokio_util::io::ReaderStream::new(file),
         ))
     };
     session
-        .procedure_stream("com.atproto.repo.importRepo", "application/vnd.ipld.car", open)
+        .procedure_stream(
+            "com.atproto.repo.importRepo",
+            "application/vnd.ipld.car",
+            open,
+        )
         .await
         .map_err(|e| BackupError::Accounts(AccountsError::from(e)))?;
-    log::info!("imported {} ({bytes} bytes) into {}", car.display(), record.did);
+    log::info!(
+        "imported {} ({bytes} bytes) into {}",
+        car.display(),
+        record.did
+    );
     Ok(ImportSummary {
         did: record.did,
         path: car.to_owned(),

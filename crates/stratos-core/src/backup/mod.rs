@@ -109,17 +109,23 @@ impl Explain for BackupError {
             BackupError::Incomplete { .. } => Problem::new(
                 "backup_incomplete",
                 self,
-                Some("The previous snapshot is unchanged. Try again later; if it persists, the PDS may be missing data."),
+                Some(
+                    "The previous snapshot is unchanged. Try again later; if it persists, the PDS may be missing data.",
+                ),
             ),
             BackupError::Identity { .. } => Problem::new(
                 "identity_unavailable",
                 self,
-                Some("Check the connection to the PLC directory (or the did:web host) and try again."),
+                Some(
+                    "Check the connection to the PLC directory (or the did:web host) and try again.",
+                ),
             ),
             BackupError::KeepNone(_) => Problem::new(
                 "bad_input",
                 self,
-                Some("Use --keep 1 or more: the newest snapshot is what the next backup builds on."),
+                Some(
+                    "Use --keep 1 or more: the newest snapshot is what the next backup builds on.",
+                ),
             ),
         }
     }

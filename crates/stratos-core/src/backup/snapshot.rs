@@ -142,7 +142,10 @@ pub async fn snapshot_account(
             detail: problem.to_string(),
         });
     }
-    let commit_data = walk.commit.clone().expect("a walk without problems read the commit");
+    let commit_data = walk
+        .commit
+        .clone()
+        .expect("a walk without problems read the commit");
     if commit_data.did != did {
         return Err(BackupError::Incomplete {
             did: did.clone(),
@@ -169,7 +172,9 @@ pub async fn snapshot_account(
             Err(e) => {
                 let record = walk.blobs.get(cid).map(String::as_str).unwrap_or("?");
                 log::warn!("blob {cid} of {did} (record {record}) not saved: {e}");
-                warnings.push(format!("blob {cid} (record {record}) could not be saved: {e}"));
+                warnings.push(format!(
+                    "blob {cid} (record {record}) could not be saved: {e}"
+                ));
             }
         }
         report(SnapshotStep::Blobs, i as u64 + 1, Some(total));
@@ -476,4 +481,3 @@ async fn save_identity(
         plc_audit_log,
     })
 }
-

@@ -189,7 +189,10 @@ fn fetch(
         out.problems.push(BlockProblem::Corrupt {
             cid: cid.to_string(),
             at: at.to_owned(),
-            pack: index.pack_of(cid).unwrap_or(std::path::Path::new("")).to_owned(),
+            pack: index
+                .pack_of(cid)
+                .unwrap_or(std::path::Path::new(""))
+                .to_owned(),
         });
         return Ok(None);
     }

@@ -300,14 +300,14 @@ fn check_signature(
             return;
         }
     };
-    let Some(multibase) = signing_key(&doc) else {
+    let Some((kind, multibase)) = signing_key(&doc) else {
         report.problems.push(VerifyProblem::Signature {
             key: None,
             detail: "the saved DID document has no #atproto signing key".to_owned(),
         });
         return;
     };
-    match PublicKey::parse(&multibase) {
+    match parse_key(&kind, &multibase) {
         Ok(key) => {
             let did_key = key.did_key();
             report.signing_key = Some(did_key.clone());
@@ -318,21 +318,50 @@ fn check_signature(
                 });
             }
         }
-        Err(e) => report.problems.push(VerifyProblem::Signature {
+        Err(detail) => report.problems.push(VerifyProblem::Signature {
             key: Some(multibase),
-            detail: e.to_string(),
+            detail,
         }),
     }
 }
 
-/// The `publicKeyMultibase` of the verification method whose id ends in `#atproto`.
-fn signing_key(doc: &serde_json::Value) -> Option<String> {
-    doc["verificationMethod"]
+/// The type and `publicKeyMultibase` of the verification method whose id ends in `#atproto`.
+fn signing_key(doc: &serde_json::Value) -> Option<(String, String)> {
+    let method = doc["verificationMethod"]
         .as_array()?
         .iter()
-        .find(|m| m["id"].as_str().is_some_and(|id| id.ends_with("#atproto")))
-        .and_then(|m| m["publicKeyMultibase"].as_str())
-        .map(str::to_owned)
+        .find(|m| m["id"].as_str().is_some_and(|id| id.ends_with("#atproto")))?;
+    let key = method["publicKeyMultibase"].as_str()?.to_owned();
+    Some((
+        method["type"].as_str().unwrap_or("Multikey").to_owned(),
+        key,
+    ))
+}
+
+/// Reads a verification method's key: `Multikey` (a did:key's multibase) through
+/// [`PublicKey::parse`]; the older `EcdsaSecp256k1VerificationKey2019` /
+/// `EcdsaSecp256r1VerificationKey2019` forms (still served by older PLC directories) hold the
+/// bare SEC1 point in multibase, without a multicodec prefix.
+fn parse_key(kind: &str, multibase: &str) -> Result<PublicKey, String> {
+    let legacy = |decode: fn(&[u8]) -> Option<PublicKey>| {
+        multibase::decode(multibase)
+            .ok()
+            .and_then(|(_, bytes)| decode(&bytes))
+            .ok_or_else(|| format!("{multibase:?} is not a valid {kind} key"))
+    };
+    match kind {
+        "EcdsaSecp256k1VerificationKey2019" => legacy(|b| {
+            k256::ecdsa::VerifyingKey::from_sec1_bytes(b)
+                .ok()
+                .map(PublicKey::K256)
+        }),
+        "EcdsaSecp256r1VerificationKey2019" => legacy(|b| {
+            p256::ecdsa::VerifyingKey::from_sec1_bytes(b)
+                .ok()
+                .map(PublicKey::P256)
+        }),
+        _ => PublicKey::parse(multibase).map_err(|e| e.to_string()),
+    }
 }
 
 /// SHA-256 of a file, streamed.
