@@ -77,9 +77,7 @@ pub struct Which {
 
 impl Which {
     fn folder(&self, config: &Config) -> PathBuf {
-        self.to
-            .clone()
-            .unwrap_or_else(|| default_folder(config))
+        self.to.clone().unwrap_or_else(|| default_folder(config))
     }
 }
 
@@ -245,14 +243,9 @@ async fn run_backups(
     let mut failure = None;
     for did in dids {
         let view = View::new(std::io::stderr().is_terminal() && !out.json, !out.json);
-        let result = snapshot::snapshot_account(
-            accounts,
-            Some(did),
-            folder,
-            &|p| view.show(&p),
-            &cancel,
-        )
-        .await;
+        let result =
+            snapshot::snapshot_account(accounts, Some(did), folder, &|p| view.show(&p), &cancel)
+                .await;
         view.finish();
         match result {
             Ok(m) => done.push(m),
@@ -399,7 +392,12 @@ impl View {
         *last = Some(p.step);
         match p.step {
             SnapshotStep::Blobs if p.total.is_some_and(|t| t > 0) => {
-                eprintln!("[backup] {} blobs {}/{}", p.did, p.done, p.total.unwrap_or(0))
+                eprintln!(
+                    "[backup] {} blobs {}/{}",
+                    p.did,
+                    p.done,
+                    p.total.unwrap_or(0)
+                )
             }
             SnapshotStep::Blobs => {}
             _ if first => eprintln!("[backup] {} {}", p.did, label.to_lowercase()),

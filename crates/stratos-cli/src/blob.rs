@@ -40,9 +40,14 @@ pub async fn run(cmd: BlobCommand, config: Config, out: &Output) -> Result<(), P
             eprintln!("Blobs: {}/{}", p.done, p.total.unwrap_or(0));
         }
     };
-    let result =
-        export::blobs_from_pds(&accounts, id.as_deref(), output.as_deref(), &progress, &cancel)
-            .await;
+    let result = export::blobs_from_pds(
+        &accounts,
+        id.as_deref(),
+        output.as_deref(),
+        &progress,
+        &cancel,
+    )
+    .await;
     watcher.abort();
     let summary = result.map_err(|e| e.explain())?;
     out.emit(&summary, || {
