@@ -176,6 +176,9 @@ pub fn scan(file: &mut std::fs::File) -> (Vec<(Cid, Located)>, Option<String>) {
         Ok(m) => m.len(),
         Err(e) => return (out, Some(e.to_string())),
     };
+    if let Err(e) = file.seek(SeekFrom::Start(0)) {
+        return (out, Some(e.to_string()));
+    }
     let mut reader = std::io::BufReader::new(file);
     let mut at = 0u64;
     let mut first = true;
