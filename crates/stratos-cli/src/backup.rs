@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use stratos_core::backup::snapshot::{self, SnapshotProgress, SnapshotStep};
-use stratos_core::backup::store::{self as backup_store, AccountStore, Manifest};
+use stratos_core::backup::store::{self as backup_store, Manifest};
 use stratos_core::backup::{BackupError, CancellationToken, export, prune, verify};
 use stratos_core::{Accounts, Config, Explain, Problem};
 
@@ -104,10 +104,10 @@ pub async fn run(cmd: BackupCommand, config: Config, out: &Output) -> Result<(),
         BackupCommand::List { which } => {
             let folder = which.folder(&config);
             let dids = match &which.account {
-                Some(id) => vec![account_did(config, Some(id))?],
-                None => backup_store::accounts_in(&folder).map_err(|e| e.explain())?,
+                Some(id) => Some(vec![account_did(config, Some(id))?]),
+                None => None,
             };
-            list(&folder, &dids, out)
+            list(&folder, dids.as_deref(), out)
         }
         BackupCommand::Verify { which, snapshot } => {
             let folder = which.folder(&config);
@@ -240,7 +240,7 @@ async fn run_backups(
         }
     });
     let mut done: Vec<Manifest> = Vec::new();
-    let mut failure = None;
+    let mut failed: Vec<(String, Problem)> = Vec::new();
     for did in dids {
         let view = View::new(std::io::stderr().is_terminal() && !out.json, !out.json);
         let result =
@@ -252,7 +252,7 @@ async fn run_backups(
             Err(e) => {
                 let problem = e.explain();
                 eprintln!("{did}: {}", problem.message);
-                failure = Some(problem);
+                failed.push((did.clone(), problem));
                 if cancel.is_cancelled() {
                     break;
                 }
@@ -260,11 +260,15 @@ async fn run_backups(
         }
     }
     watcher.abort();
-    if let Some(problem) = failure {
-        return Err(problem);
+    if done.is_empty() && failed.len() == 1 {
+        return Err(failed.remove(0).1);
     }
+    let failures: Vec<_> = failed
+        .iter()
+        .map(|(did, p)| json!({ "did": did, "error": p }))
+        .collect();
     out.emit(
-        &json!({ "folder": folder, "snapshots": done }),
+        &json!({ "folder": folder, "snapshots": done, "failed": failures }),
         || {
             done.iter()
                 .map(|m| {
@@ -290,46 +294,41 @@ async fn run_backups(
                 .join("\n")
         },
     );
-    Ok(())
+    match failed.first() {
+        None => Ok(()),
+        Some(_) => Err(Problem {
+            code: "backup_failed",
+            message: format!("{} of {} backups failed", failed.len(), dids.len()),
+            hint: Some("The reasons are above; the other accounts were backed up.".to_owned()),
+        }),
+    }
 }
 
-/// Prints the snapshots of `dids`.
-fn list(folder: &Path, dids: &[String], out: &Output) -> Result<(), Problem> {
-    let mut accounts = Vec::new();
-    for did in dids {
-        let store = AccountStore::new(folder, did);
-        let mut snapshots = Vec::new();
-        for id in store.snapshot_ids().map_err(|e| e.explain())? {
-            snapshots.push(match store.manifest(&id) {
-                Ok(m) => json!({
-                    "id": m.id, "createdAt": m.created_at, "rev": m.rev, "commit": m.commit,
-                    "records": m.records.values().sum::<u64>(), "blobs": m.blobs,
-                    "newBlocks": m.new_blocks, "newBlockBytes": m.new_block_bytes,
-                    "newBlobs": m.new_blobs, "newBlobBytes": m.new_blob_bytes,
-                }),
-                Err(e) => json!({ "id": id, "error": e.to_string() }),
-            });
-        }
-        accounts.push(json!({ "did": did, "snapshots": snapshots }));
-    }
+/// Prints the snapshots of `dids` (every account in the folder when `None`).
+fn list(folder: &Path, dids: Option<&[String]>, out: &Output) -> Result<(), Problem> {
+    let accounts = backup_store::list_snapshots(folder, dids).map_err(|e| e.explain())?;
     out.emit(&json!({ "folder": folder, "accounts": accounts }), || {
         let mut lines = vec![format!("Backup folder: {}", folder.display())];
         if accounts.is_empty() {
             lines.push("No backups yet.".to_owned());
         }
         for a in &accounts {
-            lines.push(a["did"].as_str().unwrap_or_default().to_owned());
-            for s in a["snapshots"].as_array().into_iter().flatten() {
-                lines.push(match s["error"].as_str() {
-                    Some(err) => format!("  {}  unreadable: {err}", s["id"].as_str().unwrap_or("")),
-                    None => format!(
+            lines.push(a.did.clone());
+            for s in &a.snapshots {
+                lines.push(match (&s.manifest, &s.error) {
+                    (Some(m), _) => format!(
                         "  {}  rev {}  {} records  {} blobs  +{} blocks +{} blobs",
-                        s["id"].as_str().unwrap_or(""),
-                        s["rev"].as_str().unwrap_or(""),
-                        s["records"],
-                        s["blobs"],
-                        s["newBlocks"],
-                        s["newBlobs"]
+                        m.id,
+                        m.rev,
+                        m.records.values().sum::<u64>(),
+                        m.blobs,
+                        m.new_blocks,
+                        m.new_blobs
+                    ),
+                    (None, err) => format!(
+                        "  {}  unreadable: {}",
+                        s.id,
+                        err.as_deref().unwrap_or_default()
                     ),
                 });
             }

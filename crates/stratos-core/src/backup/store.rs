@@ -339,6 +339,8 @@ impl AccountStore {
 /// not their size.
 pub struct BlockIndex {
     packs: Vec<PathBuf>,
+    /// Open pack files, so reading a tree does not open a file per block.
+    open: std::sync::Mutex<HashMap<usize, std::fs::File>>,
     blocks: HashMap<Cid, (usize, Located)>,
     /// Packs that could not be read to the end, and why.
     pub damaged: Vec<(PathBuf, String)>,
@@ -349,6 +351,7 @@ impl BlockIndex {
     pub fn empty() -> Self {
         Self {
             packs: Vec::new(),
+            open: std::sync::Mutex::new(HashMap::new()),
             blocks: HashMap::new(),
             damaged: Vec::new(),
         }
@@ -411,10 +414,14 @@ impl BlockIndex {
             return Ok(None);
         };
         let path = &self.packs[*pack];
-        let mut file = std::fs::File::open(path).map_err(|e| disk(path, e))?;
-        car::read_at(&mut file, *at)
-            .map(Some)
-            .map_err(|e| disk(path, e))
+        let mut open = self.open.lock().expect("pack files lock");
+        let file = match open.entry(*pack) {
+            std::collections::hash_map::Entry::Occupied(f) => f.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(std::fs::File::open(path).map_err(|e| disk(path, e))?)
+            }
+        };
+        car::read_at(file, *at).map(Some).map_err(|e| disk(path, e))
     }
 }
 
@@ -530,6 +537,62 @@ pub fn disk(path: &Path, e: std::io::Error) -> StoreError {
         path: path.display().to_string(),
         detail: e.to_string(),
     }
+}
+
+/// One snapshot as a list shows it: its manifest, or why it cannot be read.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listed {
+    /// The snapshot id.
+    pub id: String,
+    /// Its manifest, when readable.
+    pub manifest: Option<Manifest>,
+    /// Why it is not, otherwise.
+    pub error: Option<String>,
+}
+
+/// One account's snapshots in a backup folder, oldest first.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountBackups {
+    /// The account.
+    pub did: String,
+    /// Its snapshots.
+    pub snapshots: Vec<Listed>,
+}
+
+/// The snapshots of `dids` (every account in the folder when `None`) in the backup folder
+/// `root`, for a list in the CLI or the app.
+pub fn list_snapshots(
+    root: &Path,
+    dids: Option<&[String]>,
+) -> Result<Vec<AccountBackups>, StoreError> {
+    let dids = match dids {
+        Some(d) => d.to_vec(),
+        None => accounts_in(root)?,
+    };
+    let mut out = Vec::new();
+    for did in dids {
+        let store = AccountStore::new(root, &did);
+        let snapshots = store
+            .snapshot_ids()?
+            .into_iter()
+            .map(|id| match store.manifest(&id) {
+                Ok(m) => Listed {
+                    id,
+                    manifest: Some(m),
+                    error: None,
+                },
+                Err(e) => Listed {
+                    id,
+                    manifest: None,
+                    error: Some(e.to_string()),
+                },
+            })
+            .collect();
+        out.push(AccountBackups { did, snapshots });
+    }
+    Ok(out)
 }
 
 /// The accounts (DIDs) with snapshots in the backup folder `root`.

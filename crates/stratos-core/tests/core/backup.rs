@@ -405,3 +405,55 @@ async fn verify_names_each_damage() {
     assert_eq!(third.since.as_deref(), Some(first.rev.as_str()));
     assert_eq!(third.commit, second.commit);
 }
+
+/// A snapshot cancelled while it downloads blobs writes no manifest; the previous snapshot
+/// still verifies and the next run keeps the blocks the cancelled one stored.
+#[tokio::test]
+async fn a_cancelled_snapshot_leaves_the_previous_one_whole() {
+    let world = World::start();
+    let acct = world.signed_in(world.net.pds1()).await;
+    populate(
+        &acct,
+        Population {
+            records: 20,
+            blobs: 1,
+        },
+    )
+    .await;
+    let root = tempfile::tempdir().unwrap();
+    let first = snap(&world, &acct, root.path()).await;
+    let blob = upload_blob(&acct, b"added before the cancelled run", "text/plain").await;
+    post(
+        &acct,
+        "com.atproto.repo.createRecord",
+        json!({"repo": acct.did, "collection": "com.example.gallery",
+        "validate": false, "record": {"$type": "com.example.gallery", "files": [blob]}}),
+    )
+    .await;
+
+    let cancel = CancellationToken::new();
+    let cancelled = snapshot::snapshot_account(
+        &world.accounts,
+        Some(&acct.did),
+        root.path(),
+        &|p| {
+            if p.step == snapshot::SnapshotStep::Blobs {
+                cancel.cancel();
+            }
+        },
+        &cancel,
+    )
+    .await;
+    assert!(
+        matches!(cancelled, Err(stratos_core::backup::BackupError::Cancelled)),
+        "{cancelled:?}"
+    );
+    let store = AccountStore::new(root.path(), &acct.did);
+    assert_eq!(store.snapshot_ids().unwrap(), vec![first.id.clone()]);
+    assert!(verify(root.path(), &acct.did, None).await.unwrap().ok());
+
+    let next = snap(&world, &acct, root.path()).await;
+    assert_eq!(next.since.as_deref(), Some(first.rev.as_str()));
+    assert_eq!((next.new_blocks, next.new_blobs, next.blobs), (0, 1, 2));
+    assert!(verify(root.path(), &acct.did, None).await.unwrap().ok());
+}
