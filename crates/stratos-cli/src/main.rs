@@ -19,9 +19,12 @@ mod account_password;
 mod account_plc;
 mod account_service_auth;
 mod account_status;
+mod backup;
+mod blob;
 mod input;
 mod keys;
 mod render;
+mod repo;
 mod store;
 
 use std::process::ExitCode;
@@ -51,6 +54,15 @@ enum Command {
     /// Keypairs held in the OS keychain (recovery keys, offline signing keys).
     #[command(subcommand)]
     Key(keys::KeyCommand),
+    /// Incremental, verified backups of accounts, kept in a backup folder.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
+    /// Repository CAR files: export from the PDS, import into the account's own PDS.
+    #[command(subcommand)]
+    Repo(repo::RepoCommand),
+    /// Blobs (images, videos): export every one into a folder.
+    #[command(subcommand)]
+    Blob(blob::BlobCommand),
 }
 
 #[tokio::main]
@@ -72,6 +84,9 @@ async fn main() -> ExitCode {
         Ok(config) => match cli.command {
             Command::Account(cmd) => account::run(cmd, config, &out).await,
             Command::Key(cmd) => keys::run(cmd, config, &out).await,
+            Command::Backup(cmd) => backup::run(cmd, config, &out).await,
+            Command::Repo(cmd) => repo::run(cmd, config, &out).await,
+            Command::Blob(cmd) => blob::run(cmd, config, &out).await,
         },
         Err(e) => Err(Problem {
             code: "config",

@@ -1,6 +1,16 @@
-//! A local copy of an account: its repository (CAR) and every blob, into a folder.
+//! Backups of accounts.
 //!
-//! Offered before deleting an account and useful on its own. Unlike goat, nothing is held in
+//! Two kinds:
+//! - **Snapshots** ([`snapshot::snapshot_account`]): incremental, verified backups into a backup
+//!   folder that keeps many snapshots of each account, sharing blocks and blobs (layout in
+//!   [`store`]). [`verify::verify`] checks one from the disk alone, [`prune::prune`] keeps the
+//!   newest N, [`export::export_snapshot`] writes one out in goat's layout and
+//!   [`export::import_repo`] sends a CAR back to the account's PDS. Every step reports progress
+//!   and stops on its [`CancellationToken`] without damaging what is stored.
+//! - **A one-off copy** ([`backup_account`], below): the repository (CAR) and every blob into a
+//!   plain folder, as offered before deleting an account.
+//!
+//! The one-off copy: unlike goat, nothing is held in
 //! memory: the CAR and each blob stream to disk. A blob is written to `<cid>.part` and renamed
 //! when complete, so a second run skips what is already there (resume after a cancel or a crash).
 //!
@@ -17,6 +27,14 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 pub use tokio_util::sync::CancellationToken;
 use url::Url;
+
+pub mod car;
+pub mod export;
+pub mod prune;
+pub mod snapshot;
+pub mod store;
+pub mod tree;
+pub mod verify;
 
 use crate::accounts::{Accounts, AccountsError};
 use crate::base::identifier::ParseError;
@@ -48,6 +66,28 @@ pub enum BackupError {
     /// The person cancelled; what was fully written stays and a new run resumes.
     #[error("the backup was cancelled")]
     Cancelled,
+    /// The backup folder could not be used or holds damaged files.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// The PDS's answer did not make a whole repository (or a blob did not match its CID).
+    #[error("the backup of {did} is incomplete: {detail}")]
+    Incomplete {
+        /// The account.
+        did: String,
+        /// What is missing or wrong.
+        detail: String,
+    },
+    /// The DID document or PLC audit log could not be fetched.
+    #[error("could not save the identity of {did}: {detail}")]
+    Identity {
+        /// The account.
+        did: String,
+        /// Why.
+        detail: String,
+    },
+    /// A prune asked to keep no snapshot.
+    #[error(transparent)]
+    KeepNone(#[from] prune::KeepNone),
 }
 
 impl Explain for BackupError {
@@ -64,6 +104,28 @@ impl Explain for BackupError {
                 "cancelled",
                 self,
                 Some("Run it again into the same folder to resume."),
+            ),
+            BackupError::Store(e) => e.explain(),
+            BackupError::Incomplete { .. } => Problem::new(
+                "backup_incomplete",
+                self,
+                Some(
+                    "The previous snapshot is unchanged. Try again later; if it persists, the PDS may be missing data.",
+                ),
+            ),
+            BackupError::Identity { .. } => Problem::new(
+                "identity_unavailable",
+                self,
+                Some(
+                    "Check the connection to the PLC directory (or the did:web host) and try again.",
+                ),
+            ),
+            BackupError::KeepNone(_) => Problem::new(
+                "bad_input",
+                self,
+                Some(
+                    "Use --keep 1 or more: the newest snapshot is what the next backup builds on.",
+                ),
             ),
         }
     }
@@ -209,7 +271,7 @@ pub async fn backup(
 }
 
 /// Every blob CID the repository references (`sync.listBlobs`, all pages).
-async fn list_blobs(
+pub(super) async fn list_blobs(
     xrpc: &Xrpc,
     pds: &Url,
     did: &str,
@@ -273,7 +335,7 @@ pub async fn download_blob(
 
 /// Streams the answer `opening` gives (a CAR, a blob: XRPC query `nsid` of `pds`) to `path`
 /// through `<path>.part`, renamed once complete. Unauthenticated: see the module comment.
-async fn download(
+pub(super) async fn download(
     opening: impl Future<Output = Result<reqwest::Response, XrpcError>>,
     (pds, nsid): (&Url, &str),
     path: &Path,

@@ -3,6 +3,7 @@
 
 mod activation;
 mod app_passwords;
+mod backup;
 mod bad_input;
 mod blobs;
 mod create;
