@@ -101,7 +101,7 @@ pub async fn snapshot_account(
 
     let mut index = BlockIndex::load(&store)?;
     let since = previous.as_ref().map(|m| m.rev.clone());
-    let xrpc = accounts.xrpc();
+    let xrpc = accounts.context().xrpc();
     let mut added = Added::default();
     let commit = fetch_repo(
         xrpc,
@@ -439,6 +439,7 @@ async fn save_identity(
         })
     })?;
     let doc = accounts
+        .context()
         .resolver()
         .did_document(&typed)
         .await
