@@ -151,6 +151,14 @@ export const repairBlobs = (did, { sourcePds, sourceDid = null, jobId }) =>
   invoke('repair_blobs', { did, sourcePds, sourceDid, jobId });
 export const backupAccount = (did, { folder, jobId }) => invoke('backup_account', { did, folder, jobId });
 export const cancelJob = (jobId) => invoke('cancel_job', { jobId });
+/* Snapshots in the backup folder (settings: backupEveryHours, backupFolder, backupKeep).
+ * `backupsList` → {folder, snapshots: [{id, manifest: {createdAt, rev, records, blobs, newBlockBytes, newBlobBytes}|null, error}]};
+ * `backupNow` reports `job-progress` and resolves to {did, manifest, pruned}; scheduled runs end
+ * with a `backup-finished` {did, error} event. */
+export const backupsList = (did) => invoke('backups_list', { did });
+export const backupNow = (did, jobId) => invoke('backup_now', { did, jobId });
+export const backupVerify = (did, snapshot = null) => invoke('backup_verify', { did, snapshot });
+export const backupExport = (did, snapshot, out) => invoke('backup_export', { did, snapshot, out });
 
 /* Moving an account to another server (the migration wizard). Progress arrives as
    `migration-progress` {did, event}; the plan's password goes to the backend only. */

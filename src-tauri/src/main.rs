@@ -34,6 +34,8 @@ pub struct AppState {
     accounts: std::sync::RwLock<Result<Arc<Accounts>, Problem>>,
     /// Wakes the background refresher for an immediate check.
     pub refresh_now: Arc<tokio::sync::Notify>,
+    /// Wakes the backup scheduler (the schedule changed, or "Refresh now").
+    pub backups_now: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ fn main() {
     let state = AppState {
         accounts: std::sync::RwLock::new(accounts),
         refresh_now: Arc::new(tokio::sync::Notify::new()),
+        backups_now: Arc::new(tokio::sync::Notify::new()),
     };
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
@@ -157,6 +160,10 @@ fn main() {
             blobs::missing_blobs,
             blobs::repair_blobs,
             backup::backup_account,
+            backup::backups_list,
+            backup::backup_now,
+            backup::backup_verify,
+            backup::backup_export,
             jobs::cancel_job,
             create::signup_form,
             create::signup_check_handle,
@@ -180,6 +187,7 @@ fn main() {
             let window_shown = desktop::started(app.handle());
             tray::install_after_first_paint(app.handle(), window_shown, shell::TRAY_ACTIONS)?;
             refresher::spawn(app.handle().clone());
+            refresher::spawn_backups(app.handle().clone());
             oauth::register_scheme(app.handle());
             // Started by the OS with a deep-link callback as the argument.
             let args: Vec<String> = std::env::args().skip(1).collect();

@@ -202,6 +202,14 @@ pub struct SettingsView {
     pub start_at_login: bool,
     /// Where the log files are.
     pub log_dir: String,
+    /// Hours between scheduled backups (0: off).
+    pub backup_every_hours: u32,
+    /// The backup folder saved in the settings (empty: the default).
+    pub backup_folder_setting: String,
+    /// The backup folder in use.
+    pub backup_folder: String,
+    /// Snapshots kept per account.
+    pub backup_keep: u32,
 }
 
 /// One right Stratos asks for, in plain words.
@@ -389,4 +397,24 @@ pub struct RotationKeyView {
     pub position: usize,
     /// This PDS, the person (this keychain), or someone else.
     pub holder: SignerKind,
+}
+
+/// The end of one account's scheduled or requested backup (`backup-finished`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupFinished {
+    /// The account.
+    pub did: String,
+    /// Why it failed; `None` when the snapshot was stored and verified.
+    pub error: Option<Problem>,
+}
+
+/// The Backups section: where backups go and an account's snapshots.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupsView {
+    /// The backup folder in use.
+    pub folder: String,
+    /// The account's snapshots, oldest first.
+    pub snapshots: Vec<stratos_core::backup::store::Listed>,
 }

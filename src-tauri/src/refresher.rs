@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use tauri::{AppHandle, Manager};
+use stratos_core::Explain;
+use tauri::{AppHandle, Emitter, Manager};
 
 use crate::first_paint::FirstPaint;
 use crate::{AppState, shell};
@@ -106,6 +107,71 @@ pub fn spawn(app: AppHandle) {
             }
         }
     });
+}
+
+/// How often the backup scheduler looks for accounts that are due.
+const BACKUP_ROUND: Duration = Duration::from_secs(5 * 60);
+
+/// Starts the backup scheduler: at start (catching up a missed run), every few minutes, and when
+/// woken (`backups_now`), it backs up every account the schedule says is due, reporting progress
+/// as `backup-progress` and the end as `backup-finished`; a failure is also a notification. The
+/// run can be cancelled with the job key `scheduled-backup`.
+pub fn spawn_backups(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        app.state::<FirstPaint>()
+            .wait(FIRST_CHECK_AT_THE_LATEST)
+            .await;
+        let wake = app.state::<AppState>().backups_now.clone();
+        loop {
+            if let Ok(accounts) = app.state::<AppState>().current() {
+                let job = app
+                    .state::<crate::jobs::Jobs>()
+                    .start(crate::jobs::JobKey::Tool("scheduled-backup".into()));
+                let emitter = app.clone();
+                let progress = move |p: stratos_core::backup::snapshot::SnapshotProgress| {
+                    let _ = emitter.emit("backup-progress", &p);
+                };
+                let done = stratos_core::backup::schedule::run_due(
+                    &accounts,
+                    chrono::Utc::now(),
+                    &progress,
+                    job.token(),
+                )
+                .await;
+                for (account, result) in &done {
+                    let finished = crate::models::BackupFinished {
+                        did: account.did.clone(),
+                        error: result.as_ref().err().map(|e| e.explain()),
+                    };
+                    let _ = app.emit("backup-finished", &finished);
+                    if let Err(e) = result {
+                        notify_backup_failed(&app, &account.handle, &e.to_string());
+                    }
+                }
+                if !done.is_empty() {
+                    shell::broadcast(&app, &accounts);
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(BACKUP_ROUND) => {}
+                _ = wake.notified() => {}
+            }
+        }
+    });
+}
+
+/// Tells the person that a scheduled backup failed (a success is shown in the window only).
+fn notify_backup_failed(app: &AppHandle, handle: &str, why: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    let result = app
+        .notification()
+        .builder()
+        .title(format!("The backup of @{handle} failed"))
+        .body(format!("{why}\nThe previous backup is still whole. Stratos tries again at the next scheduled time."))
+        .show();
+    if let Err(e) = result {
+        log::warn!("could not show a notification: {e}");
+    }
 }
 
 /// One round: every account's state and identity (PLC history), then new devices and apps when

@@ -157,7 +157,10 @@ fn on_menu(app: &AppHandle, event: MenuEvent, window: WindowActions) {
     log::info!("tray menu: {id}");
     match id {
         "open" => (window.show)(app),
-        "refresh" => app.state::<AppState>().refresh_now.notify_one(),
+        "refresh" => {
+            app.state::<AppState>().refresh_now.notify_one();
+            app.state::<AppState>().backups_now.notify_one();
+        }
         "add" => (window.navigate)(app, "add-account", None),
         "quit" => app.exit(0),
         other => {

@@ -4,7 +4,7 @@ use stratos_testkit::{Network, subjects};
 
 use crate::support::flows::launch_signed_in;
 
-/// Deleting from the window: the backup hint opens the Tools tab; then the emailed code, the
+/// Deleting from the window: the backup hint opens the Backups tab; then the emailed code, the
 /// password and the handle typed out delete the account on the PDS, and Stratos forgets it.
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_account_from_the_window() {
@@ -16,8 +16,9 @@ async fn delete_account_from_the_window() {
     app.el("[data-testid=delete-backup-note]").await;
     app.shot("delete-start").await;
     app.click("[data-testid=delete-backup-open]").await;
-    app.el("[data-testid=tab-tools][aria-selected=true]").await;
-    app.el("[data-testid=tools-section]").await;
+    app.el("[data-testid=tab-backups][aria-selected=true]")
+        .await;
+    app.el("[data-testid=backups-section]").await;
 
     app.click("[data-testid=tab-danger]").await;
     let seen = net.count_mails(&a.email, subjects::ACCOUNT_DELETION).await;

@@ -12,6 +12,7 @@ mod support;
 mod accounts;
 mod activation;
 mod app_passwords;
+mod backup;
 mod create;
 mod deletion;
 mod devices;

@@ -164,6 +164,7 @@ async fn themes_sizes_and_keyboard() {
                     "security",
                     "handle",
                     "identity",
+                    "backups",
                     "tools",
                     "danger",
                 ] {

@@ -1,4 +1,5 @@
-//! The Tools tab: a service-auth token, the missing-blobs check, and a backup.
+//! The Tools tab: a service-auth token and the missing-blobs check; then a one-off copy from the
+//! Backups tab.
 
 use stratos_testkit::Network;
 
@@ -35,6 +36,8 @@ async fn tools_service_auth_blobs_and_backup() {
     app.click("[data-testid=missing-blobs-check]").await;
     app.el("[data-testid=missing-blobs-none]").await;
 
+    // The one-off copy lives in the Backups tab, after the snapshots.
+    app.click("[data-testid=tab-backups]").await;
     let folder = tempfile::tempdir().unwrap();
     app.fill(
         "[data-testid=backup-card] input[name=backupFolder]",

@@ -1,7 +1,8 @@
-// Account section "Backup" (Tools tab): the repository (a CAR file) and all blobs into a folder, as
-// a long job; running it again into the same folder resumes or updates it.
+// Account section "Backups" (its own tab): the snapshots in the backup folder (scheduled in
+// Settings, or made now), each verifiable and exportable; then a one-off copy of the repository (a
+// CAR file) and all blobs into a folder of the person's choice, as a long job that resumes.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, errorBox, nextId, mono, muted, row } from '../widgets/dom.js';
+import { h, icon, button, setBusy, errorBox, nextId, mono, muted, row, fullTime, relativeTime, callout } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, panelCard } from '../widgets/forms.js';
 import { formatBytes } from '../widgets/format.js';
 import { CANCELLED, jobProgressView, jobRunner } from '../widgets/jobs.js';
@@ -9,7 +10,120 @@ import { CANCELLED, jobProgressView, jobRunner } from '../widgets/jobs.js';
 // The last backup folder per account, so a rerun (which resumes) is one click. Memory only.
 const lastFolder = new Map();
 
-export function mount(parent, ctx, acct, { announce }) {
+/** The snapshots card: list, Back up now, Verify and Export of one snapshot. */
+function snapshotsCard(ctx, acct, { announce }) {
+  const { did } = acct;
+  const { runJob, cancelJob } = jobRunner(ctx);
+  let jobId = null;
+  const folderLine = h('p', { class: 'muted', 'data-testid': 'backups-folder' });
+  const listSlot = h('div', { 'aria-busy': 'true', 'data-testid': 'backups-list-slot' });
+  const errorSlot = h('div', { class: 'error-slot' });
+  const progressSlot = h('div', { class: 'job-slot' });
+  const now = button('Back up now', { variant: 'primary', iconName: 'download', 'data-testid': 'backup-now' });
+
+  const describe = (p) => {
+    const done = Number(p.done || 0);
+    const total = typeof p.total === 'number' ? p.total : null;
+    const words = { repo: `Repository changes… ${formatBytes(done) || '0 B'}`, check: 'Checking the tree…', listBlobs: 'Looking for new blobs…', blobs: total !== null ? `Blobs ${done.toLocaleString()} of ${total.toLocaleString()}` : 'Blobs…', identity: 'Saving preferences and identity…' };
+    return { step: p.step, text: words[p.step] || 'Working…', value: p.step === 'blobs' ? done : null, max: p.step === 'blobs' ? total : null };
+  };
+
+  async function load() {
+    try {
+      const view = await api.backupsList(did);
+      if (ctx.signal.aborted) return;
+      folderLine.replaceChildren('Backup folder: ', mono(view.folder), ' (change it and the schedule in Settings).');
+      const snaps = [...view.snapshots].reverse();
+      listSlot.replaceChildren(snaps.length
+        ? h('ol', { class: 'snapshot-list', 'data-testid': 'backups-list' }, ...snaps.map(snapshotRow))
+        : h('p', { class: 'muted', 'data-testid': 'backups-empty' }, 'No backups yet. Back up now, or turn on scheduled backups in Settings.'));
+    } catch (err) {
+      if (!ctx.signal.aborted) listSlot.replaceChildren(errorBox(err));
+    } finally {
+      listSlot.removeAttribute('aria-busy');
+    }
+  }
+
+  function snapshotRow(s) {
+    const m = s.manifest;
+    const result = h('div', { class: 'snapshot-result' });
+    if (!m) return h('li', { class: 'snapshot', 'data-testid': 'snapshot', 'data-id': s.id }, h('p', {}, mono(s.id)), callout('danger', 'This snapshot cannot be read', s.error || ''));
+    const records = Object.values(m.records || {}).reduce((a, b) => a + b, 0);
+    const verify = button('Verify', { size: 'sm', 'data-testid': 'snapshot-verify' });
+    verify.addEventListener('click', async () => {
+      setBusy(verify, true, 'Verifying…');
+      try {
+        const r = await api.backupVerify(did, s.id);
+        const ok = !(r.problems || []).length;
+        result.replaceChildren(callout(ok ? 'success' : 'danger', ok ? 'Verified' : 'This snapshot is damaged',
+          ok ? `Signed commit, ${Object.values(r.records || {}).reduce((a, b) => a + b, 0).toLocaleString()} records and ${Number(r.blobs || 0).toLocaleString()} blobs, all present and intact.`
+            : r.problems.map((p) => p.message || p.kind).join(' · '),
+          { iconName: ok ? 'check' : 'alert', 'data-testid': 'snapshot-verified', 'data-ok': String(ok) }));
+      } catch (err) {
+        result.replaceChildren(errorBox(err));
+      } finally {
+        setBusy(verify, false);
+      }
+    });
+    const out = h('input', { name: 'exportFolder', type: 'text', class: 'input input--mono', placeholder: '/home/you/stratos-export', 'aria-label': 'Export into folder' });
+    const exportBtn = button('Export', { size: 'sm', 'data-testid': 'snapshot-export' });
+    exportBtn.addEventListener('click', async () => {
+      setBusy(exportBtn, true, 'Exporting…');
+      try {
+        const r = await api.backupExport(did, s.id, out.value);
+        result.replaceChildren(callout('success', 'Exported', `A repository CAR, a blobs folder and preferences in ${r.out || out.value} (goat's layout).`, { iconName: 'check' }));
+      } catch (err) {
+        result.replaceChildren(errorBox(err));
+      } finally {
+        setBusy(exportBtn, false);
+      }
+    });
+    return h('li', { class: 'snapshot', 'data-testid': 'snapshot', 'data-id': s.id, 'data-records': String(records) },
+      h('div', { class: 'snapshot-head' },
+        h('time', { datetime: m.createdAt, title: fullTime(m.createdAt) }, relativeTime(m.createdAt) || fullTime(m.createdAt)),
+        h('span', { class: 'muted' }, ` · ${records.toLocaleString()} records · ${Number(m.blobs || 0).toLocaleString()} blobs · ${formatBytes(Number(m.newBlockBytes || 0) + Number(m.newBlobBytes || 0)) || '0 B'} new · rev `, mono(m.rev))),
+      h('div', { class: 'inline-form' }, verify, out, exportBtn),
+      result);
+  }
+
+  now.addEventListener('click', async () => {
+    if (jobId) return;
+    errorSlot.replaceChildren();
+    setBusy(now, true, 'Backing up…');
+    const progress = jobProgressView({ title: 'Backing up', describe, onCancel: (btn) => cancelJob(jobId, btn, errorSlot) });
+    progressSlot.replaceChildren(progress.el);
+    try {
+      await runJob((id) => { jobId = id; return api.backupNow(did, id); }, (p) => progress.update(p));
+      if (ctx.signal.aborted) return;
+      announce('Backup saved and verified.');
+      await load();
+    } catch (err) {
+      if (ctx.signal.aborted) return;
+      const cancelled = err.code === CANCELLED;
+      errorSlot.replaceChildren(errorBox(cancelled ? { ...err, message: err.message || 'Backup cancelled', hint: 'The previous backups are whole.' } : err, { tone: cancelled ? 'warning' : 'danger' }));
+    } finally {
+      if (!ctx.signal.aborted) {
+        jobId = null;
+        progressSlot.replaceChildren();
+        setBusy(now, false);
+      }
+    }
+  });
+
+  api.on('backup-finished', (e) => { if (e?.did === did) load(); }, { signal: ctx.signal });
+  load();
+  return panelCard({
+    iconName: 'database',
+    title: 'Backups',
+    text: 'Verified snapshots of your records, blobs, preferences and identity. Each one stores only what changed, and each can be checked and exported.',
+    testid: 'backups-card',
+    children: [h('div', { class: 'tool-body' }, folderLine, errorSlot, progressSlot, h('div', { class: 'form-actions' }, now), listSlot)],
+  });
+}
+
+export function mount(parent, ctx, acct, tab) {
+  parent.append(snapshotsCard(ctx, acct, tab));
+  const { announce } = tab;
   const { did } = acct;
   const { runJob, cancelJob } = jobRunner(ctx);
   let jobId = null;
@@ -130,8 +244,8 @@ export function mount(parent, ctx, acct, { announce }) {
 
   parent.append(panelCard({
     iconName: 'folder',
-    title: 'Backup',
-    text: 'Saves your repository (a CAR file of all your records) and all your blobs into a folder. If it stops, running it again resumes.',
+    title: 'A copy in a folder',
+    text: 'Saves your repository (a CAR file of all your records) and all your blobs into a folder you choose, once. If it stops, running it again resumes.',
     testid: 'backup-card',
     children: [h('div', { class: 'tool-body' }, form, resultSlot)],
   }));

@@ -19,10 +19,10 @@ export function mount(parent, ctx, acct) {
     children: [deleteBody],
   }));
 
-  /** Opens the Tools tab, where the backup is made. */
+  /** Opens the Backups tab, where backups are made. */
   function backupLink() {
     const btn = button('Back up now…', { size: 'sm', iconName: 'download', 'data-testid': 'delete-backup-open' });
-    btn.addEventListener('click', () => ctx.go('overview', { did, tab: 'tools', force: true }));
+    btn.addEventListener('click', () => ctx.go('overview', { did, tab: 'backups', force: true }));
     return btn;
   }
 

@@ -19,11 +19,12 @@ const TABS = [
   },
   { id: 'handle', label: 'Handle', iconName: 'at', sections: [() => import('../account/handle.js')] },
   { id: 'identity', label: 'Identity', iconName: 'globe', sections: [() => import('../account/plc.js')] },
+  { id: 'backups', label: 'Backups', iconName: 'database', group: 'backups-section', status: 'backups-status', sections: [() => import('../account/backup.js')] },
   {
     id: 'tools', label: 'Tools', iconName: 'tools', group: 'tools-section', status: 'tools-status',
     sections: [
       () => import('../account/service_auth.js'), () => import('../account/blobs.js'),
-      () => import('../account/backup.js'), () => import('../account/migrate.js'),
+      () => import('../account/migrate.js'),
     ],
   },
   {

@@ -66,6 +66,17 @@ export function mount(main, ctx) {
     const logLevel = h('select', { id: levelId, name: 'logLevel', class: 'input select-field', 'aria-describedby': `${levelId}-help` },
       ...[['error', 'Errors only'], ['warn', 'Warnings'], ['info', 'Normal'], ['debug', 'Detailed'], ['trace', 'Everything']]
         .map(([value, text]) => h('option', { value, selected: settings.logLevel === value }, text)));
+    const backupId = nextId('backup');
+    const backupEvery = h('select', { id: backupId, name: 'backupEveryHours', class: 'input select-field', 'aria-describedby': `${backupId}-help`, 'data-testid': 'backup-every' },
+      ...[[0, 'Off'], [6, 'Every 6 hours'], [12, 'Every 12 hours'], [24, 'Daily'], [168, 'Weekly']]
+        .map(([value, text]) => h('option', { value: String(value), selected: Number(settings.backupEveryHours || 0) === value }, text)));
+    const backupFolder = textSetting({
+      name: 'backupFolder', label: 'Backup folder', value: settings.backupFolderSetting, effective: settings.backupFolder,
+      placeholder: settings.backupFolder, envVar: null, type: 'text',
+      help: 'Where snapshots are kept. Leave empty for the backups folder in Stratos’s data folder.',
+    });
+    const keepId = nextId('keep');
+    const backupKeep = h('input', { id: keepId, name: 'backupKeep', type: 'number', min: '1', max: '1000', class: 'input input--number', value: String(settings.backupKeep ?? 10), 'aria-describedby': `${keepId}-help` });
     const errorSlot = h('div', { class: 'error-slot' });
     const intervalError = h('p', { class: 'field-error', id: `${intervalId}-error`, role: 'alert', 'data-testid': 'form-error', hidden: true });
     const showIntervalError = (message) => {
@@ -112,6 +123,19 @@ export function mount(main, ctx) {
             h('label', { class: 'setting-label', for: loginId }, 'Start Stratos when I log in'),
             h('p', { class: 'setting-help', id: `${loginId}-help` }, 'Stratos starts in the tray and keeps checking your accounts.')),
           h('div', { class: 'setting-control' }, startAtLogin))),
+      h('h2', { class: 'group-title' }, 'Backups'),
+      h('div', { class: 'group', 'data-testid': 'backup-settings' },
+        h('div', { class: 'setting' },
+          h('div', { class: 'setting-text' },
+            h('label', { class: 'setting-label', for: backupId }, 'Back up every account'),
+            h('p', { class: 'setting-help', id: `${backupId}-help` }, 'While Stratos runs (also in the tray). A missed backup runs when Stratos starts. Each backup stores only what changed and is verified.')),
+          h('div', { class: 'setting-control' }, backupEvery)),
+        backupFolder.el,
+        h('div', { class: 'setting' },
+          h('div', { class: 'setting-text' },
+            h('label', { class: 'setting-label', for: keepId }, 'Snapshots to keep'),
+            h('p', { class: 'setting-help', id: `${keepId}-help` }, 'Per account; the oldest are removed, with what only they used.')),
+          h('div', { class: 'setting-control' }, backupKeep))),
       h('h2', { class: 'group-title' }, 'Passwords'),
       h('div', { class: 'group' },
         h('div', { class: 'setting' },
@@ -138,6 +162,9 @@ export function mount(main, ctx) {
     notify.addEventListener('change', clearSaved);
     startAtLogin.addEventListener('change', clearSaved);
     logLevel.addEventListener('change', clearSaved);
+    backupEvery.addEventListener('change', clearSaved);
+    backupKeep.addEventListener('input', clearSaved);
+    backupFolder.input.addEventListener('input', clearSaved);
     plc.input.addEventListener('input', clearSaved);
     stepUp.addEventListener('input', clearSaved);
     browserSignIn.el.addEventListener('change', clearSaved);
@@ -168,6 +195,9 @@ export function mount(main, ctx) {
           stepUpMinutes,
           startAtLogin: startAtLogin.checked,
           logLevel: logLevel.value,
+          backupEveryHours: Number(backupEvery.value),
+          backupFolder: backupFolder.input.value.trim(),
+          backupKeep: Math.max(1, Math.min(1000, Math.round(Number(backupKeep.value) || 10))),
         };
         // Fields the environment decides are shown but not sent.
         if (!plc.input.readOnly) changes.plcUrl = plc.input.value.trim();
@@ -208,10 +238,10 @@ export function mount(main, ctx) {
  * A one-line text setting with its label and help; read-only with a note when an environment
  * variable decides it. Returns {el, input}.
  */
-function textSetting({ name, label, value, effective = null, placeholder, help, envVar = null }) {
+function textSetting({ name, label, value, effective = null, placeholder, help, envVar = null, type = 'url' }) {
   const id = nextId(name);
   const input = h('input', {
-    id, name, type: 'url', class: 'input input--mono', spellcheck: false, autocomplete: 'off',
+    id, name, type, class: 'input input--mono', spellcheck: false, autocomplete: 'off',
     placeholder, value: envVar ? (effective || '') : (value || ''), readOnly: !!envVar,
     'aria-describedby': `${id}-help`,
   });

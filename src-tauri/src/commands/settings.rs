@@ -30,6 +30,12 @@ fn settings_view(app: &AppHandle, accounts: &Accounts, s: &Settings) -> Settings
         log_dir: logging::folder(app)
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
+        backup_every_hours: s.backup_every_hours,
+        backup_folder_setting: s.backup_folder.clone().unwrap_or_default(),
+        backup_folder: stratos_core::backup::schedule::folder(s, config)
+            .display()
+            .to_string(),
+        backup_keep: s.backup_keep,
     }
 }
 
@@ -76,5 +82,6 @@ pub async fn set_settings(
             accounts
         };
     state.refresh_now.notify_one();
+    state.backups_now.notify_one();
     Ok(settings_view(&app, &accounts, &saved))
 }
