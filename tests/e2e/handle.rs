@@ -1,4 +1,4 @@
-//! The account screen's Handle tab against the real PDS.
+//! The handle, in the account screen's Identity tab, against the real PDS.
 
 use stratos_testkit::Network;
 
@@ -15,7 +15,7 @@ async fn handle_change_is_verified_and_shown() {
     // Handle: a new name on the PDS's domain, checked, changed, verified.
     let name = format!("h{}", &a.handle[1..a.handle.find('.').unwrap()]);
     let new_handle = format!("{name}.test");
-    app.click("[data-testid=tab-handle]").await;
+    app.click("[data-testid=tab-identity]").await;
     app.fill("[data-testid=handle-form] input[name=newHandle]", &name)
         .await;
     app.click("[data-testid=handle-check]").await;

@@ -162,7 +162,6 @@ async fn themes_sizes_and_keyboard() {
                     "devices",
                     "app-passwords",
                     "security",
-                    "handle",
                     "identity",
                     "backups",
                     "tools",

@@ -17,8 +17,10 @@ const TABS = [
     id: 'security', label: 'Security', iconName: 'shield', group: 'security-section', status: 'security-status',
     sections: [() => import('../account/email.js'), () => import('../account/password.js')],
   },
-  { id: 'handle', label: 'Handle', iconName: 'at', sections: [() => import('../account/handle.js')] },
-  { id: 'identity', label: 'Identity', iconName: 'globe', sections: [() => import('../account/plc.js')] },
+  {
+    id: 'identity', label: 'Identity', iconName: 'globe', group: 'identity-tab',
+    sections: [() => import('../account/handle.js'), () => import('../account/plc.js')],
+  },
   { id: 'backups', label: 'Backups', iconName: 'database', group: 'backups-section', status: 'backups-status', sections: [() => import('../account/backup.js')] },
   {
     id: 'tools', label: 'Tools', iconName: 'tools', group: 'tools-section', status: 'tools-status',
