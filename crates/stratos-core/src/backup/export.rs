@@ -175,6 +175,7 @@ pub async fn repo_from_pds(
     const GET_REPO: &str = "com.atproto.sync.getRepo";
     let bytes = super::download(
         accounts
+            .context()
             .xrpc()
             .download(&pds, GET_REPO, &[("did", &record.did)]),
         (&pds, GET_REPO),
@@ -229,7 +230,14 @@ pub async fn blobs_from_pds(
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(|e| store::disk(&dir, e))?;
-    let cids = super::list_blobs(accounts.xrpc(), &pds, &record.did, progress, cancel).await?;
+    let cids = super::list_blobs(
+        accounts.context().xrpc(),
+        &pds,
+        &record.did,
+        progress,
+        cancel,
+    )
+    .await?;
     let total = cids.len() as u64;
     let (mut downloaded, mut skipped) = (0, 0);
     for (i, cid) in cids.iter().enumerate() {
@@ -237,7 +245,15 @@ pub async fn blobs_from_pds(
         if path.exists() {
             skipped += 1;
         } else {
-            super::download_blob(accounts.xrpc(), &pds, &record.did, cid, &path, cancel).await?;
+            super::download_blob(
+                accounts.context().xrpc(),
+                &pds,
+                &record.did,
+                cid,
+                &path,
+                cancel,
+            )
+            .await?;
             downloaded += 1;
         }
         progress(BackupProgress {

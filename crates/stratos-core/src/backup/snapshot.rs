@@ -101,7 +101,7 @@ pub async fn snapshot_account(
 
     let mut index = BlockIndex::load(&store)?;
     let since = previous.as_ref().map(|m| m.rev.clone());
-    let xrpc = accounts.xrpc();
+    let xrpc = accounts.context().xrpc();
     let mut added = Added::default();
     let commit = fetch_repo(
         xrpc,
@@ -211,6 +211,15 @@ pub async fn snapshot_account(
         return Err(BackupError::Cancelled);
     }
     store.write_manifest(&manifest)?;
+    // The tree was walked whole before the manifest was written: this backup verified.
+    let recorded = accounts.context().state_file().update(|s| {
+        if let Some(a) = s.accounts.iter_mut().find(|a| a.did == did) {
+            a.last_backup_at = Some(chrono::Utc::now());
+        }
+    });
+    if let Err(e) = recorded {
+        log::warn!("could not record the backup time of {did}: {e}");
+    }
     log::info!(
         "snapshot {id} of {did}: {} new blocks ({} bytes), {} new blobs ({} bytes)",
         manifest.new_blocks,
@@ -439,6 +448,7 @@ async fn save_identity(
         })
     })?;
     let doc = accounts
+        .context()
         .resolver()
         .did_document(&typed)
         .await
