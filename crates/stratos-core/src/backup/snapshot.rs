@@ -211,6 +211,15 @@ pub async fn snapshot_account(
         return Err(BackupError::Cancelled);
     }
     store.write_manifest(&manifest)?;
+    // The tree was walked whole before the manifest was written: this backup verified.
+    let recorded = accounts.context().state_file().update(|s| {
+        if let Some(a) = s.accounts.iter_mut().find(|a| a.did == did) {
+            a.last_backup_at = Some(chrono::Utc::now());
+        }
+    });
+    if let Err(e) = recorded {
+        log::warn!("could not record the backup time of {did}: {e}");
+    }
     log::info!(
         "snapshot {id} of {did}: {} new blocks ({} bytes), {} new blobs ({} bytes)",
         manifest.new_blocks,

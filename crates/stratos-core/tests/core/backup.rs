@@ -107,8 +107,11 @@ async fn incremental_snapshots_store_only_what_changed() {
     post(&acct, "com.atproto.repo.putRecord", profile("First")).await;
     let root = tempfile::tempdir().unwrap();
 
+    let before_first = chrono::Utc::now();
     let first = snap(&world, &acct, root.path()).await;
     assert_eq!(first.since, None);
+    let recorded = world.accounts.find(Some(&acct.did)).unwrap().last_backup_at;
+    assert!(recorded.is_some_and(|t| t >= before_first), "{recorded:?}");
     assert_eq!(
         first.new_blocks, first.blocks,
         "a full snapshot stores every block"
