@@ -10,7 +10,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use stratos_core::backup::snapshot::{self, SnapshotProgress, SnapshotStep};
 use stratos_core::backup::store::{self as backup_store, Manifest};
-use stratos_core::backup::{BackupError, CancellationToken, export, prune, verify};
+use stratos_core::backup::{BackupError, CancellationToken, export, prune, schedule, verify};
+use stratos_core::store::state::StateFile;
 use stratos_core::{Accounts, Config, Explain, Problem};
 
 use crate::render::Output;
@@ -70,20 +71,19 @@ pub struct Which {
     /// Handle or DID; the selected account when omitted (`list`: every account).
     #[arg(long)]
     account: Option<String>,
-    /// The backup folder; `backups` in Stratos's data folder when omitted.
+    /// The backup folder; when omitted, the one chosen in the app's settings, else `backups` in
+    /// Stratos's data folder.
     #[arg(long)]
     to: Option<PathBuf>,
 }
 
 impl Which {
     fn folder(&self, config: &Config) -> PathBuf {
-        self.to.clone().unwrap_or_else(|| default_folder(config))
+        self.to.clone().unwrap_or_else(|| {
+            let saved = StateFile::new(&config.data_dir).load().unwrap_or_default();
+            schedule::folder(&saved.settings, config)
+        })
     }
-}
-
-/// Where backups go unless `--to` says otherwise.
-pub fn default_folder(config: &Config) -> PathBuf {
-    config.data_dir.join("backups")
 }
 
 /// Runs a `backup` verb.
