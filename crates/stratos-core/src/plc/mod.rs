@@ -7,6 +7,12 @@
 //! aliases. [`diff`] lists what a change does, for a confirmation step. The migration and the
 //! `stratos account plc` verbs both build on these functions.
 
+pub mod guard;
+pub mod history;
+pub mod operation;
+
+mod directory;
+
 use std::collections::BTreeMap;
 
 use jacquard_api::com_atproto::identity::get_recommended_did_credentials::GetRecommendedDidCredentials;
@@ -390,40 +396,7 @@ pub async fn audit(accounts: &Accounts, did: &str) -> Result<Vec<AuditEntry>, Pl
 }
 
 async fn directory_get(accounts: &Accounts, did: &str, path: &str) -> Result<Value, PlcError> {
-    let did = did.trim();
-    if !did.starts_with("did:plc:") {
-        return Err(PlcError::NotPlc {
-            did: did.to_owned(),
-        });
-    }
-    let failed = |detail: String| PlcError::Directory {
-        did: did.to_owned(),
-        detail,
-    };
-    // Segments, not `join`: joining "did:plc:…" would read "did:" as a URL scheme.
-    let mut url = accounts.config().plc_url.clone();
-    url.path_segments_mut()
-        .map_err(|()| failed("the PLC URL cannot have a path".into()))?
-        .pop_if_empty()
-        .push(did)
-        .extend(path.split('/'));
-    let response = accounts
-        .xrpc()
-        .http()
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    match response.status().as_u16() {
-        200 => response.json().await.map_err(|e| failed(e.to_string())),
-        404 => Err(PlcError::UnknownDid {
-            did: did.to_owned(),
-        }),
-        410 => Err(PlcError::Tombstoned {
-            did: did.to_owned(),
-        }),
-        status => Err(failed(format!("HTTP {status}"))),
-    }
+    directory::get(accounts, did, path).await
 }
 
 /// The fields to sign when the account moves to the PDS that recommended `recommended`.
@@ -534,6 +507,7 @@ pub async fn add_rotation_key(
     let session = accounts.session(did).await?;
     let operation = sign(&session, token, &after).await?;
     submit(&session, &operation).await?;
+    guard::remember_submitted(accounts, did, operation.json()).await;
     log::info!("added rotation key {key} to {did}");
     Ok(Applied {
         did: did.to_owned(),

@@ -233,6 +233,12 @@ pub struct State {
     /// Device and app ids last seen per account (by DID), to notice new ones.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub known_sessions: std::collections::BTreeMap<String, KnownSessions>,
+    /// The PLC operations (CIDs) per DID that Stratos made or the person acknowledged; an
+    /// operation of the DID's history outside this set is unexpected. A DID not listed has not
+    /// been looked at yet: its whole history is taken as known then.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub known_plc_operations:
+        std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
     /// Keys held in the keychain (public part only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keys: Vec<KeyRecord>,
