@@ -635,7 +635,7 @@ function resolverHandler(pdsList) {
   }
 }
 
-function controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens }) {
+function controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens, hostilePlcOp }) {
   return async (req, res) => {
     const url = new URL(req.url, 'http://control')
     const q = url.searchParams
@@ -725,6 +725,13 @@ function controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens 
     }
 
     if (route === 'POST /did-with-key') return sendJson(res, 200, await createDidWithKey(q.get('pds') ?? ''))
+
+    if (route === 'POST /hostile-plc-op') {
+      const did = q.get('did') ?? ''
+      const endpoint = q.get('endpoint') ?? ''
+      if (!did.startsWith('did:plc:') || !endpoint) return sendJson(res, 400, { error: 'BadRequest', message: 'need did= (did:plc) and endpoint=' })
+      return sendJson(res, 200, await hostilePlcOp(did, endpoint))
+    }
 
     if (route === 'GET /requests') {
       const nsid = q.get('nsid') ?? ''
@@ -900,7 +907,33 @@ async function main() {
     }
     return aged
   }
-  const control = await listenHttp(controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens }))
+  // What a hacked PDS could do on its own: sign, with its PLC rotation key, an operation that
+  // points the account at `endpoint` and drops every other rotation key (the person's), keeping
+  // its own, and send it to the directory. No password, no emailed code.
+  const hostilePlcOp = async (did, endpoint) => {
+    const data = await (await fetch(`${plcUrl}/${did}/data`)).json()
+    const audit = await (await fetch(`${plcUrl}/${did}/log/audit`)).json()
+    const prev = audit.filter((e) => !e.nullified).at(-1).cid
+    const pds = [pds1, pds2].find((p) => data.rotationKeys.includes(p.pds.ctx.plcRotationKey.did()))
+    if (!pds) throw new Error(`no test PDS holds a rotation key of ${did}`)
+    const pdsKey = pds.pds.ctx.plcRotationKey
+    const op = await plcLib.signOperation(
+      {
+        type: 'plc_operation',
+        rotationKeys: [pdsKey.did()],
+        verificationMethods: data.verificationMethods,
+        alsoKnownAs: data.alsoKnownAs,
+        services: { ...data.services, atproto_pds: { type: 'AtprotoPersonalDataServer', endpoint } },
+        prev,
+      },
+      pdsKey,
+    )
+    const r = await fetch(`${plcUrl}/${did}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(op) })
+    if (!r.ok) throw new Error(`PLC refused the hostile operation: ${r.status} ${await r.text()}`)
+    const after = await (await fetch(`${plcUrl}/${did}/log/audit`)).json()
+    return { cid: after.at(-1).cid, operation: op, pdsKey: pdsKey.did() }
+  }
+  const control = await listenHttp(controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens, hostilePlcOp }))
   cleanups.push(() => closeHttp(control))
 
   const info = {

@@ -521,6 +521,21 @@ impl Network {
         v["did"].as_str().expect("did is a string").to_owned()
     }
 
+    /// What a hacked PDS could do on its own: the PDS that holds a rotation key of `did` signs,
+    /// with that key, an operation pointing the account at `endpoint` and dropping every other
+    /// rotation key, and sends it to the PLC directory. Returns the operation's CID and the
+    /// PDS's rotation key (`did:key`).
+    pub async fn hostile_plc_op(&self, did: &str, endpoint: &str) -> (String, String) {
+        let response = http()
+            .post(self.control_url("/hostile-plc-op", &[("did", did), ("endpoint", endpoint)]))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        let v: Value = json_of(response, "POST /hostile-plc-op").await;
+        let text = |k: &str| v[k].as_str().expect("a string").to_owned();
+        (text("cid"), text("pdsKey"))
+    }
+
     /// How many `nsid` requests the network's PDSes received with a bearer token of `did`, to
     /// prove effects such as a single shared token refresh.
     pub async fn request_count(&self, nsid: &str, did: &str) -> u64 {

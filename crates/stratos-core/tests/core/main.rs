@@ -10,6 +10,7 @@ mod deletion;
 mod devices;
 mod email;
 mod handle;
+mod identity_guard;
 mod keys;
 mod login;
 mod migrate;
