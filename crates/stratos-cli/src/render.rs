@@ -26,6 +26,7 @@ impl Output {
 
     /// Prints a result: JSON of `value`, or the text `human` builds.
     pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
+        self.emitted.set(true);
         if self.json {
             println!(
                 "{}",

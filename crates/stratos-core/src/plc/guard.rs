@@ -478,6 +478,55 @@ fn plan_undo(
     })
 }
 
+/// What [`undo`] would do, decided without sending anything.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoPreview {
+    /// The DID.
+    pub did: String,
+    /// The keychain key that would sign the undo.
+    pub key: String,
+    /// The last known-good operation, which the undo follows.
+    pub last_good: String,
+    /// The operations it would replace (CIDs, oldest first).
+    pub replaced: Vec<String>,
+    /// The fields it restores (those of the last known-good operation).
+    pub restore: PlcFields,
+    /// What changes from now back to them.
+    pub changes: Vec<Change>,
+    /// The last moment the directory accepts it.
+    pub deadline: DateTime<Utc>,
+}
+
+/// Decides whether the unexpected operations of `did` can be undone now with `key` (or the
+/// highest-priority keychain key that can): the refusals are [`undo`]'s, and nothing is sent.
+pub async fn preview_undo(
+    accounts: &Accounts,
+    did: &str,
+    key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<UndoPreview, GuardError> {
+    let log = super::audit(accounts, did).await?;
+    let verified = history::verify(did, &log)?;
+    let known =
+        known(accounts, did)?.unwrap_or_else(|| log.iter().map(|e| e.cid.clone()).collect());
+    let mine = KnownKeys::of(accounts, did).await.mine;
+    let plan = plan_undo(&verified, &known, &mine, key, now).map_err(|(_, e)| e)?;
+    let current = match verified.current() {
+        Some(f) => f.clone(),
+        None => PlcFields::default(),
+    };
+    Ok(UndoPreview {
+        did: did.to_owned(),
+        changes: super::diff(&current, &plan.restore),
+        key: plan.key,
+        last_good: plan.last_good_cid,
+        replaced: plan.replaced,
+        restore: plan.restore,
+        deadline: plan.deadline,
+    })
+}
+
 /// Replaces the unexpected operations with one that restores the fields of the last known-good
 /// operation, signed by `key` (or the highest-priority keychain key that can) and sent to the
 /// directory; the new operation is recorded as known. Refused, with nothing sent, when the key
@@ -488,15 +537,10 @@ pub async fn undo(
     key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Submitted, GuardError> {
-    let log = super::audit(accounts, did).await?;
-    let verified = history::verify(did, &log)?;
-    let known =
-        known(accounts, did)?.unwrap_or_else(|| log.iter().map(|e| e.cid.clone()).collect());
-    let mine = KnownKeys::of(accounts, did).await.mine;
-    let plan = plan_undo(&verified, &known, &mine, key, now).map_err(|(_, e)| e)?;
+    let plan = preview_undo(accounts, did, key, now).await?;
     let private = crate::keys::load(accounts, &plan.key).await?;
     let op = operation::sign(
-        &operation::unsigned(&plan.restore, Some(&plan.last_good_cid)),
+        &operation::unsigned(&plan.restore, Some(&plan.last_good)),
         &private,
     )?;
     operation::publish(accounts, did, &op).await?;
