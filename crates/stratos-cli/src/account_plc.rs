@@ -357,6 +357,9 @@ fn guarded(e: GuardError) -> Problem {
 fn plc_did(accounts: &Accounts, id: Option<&str>) -> Result<String, Problem> {
     match id.map(str::trim) {
         Some(d) if d.starts_with("did:plc:") => Ok(d.to_owned()),
+        Some(d) if d.starts_with("did:") => {
+            Err(plc::PlcError::NotPlc { did: d.to_owned() }.explain())
+        }
         other => account_did(accounts, other),
     }
 }

@@ -427,7 +427,8 @@ pub async fn import(accounts: &Accounts, text: &str) -> Result<KeyRecord, KeyErr
 pub struct Inspected {
     /// The canonical `did:key`.
     pub did_key: String,
-    /// The curve.
+    /// The curve (`type`, as `key list` names it).
+    #[serde(rename = "type")]
     pub kind: KeyType,
     /// Whether this computer's keychain index lists its private key.
     pub held: bool,
