@@ -141,9 +141,9 @@ pub enum GuardError {
     /// Reading or writing the directory failed.
     #[error(transparent)]
     Plc(#[from] PlcError),
-    /// The directory's history does not verify.
+    /// The directory's history does not verify (boxed: it is large, and rare).
     #[error(transparent)]
-    History(#[from] HistoryError),
+    History(Box<HistoryError>),
     /// The keychain failed or does not hold the key.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -205,6 +205,12 @@ pub enum GuardError {
     /// The edit asks for nothing, or for something impossible.
     #[error("{0}")]
     BadEdit(String),
+}
+
+impl From<HistoryError> for GuardError {
+    fn from(e: HistoryError) -> Self {
+        GuardError::History(Box::new(e))
+    }
 }
 
 impl Explain for GuardError {
@@ -370,14 +376,15 @@ pub fn assess(
         })
         .collect();
     if !report.unexpected.is_empty() {
+        let deadline = report.unexpected[0].created_at + RECOVERY_WINDOW;
         report.undo = Some(match plan_undo(&verified, known, &keys.mine, None, now) {
             Ok(plan) => UndoChance {
                 possible: true,
                 key: Some(plan.key),
-                deadline: plan.deadline,
+                deadline,
                 reason: None,
             },
-            Err((deadline, e)) => UndoChance {
+            Err(e) => UndoChance {
                 possible: false,
                 key: None,
                 deadline,
@@ -398,27 +405,24 @@ struct UndoPlan {
 }
 
 /// Decides whether the unexpected operations can be undone with a key in `mine` (or `wanted`,
-/// when the person named one). Errors carry the deadline, for the report.
+/// when the person named one).
 fn plan_undo(
     verified: &Verified,
     known: &BTreeSet<String>,
     mine: &[String],
     wanted: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<UndoPlan, (DateTime<Utc>, GuardError)> {
+) -> Result<UndoPlan, GuardError> {
     let did = &verified.did;
     let active: Vec<_> = verified.active().collect();
     let Some(first) = active.iter().position(|op| !known.contains(&op.cid)) else {
-        return Err((
-            now,
-            GuardError::NothingToUndo {
-                did: did.to_owned(),
-            },
-        ));
+        return Err(GuardError::NothingToUndo {
+            did: did.to_owned(),
+        });
     };
     let bad = &active[first];
     let deadline = bad.created_at + RECOVERY_WINDOW;
-    let fail = |e| Err((deadline, e));
+    let fail = Err;
     let (Some(last_good), Some(restore)) = (first.checked_sub(1).map(|i| active[i]), &bad.before)
     else {
         // The genesis itself is unknown: there is nothing earlier to go back to.
@@ -511,7 +515,7 @@ pub async fn preview_undo(
     let known =
         known(accounts, did)?.unwrap_or_else(|| log.iter().map(|e| e.cid.clone()).collect());
     let mine = KnownKeys::of(accounts, did).await.mine;
-    let plan = plan_undo(&verified, &known, &mine, key, now).map_err(|(_, e)| e)?;
+    let plan = plan_undo(&verified, &known, &mine, key, now)?;
     let current = match verified.current() {
         Some(f) => f.clone(),
         None => PlcFields::default(),
