@@ -311,11 +311,11 @@ pub async fn generate(accounts: &Accounts, kind: KeyType) -> Result<KeyRecord, K
         kind,
         created_at: Utc::now(),
     };
-    let store = accounts.secret_store();
+    let store = accounts.context().secrets();
     let name = Slot::Key(&record.did_key).name();
     blocking(move || Ok(store.set(&name, &key.to_multibase())?)).await?;
     let kept = record.clone();
-    accounts.state_file().update(move |s| {
+    accounts.context().state_file().update(move |s| {
         s.keys.retain(|k| k.did_key != kept.did_key);
         s.keys.push(kept);
     })?;
@@ -326,11 +326,12 @@ pub async fn generate(accounts: &Accounts, kind: KeyType) -> Result<KeyRecord, K
 /// Removes a key from the keychain and the index. Only for keys nothing uses yet (a recovery key
 /// whose account could not be created): a key listed in an identity must never be lost.
 pub(crate) async fn forget(accounts: &Accounts, did_key: &str) -> Result<(), KeyError> {
-    let store = accounts.secret_store();
+    let store = accounts.context().secrets();
     let name = Slot::Key(did_key).name();
     blocking(move || Ok(store.delete(&name)?)).await?;
     let did_key = did_key.to_owned();
     accounts
+        .context()
         .state_file()
         .update(move |s| s.keys.retain(|k| k.did_key != did_key))?;
     Ok(())
@@ -338,12 +339,12 @@ pub(crate) async fn forget(accounts: &Accounts, did_key: &str) -> Result<(), Key
 
 /// The keys this computer holds, oldest first.
 pub fn list(accounts: &Accounts) -> Result<Vec<KeyRecord>, KeyError> {
-    Ok(accounts.state_file().load()?.keys)
+    Ok(accounts.context().state_file().load()?.keys)
 }
 
 /// The private key for `did_key`, from the keychain.
 pub async fn load(accounts: &Accounts, did_key: &str) -> Result<PrivateKey, KeyError> {
-    load_from(accounts.secret_store(), did_key).await
+    load_from(accounts.context().secrets(), did_key).await
 }
 
 async fn load_from(store: Arc<dyn SecretStore>, did_key: &str) -> Result<PrivateKey, KeyError> {
@@ -408,11 +409,11 @@ pub async fn import(accounts: &Accounts, text: &str) -> Result<KeyRecord, KeyErr
         kind: key.kind(),
         created_at: Utc::now(),
     };
-    let store = accounts.secret_store();
+    let store = accounts.context().secrets();
     let name = Slot::Key(&record.did_key).name();
     blocking(move || Ok(store.set(&name, &key.to_multibase())?)).await?;
     let kept = record.clone();
-    accounts.state_file().update(move |s| {
+    accounts.context().state_file().update(move |s| {
         if !s.keys.iter().any(|k| k.did_key == kept.did_key) {
             s.keys.push(kept);
         }

@@ -15,6 +15,7 @@ const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 pub(super) async fn get(accounts: &Accounts, did: &str, path: &str) -> Result<Value, PlcError> {
     let (did, url) = url(accounts, did, path)?;
     let response = accounts
+        .context()
         .xrpc()
         .http()
         .get(url)
@@ -38,6 +39,7 @@ pub(super) async fn get(accounts: &Accounts, did: &str, path: &str) -> Result<Va
 pub(super) async fn post(accounts: &Accounts, did: &str, op: &Value) -> Result<(), PlcError> {
     let (did, url) = url(accounts, did, "")?;
     let response = accounts
+        .context()
         .xrpc()
         .http()
         .post(url)
@@ -73,7 +75,7 @@ fn url(accounts: &Accounts, did: &str, path: &str) -> Result<(String, url::Url),
         return Err(PlcError::NotPlc { did });
     }
     // Segments, not `join`: joining "did:plc:…" would read "did:" as a URL scheme.
-    let mut url = accounts.config().plc_url.clone();
+    let mut url = accounts.context().config().plc_url.clone();
     url.path_segments_mut()
         .map_err(|()| failed(&did, "the PLC URL cannot have a path".into()))?
         .pop_if_empty()

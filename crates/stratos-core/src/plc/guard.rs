@@ -261,6 +261,7 @@ impl Explain for GuardError {
 /// The operations of `did` known here, `None` when the DID was never looked at.
 pub fn known(accounts: &Accounts, did: &str) -> Result<Option<BTreeSet<String>>, StateError> {
     Ok(accounts
+        .context()
         .state_file()
         .load()?
         .known_plc_operations
@@ -282,7 +283,7 @@ pub async fn remember(accounts: &Accounts, did: &str, cids: &[String]) -> Result
         );
     }
     let did = did.to_owned();
-    accounts.state_file().update(move |s| {
+    accounts.context().state_file().update(move |s| {
         s.known_plc_operations.entry(did).or_default().extend(all);
     })?;
     Ok(())
@@ -326,7 +327,7 @@ pub async fn check(
     if report.first_look && report.problem.is_none() {
         let cids: Vec<String> = log.iter().map(|e| e.cid.clone()).collect();
         let did = did.to_owned();
-        accounts.state_file().update(move |s| {
+        accounts.context().state_file().update(move |s| {
             s.known_plc_operations.entry(did).or_default().extend(cids);
         })?;
     }
