@@ -1,10 +1,17 @@
 //! `stratos account plc …`: the account's did:plc identity through its PDS, as goat's
-//! `account plc` verbs (see `stratos_core::plc`). Changes need the code the PDS emails:
-//! `request-token` first, then `--token`.
+//! `account plc` verbs (see `stratos_core::plc`). Changes through the PDS need the code it
+//! emails: `request-token` first, then `--token`.
+//!
+//! The identity guard's verbs (`history`, `check`, `ack`, `undo`, `update`) work with the
+//! directory directly (see `stratos_core::plc::guard`): `update` and `undo` are signed with a
+//! rotation key in this keychain, no PDS involved.
 
 use std::path::Path;
 
+use chrono::Utc;
 use clap::Subcommand;
+use stratos_core::plc::guard::{self, Edit, GuardError};
+use stratos_core::plc::history::{self, SignerKind};
 use stratos_core::plc::{self, Change, PlcFields};
 use stratos_core::{Accounts, Config, Explain, Problem};
 
@@ -61,6 +68,68 @@ pub enum PlcCommand {
         /// Handle or DID; the selected account when omitted.
         id: Option<String>,
     },
+    /// The DID's whole history from the directory, verified here: each operation's time, who
+    /// signed it (the PDS, one of your keys, or unknown) and what it changed.
+    History {
+        /// A did:plc, or a signed-in handle or DID; the selected account when omitted.
+        id: Option<String>,
+    },
+    /// Verify the history and list changes Stratos did not make and you did not acknowledge.
+    /// Exits non-zero when there is one, or when the history does not verify.
+    Check {
+        /// A did:plc, or a signed-in handle or DID; the selected account when omitted.
+        id: Option<String>,
+    },
+    /// "This was me": stop reporting the unexpected changes (all of them, or the --cid given).
+    Ack {
+        /// Only these operations (CIDs, as `check` lists them).
+        #[arg(long)]
+        cid: Vec<String>,
+        /// A did:plc, or a signed-in handle or DID; the selected account when omitted.
+        id: Option<String>,
+    },
+    /// Undo the unexpected changes with a higher rotation key in this keychain (within 72 hours
+    /// of the first). Shows what it would do; --yes sends it.
+    Undo {
+        /// The rotation key to sign with; the highest one this keychain holds when omitted.
+        #[arg(long)]
+        key: Option<String>,
+        /// Send it.
+        #[arg(long)]
+        yes: bool,
+        /// A did:plc, or a signed-in handle or DID; the selected account when omitted.
+        id: Option<String>,
+    },
+    /// Change the identity with a rotation key in this keychain, signed here and sent straight to
+    /// the directory. Shows the changes; --yes sends them.
+    Update {
+        /// New handle (replaces the first at:// alias).
+        #[arg(long)]
+        handle: Option<String>,
+        /// New PDS URL (services.atproto_pds).
+        #[arg(long)]
+        pds: Option<String>,
+        /// A rotation key (did:key) to add, last unless --first.
+        #[arg(long)]
+        add_rotation_key: Option<String>,
+        /// Put the added key first (highest priority).
+        #[arg(long, requires = "add_rotation_key")]
+        first: bool,
+        /// A rotation key (did:key) to remove.
+        #[arg(long)]
+        remove_rotation_key: Option<String>,
+        /// New repository signing key (verificationMethods.atproto), a did:key.
+        #[arg(long)]
+        atproto_key: Option<String>,
+        /// The rotation key in this keychain that signs (a did:key).
+        #[arg(long)]
+        key: String,
+        /// Send it.
+        #[arg(long)]
+        yes: bool,
+        /// A did:plc, or a signed-in handle or DID; the selected account when omitted.
+        id: Option<String>,
+    },
 }
 
 /// Runs one PLC verb.
@@ -103,6 +172,7 @@ pub async fn run(cmd: PlcCommand, config: Config, out: &Output) -> Result<(), Pr
                 .fields;
             let changes = plc::diff(&before, &op.fields());
             plc::submit(&session, &op).await.map_err(explain)?;
+            guard::remember_submitted(accounts, session.did(), op.json()).await;
             let doc =
                 serde_json::json!({ "did": session.did(), "submitted": true, "changes": changes });
             out.emit(&doc, || {
@@ -114,10 +184,7 @@ pub async fn run(cmd: PlcCommand, config: Config, out: &Output) -> Result<(), Pr
             });
         }
         PlcCommand::Current { id } => {
-            let did = match id.as_deref().map(str::trim) {
-                Some(d) if d.starts_with("did:plc:") => d.to_owned(),
-                other => account_did(accounts, other)?,
-            };
+            let did = plc_did(accounts, id.as_deref())?;
             let data = plc::current(accounts, &did).await.map_err(explain)?;
             out.emit(&data, || {
                 format!("{}\n{}", data.did, fields_text(&data.fields))
@@ -153,8 +220,214 @@ pub async fn run(cmd: PlcCommand, config: Config, out: &Output) -> Result<(), Pr
                 )
             });
         }
+        PlcCommand::History { id } => {
+            let did = plc_did(accounts, id.as_deref())?;
+            let history = history::history(accounts, &did).await.map_err(explain)?;
+            out.emit(&history, || history_text(&history));
+        }
+        PlcCommand::Check { id } => {
+            let did = plc_did(accounts, id.as_deref())?;
+            let check = guard::check(accounts, &did, Utc::now())
+                .await
+                .map_err(guarded)?;
+            out.emit(&check, || check_text(&check));
+            if let Some(p) = &check.problem {
+                return Err(p.explain());
+            }
+            if !check.unexpected.is_empty() {
+                return Err(Problem {
+                    code: "plc_unexpected_change",
+                    message: format!(
+                        "{} has {} PLC change(s) Stratos did not make",
+                        did,
+                        check.unexpected.len()
+                    ),
+                    hint: Some(
+                        "If it was you: `stratos account plc ack`. If not: `stratos account plc undo`."
+                            .into(),
+                    ),
+                });
+            }
+        }
+        PlcCommand::Ack { cid, id } => {
+            let did = plc_did(accounts, id.as_deref())?;
+            let cids = if cid.is_empty() {
+                guard::check(accounts, &did, Utc::now())
+                    .await
+                    .map_err(guarded)?
+                    .unexpected
+                    .into_iter()
+                    .map(|u| u.cid)
+                    .collect()
+            } else {
+                cid
+            };
+            guard::acknowledge(accounts, &did, &cids)
+                .await
+                .map_err(guarded)?;
+            let doc = serde_json::json!({ "did": did, "acknowledged": cids });
+            out.emit(&doc, || match cids.len() {
+                0 => "Nothing to acknowledge.".to_owned(),
+                n => format!("Acknowledged {n} change(s) of {did} as yours."),
+            });
+        }
+        PlcCommand::Undo { key, yes, id } => {
+            let did = plc_did(accounts, id.as_deref())?;
+            let now = Utc::now();
+            if !yes {
+                let plan = guard::preview_undo(accounts, &did, key.as_deref(), now)
+                    .await
+                    .map_err(guarded)?;
+                let doc = serde_json::json!({ "preview": plan, "submitted": false });
+                out.emit(&doc, || {
+                    format!(
+                        "Undo {} change(s) of {did}, signed by {} (possible until {}).
+{}
+Run again with --yes to send it.",
+                        plan.replaced.len(),
+                        plan.key,
+                        plan.deadline,
+                        changes_text(&plan.changes)
+                    )
+                });
+                return Ok(());
+            }
+            let done = guard::undo(accounts, &did, key.as_deref(), now)
+                .await
+                .map_err(guarded)?;
+            out.emit(&done, || {
+                format!(
+                    "Undone: {} change(s) of {did} replaced by {}.",
+                    done.replaced.len(),
+                    done.cid
+                )
+            });
+        }
+        PlcCommand::Update {
+            handle,
+            pds,
+            add_rotation_key,
+            first,
+            remove_rotation_key,
+            atproto_key,
+            key,
+            yes,
+            id,
+        } => {
+            let did = plc_did(accounts, id.as_deref())?;
+            let edit = Edit {
+                handle,
+                pds,
+                add_rotation_key: add_rotation_key.map(|k| (k, first)),
+                remove_rotation_key,
+                atproto_key,
+            };
+            let prepared = guard::prepare_update(accounts, &did, &edit, &key)
+                .await
+                .map_err(guarded)?;
+            if !yes {
+                let doc = serde_json::json!({ "prepared": prepared, "submitted": false });
+                out.emit(&doc, || {
+                    format!(
+                        "{}
+Signed by {} when sent. Run again with --yes to send it.",
+                        changes_text(&prepared.changes),
+                        prepared.key
+                    )
+                });
+                return Ok(());
+            }
+            show_changes(out, &prepared.changes);
+            let done = guard::submit_update(accounts, &prepared)
+                .await
+                .map_err(guarded)?;
+            out.emit(&done, || {
+                format!("Sent the change of {did} to the directory ({}).", done.cid)
+            });
+        }
     }
     Ok(())
+}
+
+fn guarded(e: GuardError) -> Problem {
+    e.explain()
+}
+
+/// A did:plc as given, or the DID of a signed-in account (the selected one when omitted).
+fn plc_did(accounts: &Accounts, id: Option<&str>) -> Result<String, Problem> {
+    match id.map(str::trim) {
+        Some(d) if d.starts_with("did:plc:") => Ok(d.to_owned()),
+        Some(d) if d.starts_with("did:") => {
+            Err(plc::PlcError::NotPlc { did: d.to_owned() }.explain())
+        }
+        other => account_did(accounts, other),
+    }
+}
+
+fn signer_text(s: &history::Signer) -> String {
+    let whose = match s.kind {
+        SignerKind::Pds => "the PDS's key",
+        SignerKind::Mine => "your key",
+        SignerKind::Unknown => "an unknown key",
+    };
+    match (&s.key, s.position) {
+        (Some(k), Some(p)) => format!("{whose} #{p} {k}"),
+        _ => "no rotation key in force (bad signature)".to_owned(),
+    }
+}
+
+fn history_text(h: &history::History) -> String {
+    let mut out = vec![h.did.clone()];
+    for (i, e) in h.entries.iter().enumerate() {
+        let mark = match (e.nullified, e.tombstone) {
+            (true, _) => "  [nullified]",
+            (false, true) => "  [tombstone]",
+            _ => "",
+        };
+        out.push(format!("{}. {}  {}{mark}", i + 1, e.created_at, e.cid));
+        out.push(format!("   signed by {}", signer_text(&e.signer)));
+        out.extend(e.changes.iter().map(|c| format!("   {}", c.description)));
+    }
+    out.push(match &h.problem {
+        None => "The history verifies.".to_owned(),
+        Some(p) => format!("WARNING: {p}"),
+    });
+    out.join("\n")
+}
+
+fn check_text(c: &guard::Check) -> String {
+    if let Some(p) = &c.problem {
+        return format!("WARNING: {p}");
+    }
+    if c.unexpected.is_empty() {
+        return if c.first_look {
+            format!(
+                "The history of {} verifies; its operations are now known.",
+                c.did
+            )
+        } else {
+            format!("The history of {} verifies; no unexpected changes.", c.did)
+        };
+    }
+    let mut out = vec![format!("UNEXPECTED changes to {}:", c.did)];
+    for u in &c.unexpected {
+        out.push(format!("  {}  {}", u.created_at, u.cid));
+        out.push(format!("    signed by {}", signer_text(&u.signer)));
+        out.extend(u.changes.iter().map(|ch| format!("    {}", ch.description)));
+    }
+    if let Some(undo) = &c.undo {
+        out.push(match (&undo.key, &undo.reason) {
+            (Some(k), None) => format!(
+                "You can undo this with {k} until {} (`stratos account plc undo`).",
+                undo.deadline
+            ),
+            (_, reason) => format!(
+                "It cannot be undone from here: {}",
+                reason.as_deref().unwrap_or("unknown reason")
+            ),
+        });
+    }
+    out.join("\n")
 }
 
 async fn session(

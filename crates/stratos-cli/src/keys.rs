@@ -28,6 +28,25 @@ pub enum KeyCommand {
         /// The file to create (never overwritten).
         #[arg(long)]
         out: PathBuf,
+        /// Write the 24 recovery words (secp256k1 keys) instead of the multibase key.
+        #[arg(long)]
+        words: bool,
+    },
+    /// Put a private key back into the keychain: from an export file (multibase or the 24
+    /// words), or the 24 words typed after --words.
+    Import {
+        /// The file `key export` wrote.
+        #[arg(long, conflicts_with = "words", required_unless_present = "words")]
+        file: Option<PathBuf>,
+        /// The 24 recovery words, in order (quote them, or give them as separate arguments).
+        #[arg(long, num_args = 1..)]
+        words: Option<Vec<String>>,
+    },
+    /// What a public key is: its curve, its canonical did:key, and whether this keychain holds
+    /// its private key.
+    Inspect {
+        /// A did:key or bare multibase public key.
+        key: String,
     },
 }
 
@@ -86,11 +105,18 @@ pub async fn run(cmd: KeyCommand, config: Config, out: &Output) -> Result<(), Pr
                     .join("\n")
             });
         }
-        KeyCommand::Export { did_key, out: path } => {
+        KeyCommand::Export {
+            did_key,
+            out: path,
+            words,
+        } => {
             eprintln!("warning: {}", keys::EXPORT_WARNING);
-            let done = keys::export(&accounts, &did_key, &path)
-                .await
-                .map_err(explain)?;
+            let done = if words {
+                keys::export_words(&accounts, &did_key, &path).await
+            } else {
+                keys::export(&accounts, &did_key, &path).await
+            }
+            .map_err(explain)?;
             let doc = serde_json::json!({
                 "didKey": done.did_key, "path": done.path, "warning": keys::EXPORT_WARNING,
             });
@@ -99,6 +125,38 @@ pub async fn run(cmd: KeyCommand, config: Config, out: &Output) -> Result<(), Pr
                     "Wrote the private key of {} to {}",
                     done.did_key,
                     done.path.display()
+                )
+            });
+        }
+        KeyCommand::Import { file, words } => {
+            let text = match (file, words) {
+                (Some(path), _) => std::fs::read_to_string(&path).map_err(|e| Problem {
+                    code: "read_failed",
+                    message: format!("could not read {}: {e}", path.display()),
+                    hint: None,
+                })?,
+                (None, words) => words.unwrap_or_default().join(" "),
+            };
+            let record = keys::import(&accounts, &text).await.map_err(explain)?;
+            out.emit(&record, || {
+                format!("Imported {} into the keychain.", record.did_key)
+            });
+        }
+        KeyCommand::Inspect { key } => {
+            let info = keys::inspect(&accounts, &key).map_err(explain)?;
+            out.emit(&info, || {
+                let curve = match info.kind {
+                    KeyType::K256 => "secp256k1 (k256)",
+                    KeyType::P256 => "P-256",
+                };
+                let held = if info.held {
+                    "yes: this keychain holds its private key"
+                } else {
+                    "no"
+                };
+                format!(
+                    "{:<10}{}\n{:<10}{curve}\n{:<10}{held}",
+                    "did:key", info.did_key, "curve", "held"
                 )
             });
         }

@@ -102,3 +102,68 @@ async fn key_generate_list_export() {
         "{run:#?}"
     );
 }
+
+/// `key export --words` writes the 24 recovery words; `key import --words` in another home puts
+/// the same key back (same did:key, now held); a mistyped word is named by its position and
+/// nothing is imported; `key inspect` says curve, canonical did:key and whether it is held.
+#[tokio::test]
+async fn recovery_words_round_trip_and_inspect() {
+    let home = Home::new();
+    let key = home.run(&["key", "generate"]).await.ok().trim().to_owned();
+    let file = home.path().join("words.txt");
+    home.run(&[
+        "key",
+        "export",
+        &key,
+        "--words",
+        "--out",
+        file.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    let words = std::fs::read_to_string(&file).unwrap();
+    let list: Vec<&str> = words.split_whitespace().collect();
+    assert_eq!(list.len(), 24, "{words}");
+
+    let other = Home::new();
+    let info = other
+        .run(&["--json", "key", "inspect", &key])
+        .await
+        .ok_json();
+    assert_eq!(info["didKey"], key.as_str());
+    assert_eq!(info["type"], "k256");
+    assert_eq!(info["held"], false);
+
+    let mut typo = list.clone();
+    typo[6] = "zebraa";
+    let mut args = vec!["key", "import", "--words"];
+    args.extend(typo.iter().copied());
+    assert_fails(&other, &args, "bad_recovery_words", "Word 7 (\"zebraa\")").await;
+    let listed = other.run(&["--json", "key", "list"]).await.ok_json();
+    assert_eq!(listed["keys"], serde_json::json!([]), "nothing imported");
+
+    let mut args = vec!["--json", "key", "import", "--words"];
+    args.extend(list.iter().copied());
+    let imported = other.run(&args).await.ok_json();
+    assert_eq!(imported["didKey"], key.as_str());
+    let info = other
+        .run(&[
+            "--json",
+            "key",
+            "inspect",
+            key.strip_prefix("did:key:").unwrap(),
+        ])
+        .await
+        .ok_json();
+    assert_eq!(info["held"], true);
+    let text = other.run(&["key", "inspect", &key]).await;
+    assert!(text.ok().contains("secp256k1"), "{text:#?}");
+
+    assert_fails(
+        &other,
+        &["key", "inspect", "did:key:zzz"],
+        "bad_key",
+        "did:key:zzz",
+    )
+    .await;
+}

@@ -111,6 +111,42 @@ impl PrivateKey {
         multibase::encode(multibase::Base::Base58Btc, bytes)
     }
 
+    /// The secret as 24 BIP-39 English words, to write on paper: the 32 secret bytes are the
+    /// entropy (256 bits, plus an 8-bit checksum, makes 24 words of 11 bits). Only secp256k1
+    /// keys: the words do not say the curve, so [`PrivateKey::from_words`] reads them as k256.
+    pub fn to_words(&self) -> Result<String, KeyError> {
+        let PrivateKey::K256(k) = self else {
+            return Err(KeyError::BadKey(
+                "only secp256k1 (k256) keys can be written as words".into(),
+            ));
+        };
+        let words = bip39::Mnemonic::from_entropy(&k.to_bytes())
+            .expect("32 bytes are valid BIP-39 entropy");
+        Ok(words.to_string())
+    }
+
+    /// Reads the 24 words [`PrivateKey::to_words`] writes (any case, any spacing) back into the
+    /// secp256k1 key. A word not in the list is named by its position; a typo that lands on
+    /// another listed word is caught by the checksum.
+    pub fn from_words(text: &str) -> Result<Self, KeyError> {
+        let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+        if words.len() != 24 {
+            return Err(KeyError::WordCount { count: words.len() });
+        }
+        let mnemonic =
+            bip39::Mnemonic::parse_in_normalized(bip39::Language::English, &words.join(" "))
+                .map_err(|e| match e {
+                    bip39::Error::UnknownWord(i) => KeyError::UnknownWord {
+                        position: i + 1,
+                        word: words[i].clone(),
+                    },
+                    _ => KeyError::WordChecksum,
+                })?;
+        k256::ecdsa::SigningKey::from_slice(&mnemonic.to_entropy())
+            .map(PrivateKey::K256)
+            .map_err(|_| KeyError::BadKey("the words do not make a valid secp256k1 key".into()))
+    }
+
     /// Which curve.
     pub fn kind(&self) -> KeyType {
         match self {
@@ -189,6 +225,23 @@ pub enum KeyError {
     /// Text that is not a key (or not of a supported kind).
     #[error("not a usable key: {0}")]
     BadKey(String),
+    /// Recovery words: not 24 of them.
+    #[error("expected 24 words, got {count}")]
+    WordCount {
+        /// How many were given.
+        count: usize,
+    },
+    /// Recovery words: one is not in the BIP-39 English list.
+    #[error("word {position} ({word:?}) is not in the BIP-39 English word list")]
+    UnknownWord {
+        /// 1-based position.
+        position: usize,
+        /// The word as typed.
+        word: String,
+    },
+    /// Recovery words: every word is listed but they do not fit together.
+    #[error("the words do not add up (checksum): one of them is mistyped or out of order")]
+    WordChecksum,
     /// The system's random source failed.
     #[error("the system random number source failed: {0}")]
     Random(String),
@@ -228,6 +281,12 @@ impl Explain for KeyError {
                     "A public key looks like did:key:zQ3sh…; a private key is multibase (starts with z).",
                 ),
             ),
+            KeyError::WordCount { .. } | KeyError::UnknownWord { .. } | KeyError::WordChecksum => {
+                p(
+                    "bad_recovery_words",
+                    Some("Type the 24 words exactly as written, in order, separated by spaces."),
+                )
+            }
             KeyError::Random(_) => p("internal", None),
             KeyError::FileExists { .. } => p("file_exists", None),
             KeyError::Write { .. } => p("write_failed", Some("Choose a folder you can write to.")),
@@ -317,6 +376,81 @@ pub async fn export(accounts: &Accounts, did_key: &str, path: &Path) -> Result<E
     })
 }
 
+/// Writes the private key of `did_key` (secp256k1 only) as its 24 recovery words to a new file
+/// `path`, readable by its owner only. Show [`EXPORT_WARNING`] first.
+pub async fn export_words(
+    accounts: &Accounts,
+    did_key: &str,
+    path: &Path,
+) -> Result<Exported, KeyError> {
+    let key = load(accounts, did_key).await?;
+    let words = key.to_words()?;
+    let path = path.to_path_buf();
+    let written = path.clone();
+    blocking(move || write_new(&written, &format!("{words}\n"))).await?;
+    log::info!("exported the recovery words of {did_key} to a file");
+    Ok(Exported {
+        did_key: did_key.trim().to_owned(),
+        path,
+    })
+}
+
+/// Puts a private key back into the keychain and the index: `text` is either a multibase
+/// private key (what [`export`] writes) or the 24 recovery words (what [`export_words`] writes).
+pub async fn import(accounts: &Accounts, text: &str) -> Result<KeyRecord, KeyError> {
+    let text = text.trim();
+    let key = if text.split_whitespace().count() > 1 {
+        PrivateKey::from_words(text)?
+    } else {
+        PrivateKey::from_multibase(text)?
+    };
+    let record = KeyRecord {
+        did_key: key.did_key(),
+        kind: key.kind(),
+        created_at: Utc::now(),
+    };
+    let store = accounts.context().secrets();
+    let name = Slot::Key(&record.did_key).name();
+    blocking(move || Ok(store.set(&name, &key.to_multibase())?)).await?;
+    let kept = record.clone();
+    accounts.context().state_file().update(move |s| {
+        if !s.keys.iter().any(|k| k.did_key == kept.did_key) {
+            s.keys.push(kept);
+        }
+    })?;
+    log::info!("imported key {}", record.did_key);
+    Ok(record)
+}
+
+/// What a public key is, for `key inspect`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inspected {
+    /// The canonical `did:key`.
+    pub did_key: String,
+    /// The curve (`type`, as `key list` names it).
+    #[serde(rename = "type")]
+    pub kind: KeyType,
+    /// Whether this computer's keychain index lists its private key.
+    pub held: bool,
+}
+
+/// Reads a public key (`did:key` or multibase) and says whether this keychain holds it.
+pub fn inspect(accounts: &Accounts, input: &str) -> Result<Inspected, KeyError> {
+    use crate::base::did_key::PublicKey;
+    let key = PublicKey::parse(input).map_err(|e| KeyError::BadKey(e.to_string()))?;
+    let did_key = key.did_key();
+    let held = list(accounts)?.iter().any(|k| k.did_key == did_key);
+    Ok(Inspected {
+        kind: match key {
+            PublicKey::K256(_) => KeyType::K256,
+            PublicKey::P256(_) => KeyType::P256,
+        },
+        did_key,
+        held,
+    })
+}
+
 fn write_new(path: &Path, text: &str) -> Result<(), KeyError> {
     use std::io::Write;
     let mut options = std::fs::File::options();
@@ -376,6 +510,38 @@ mod tests {
         assert!(PrivateKey::from_multibase("hello").is_err());
         assert!("rsa".parse::<KeyType>().is_err());
         assert_eq!("P256".parse::<KeyType>().unwrap(), KeyType::P256);
+    }
+
+    #[test]
+    fn recovery_words_give_back_the_same_key_and_name_a_mistyped_word() {
+        let key = PrivateKey::generate(KeyType::K256).unwrap();
+        let words = key.to_words().unwrap();
+        assert_eq!(words.split(' ').count(), 24);
+        let typed = format!("  {}\n", words.to_uppercase().replace(' ', "   "));
+        assert_eq!(
+            PrivateKey::from_words(&typed).unwrap().did_key(),
+            key.did_key()
+        );
+        let mut list: Vec<&str> = words.split(' ').collect();
+        list[6] = "zebraa";
+        assert!(matches!(
+            PrivateKey::from_words(&list.join(" ")),
+            Err(KeyError::UnknownWord { position: 7, word }) if word == "zebraa"
+        ));
+        let mut list: Vec<&str> = words.split(' ').collect();
+        list.swap(0, 1);
+        if list[0] != list[1] {
+            assert!(matches!(
+                PrivateKey::from_words(&list.join(" ")),
+                Err(KeyError::WordChecksum) | Err(KeyError::BadKey(_))
+            ));
+        }
+        assert!(matches!(
+            PrivateKey::from_words("abandon abandon"),
+            Err(KeyError::WordCount { count: 2 })
+        ));
+        let p256 = PrivateKey::generate(KeyType::P256).unwrap();
+        assert!(p256.to_words().is_err());
     }
 
     #[tokio::test]

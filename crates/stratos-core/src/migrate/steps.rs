@@ -521,7 +521,7 @@ impl<'a> Runner<'a> {
             Err(e) => return Err(e.into()),
         };
         plc::submit(&target, &op).await?;
-        plc::guard::remember_submitted(&self.accounts, &j.did, op.json()).await;
+        plc::guard::remember_submitted(self.accounts, &j.did, op.json()).await;
         log::info!("identity operation for {} submitted", j.did);
         Ok(None)
     }

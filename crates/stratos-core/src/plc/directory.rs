@@ -21,7 +21,7 @@ pub(super) async fn get(accounts: &Accounts, did: &str, path: &str) -> Result<Va
         .get(url)
         .send()
         .await
-        .map_err(|e| failed(&did, e.to_string()))?;
+        .map_err(|e| unreachable(accounts, &did, e))?;
     match response.status().as_u16() {
         200 => {
             let body = read_limited(response).await.map_err(|e| failed(&did, e))?;
@@ -46,7 +46,7 @@ pub(super) async fn post(accounts: &Accounts, did: &str, op: &Value) -> Result<(
         .json(op)
         .send()
         .await
-        .map_err(|e| failed(&did, e.to_string()))?;
+        .map_err(|e| unreachable(accounts, &did, e))?;
     let status = response.status().as_u16();
     if (200..300).contains(&status) {
         return Ok(());
@@ -60,6 +60,18 @@ pub(super) async fn post(accounts: &Accounts, did: &str, op: &Value) -> Result<(
         400 => Err(PlcError::Refused { reason: message }),
         status => Err(failed(&did, format!("HTTP {status}: {message}"))),
     }
+}
+
+/// A transport failure in words: a timeout says so, with the limit.
+fn unreachable(accounts: &Accounts, did: &str, e: reqwest::Error) -> PlcError {
+    if e.is_timeout() {
+        let limit = accounts.context().config().request_timeout;
+        return failed(
+            did,
+            format!("it did not answer within {:.1} s", limit.as_secs_f64()),
+        );
+    }
+    failed(did, e.to_string())
 }
 
 fn failed(did: &str, detail: String) -> PlcError {

@@ -141,9 +141,9 @@ pub enum GuardError {
     /// Reading or writing the directory failed.
     #[error(transparent)]
     Plc(#[from] PlcError),
-    /// The directory's history does not verify.
+    /// The directory's history does not verify (boxed: it is large, and rare).
     #[error(transparent)]
-    History(#[from] HistoryError),
+    History(Box<HistoryError>),
     /// The keychain failed or does not hold the key.
     #[error(transparent)]
     Key(#[from] KeyError),
@@ -205,6 +205,12 @@ pub enum GuardError {
     /// The edit asks for nothing, or for something impossible.
     #[error("{0}")]
     BadEdit(String),
+}
+
+impl From<HistoryError> for GuardError {
+    fn from(e: HistoryError) -> Self {
+        GuardError::History(Box::new(e))
+    }
 }
 
 impl Explain for GuardError {
@@ -371,14 +377,15 @@ pub fn assess(
         })
         .collect();
     if !report.unexpected.is_empty() {
+        let deadline = report.unexpected[0].created_at + RECOVERY_WINDOW;
         report.undo = Some(match plan_undo(&verified, known, &keys.mine, None, now) {
             Ok(plan) => UndoChance {
                 possible: true,
                 key: Some(plan.key),
-                deadline: plan.deadline,
+                deadline,
                 reason: None,
             },
-            Err((deadline, e)) => UndoChance {
+            Err(e) => UndoChance {
                 possible: false,
                 key: None,
                 deadline,
@@ -399,27 +406,24 @@ struct UndoPlan {
 }
 
 /// Decides whether the unexpected operations can be undone with a key in `mine` (or `wanted`,
-/// when the person named one). Errors carry the deadline, for the report.
+/// when the person named one).
 fn plan_undo(
     verified: &Verified,
     known: &BTreeSet<String>,
     mine: &[String],
     wanted: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<UndoPlan, (DateTime<Utc>, GuardError)> {
+) -> Result<UndoPlan, GuardError> {
     let did = &verified.did;
     let active: Vec<_> = verified.active().collect();
     let Some(first) = active.iter().position(|op| !known.contains(&op.cid)) else {
-        return Err((
-            now,
-            GuardError::NothingToUndo {
-                did: did.to_owned(),
-            },
-        ));
+        return Err(GuardError::NothingToUndo {
+            did: did.to_owned(),
+        });
     };
     let bad = &active[first];
     let deadline = bad.created_at + RECOVERY_WINDOW;
-    let fail = |e| Err((deadline, e));
+    let fail = Err;
     let (Some(last_good), Some(restore)) = (first.checked_sub(1).map(|i| active[i]), &bad.before)
     else {
         // The genesis itself is unknown: there is nothing earlier to go back to.
@@ -479,6 +483,55 @@ fn plan_undo(
     })
 }
 
+/// What [`undo`] would do, decided without sending anything.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UndoPreview {
+    /// The DID.
+    pub did: String,
+    /// The keychain key that would sign the undo.
+    pub key: String,
+    /// The last known-good operation, which the undo follows.
+    pub last_good: String,
+    /// The operations it would replace (CIDs, oldest first).
+    pub replaced: Vec<String>,
+    /// The fields it restores (those of the last known-good operation).
+    pub restore: PlcFields,
+    /// What changes from now back to them.
+    pub changes: Vec<Change>,
+    /// The last moment the directory accepts it.
+    pub deadline: DateTime<Utc>,
+}
+
+/// Decides whether the unexpected operations of `did` can be undone now with `key` (or the
+/// highest-priority keychain key that can): the refusals are [`undo`]'s, and nothing is sent.
+pub async fn preview_undo(
+    accounts: &Accounts,
+    did: &str,
+    key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<UndoPreview, GuardError> {
+    let log = super::audit(accounts, did).await?;
+    let verified = history::verify(did, &log)?;
+    let known =
+        known(accounts, did)?.unwrap_or_else(|| log.iter().map(|e| e.cid.clone()).collect());
+    let mine = KnownKeys::of(accounts, did).await.mine;
+    let plan = plan_undo(&verified, &known, &mine, key, now)?;
+    let current = match verified.current() {
+        Some(f) => f.clone(),
+        None => PlcFields::default(),
+    };
+    Ok(UndoPreview {
+        did: did.to_owned(),
+        changes: super::diff(&current, &plan.restore),
+        key: plan.key,
+        last_good: plan.last_good_cid,
+        replaced: plan.replaced,
+        restore: plan.restore,
+        deadline: plan.deadline,
+    })
+}
+
 /// Replaces the unexpected operations with one that restores the fields of the last known-good
 /// operation, signed by `key` (or the highest-priority keychain key that can) and sent to the
 /// directory; the new operation is recorded as known. Refused, with nothing sent, when the key
@@ -489,15 +542,10 @@ pub async fn undo(
     key: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Submitted, GuardError> {
-    let log = super::audit(accounts, did).await?;
-    let verified = history::verify(did, &log)?;
-    let known =
-        known(accounts, did)?.unwrap_or_else(|| log.iter().map(|e| e.cid.clone()).collect());
-    let mine = KnownKeys::of(accounts, did).await.mine;
-    let plan = plan_undo(&verified, &known, &mine, key, now).map_err(|(_, e)| e)?;
+    let plan = preview_undo(accounts, did, key, now).await?;
     let private = crate::keys::load(accounts, &plan.key).await?;
     let op = operation::sign(
-        &operation::unsigned(&plan.restore, Some(&plan.last_good_cid)),
+        &operation::unsigned(&plan.restore, Some(&plan.last_good)),
         &private,
     )?;
     operation::publish(accounts, did, &op).await?;

@@ -263,22 +263,31 @@ async fn undo_is_refused_after_the_window_and_acknowledge_clears_the_alarm() {
     assert!(!check.alarming(), "{check:?}");
 }
 
-/// TEST DOUBLE (a lying PLC directory): serves `body` as the answer to every request. A real
-/// directory cannot be made to serve a forged log, so this stands in for a compromised one.
-async fn lying_directory(body: String) -> String {
+/// TEST DOUBLE (a lying or silent PLC directory): serves `body` as the answer to every request,
+/// or never answers when it is `None`. A real directory cannot be made to serve a forged log or
+/// to hang, so this stands in for a compromised or broken one.
+async fn lying_directory(body: Option<String>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let raw = format!(
+    let raw = body.map(|body| format!(
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    );
+    ));
     tokio::spawn(async move {
         while let Ok((mut sock, _)) = listener.accept().await {
             let raw = raw.clone();
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = sock.read(&mut buf).await;
-                let _ = sock.write_all(raw.as_bytes()).await;
+                match raw {
+                    Some(raw) => {
+                        let _ = sock.write_all(raw.as_bytes()).await;
+                    }
+                    // Never answer: hold the connection until the client gives up.
+                    None => {
+                        let _ = sock.read(&mut buf).await;
+                    }
+                }
             });
         }
     });
@@ -301,7 +310,7 @@ async fn a_forged_log_fails_verification() {
     log[1]["operation"]["sig"] = chars.into_iter().collect::<String>().into();
     // The CID listed is recomputed too, as a careful forger would.
     log[1]["cid"] = operation::cid(&log[1]["operation"]).unwrap().into();
-    let url = lying_directory(log.to_string()).await;
+    let url = lying_directory(Some(log.to_string())).await;
 
     let liar = World::start_with(&[("STRATOS_PLC_URL", &url)]);
     let history = history::history(&liar.accounts, &acct.did).await.unwrap();
@@ -322,4 +331,35 @@ async fn a_forged_log_fails_verification() {
         .await
         .unwrap_err();
     assert!(matches!(err, GuardError::History(_)), "{err}");
+}
+
+/// A directory that never answers: `check` and `undo` fail within the configured time with a
+/// clear error naming the directory, and the state file keeps no record of the DID.
+#[tokio::test]
+async fn a_silent_directory_times_out_clearly() {
+    let w = World::start();
+    let silent = lying_directory(None).await;
+    let mut config = w.config.clone();
+    config.plc_url = silent.parse().unwrap();
+    config.request_timeout = std::time::Duration::from_millis(1500);
+    let accounts = stratos_core::Accounts::open(config).unwrap();
+    let did = "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa";
+    let started = std::time::Instant::now();
+    let err = guard::check(&accounts, did, Utc::now()).await.unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    use stratos_core::Explain;
+    assert_eq!(err.explain().code, "plc_unreachable", "{err}");
+    assert!(
+        err.to_string().contains("did not answer within 1.5 s"),
+        "{err}"
+    );
+    let err = guard::undo(&accounts, did, None, Utc::now())
+        .await
+        .unwrap_err();
+    assert_eq!(err.explain().code, "plc_unreachable", "{err}");
+    assert_eq!(guard::known(&accounts, did).unwrap(), None);
+    let err = guard::check(&accounts, "did:web:example.com", Utc::now())
+        .await
+        .unwrap_err();
+    assert_eq!(err.explain().code, "not_plc", "{err}");
 }
