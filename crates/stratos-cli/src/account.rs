@@ -45,15 +45,12 @@ pub enum AccountCommand {
             required_unless_present = "oauth"
         )]
         username: Option<String>,
-        /// Account password; asked for when omitted.
-        #[arg(
-            short = 'p',
-            long = "password",
-            env = "ATP_AUTH_PASSWORD",
-            hide_env_values = true
-        )]
+        /// Account password; also from $ATP_AUTH_PASSWORD (or $GOAT_PASSWORD, $ATP_PASSWORD),
+        /// else asked for on a terminal or read as one line of piped stdin.
+        #[arg(short = 'p', long = "password")]
         password: Option<String>,
-        /// The code from the sign-in email, when email 2FA is on.
+        /// The code from the sign-in email, when email 2FA is on; also from
+        /// $ATP_AUTH_FACTOR_TOKEN, else asked for (or the next line of piped stdin).
         #[arg(long)]
         auth_factor_token: Option<String>,
         /// Use this PDS instead of the one in the DID document.
@@ -184,14 +181,7 @@ async fn login(
     out: &Output,
 ) -> Result<(), Problem> {
     let accounts = store::open(config)?;
-    let password = match password {
-        Some(p) => p,
-        None => rpassword::prompt_password("Password: ").map_err(|e| Problem {
-            code: "empty_field",
-            message: format!("no password given and none could be read: {e}"),
-            hint: Some("Pass -p or set ATP_AUTH_PASSWORD.".into()),
-        })?,
-    };
+    let password = input::obtain(password, &input::PASSWORD)?;
     let mut req = LoginRequest {
         identifier,
         password,
@@ -205,8 +195,8 @@ async fn login(
                 .as_deref()
                 .is_none_or(|t| t.trim().is_empty()) =>
         {
-            let code =
-                input::ask_code().map_err(|()| AccountsError::AuthFactorRequired.explain())?;
+            let asked = AccountsError::AuthFactorRequired.explain();
+            let code = input::obtain_for(asked, None, &input::AUTH_FACTOR_TOKEN)?;
             req.auth_factor_token = Some(code);
             accounts.login_password(req).await
         }
