@@ -11,8 +11,8 @@ use crate::render::{self, Output};
 use crate::{
     account_activation, account_app_passwords, account_backup, account_blobs, account_create,
     account_deletion, account_devices, account_email, account_handle, account_migrate,
-    account_oauth, account_password, account_plc, account_service_auth, account_status, input,
-    store,
+    account_oauth, account_password, account_plc, account_prefs, account_service_auth,
+    account_status, input, store,
 };
 
 /// Account verbs, named as goat names them.
@@ -104,6 +104,9 @@ pub enum AccountCommand {
     Migrate(Box<account_migrate::MigrateArgs>),
     /// Create an account on a PDS (optionally with a recovery key), then sign in to it.
     Create(account_create::CreateArgs),
+    /// The account's app preferences to and from a JSON file (goat's `bsky prefs`).
+    #[command(subcommand)]
+    Prefs(account_prefs::PrefsCommand),
     /// The account's did:plc identity: recommended fields, current data, signed changes.
     #[command(subcommand)]
     Plc(account_plc::PlcCommand),
@@ -167,6 +170,7 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
         AccountCommand::Backup(args) => account_backup::run(args, config, out).await,
         AccountCommand::Create(args) => account_create::run(args, config, out).await,
         AccountCommand::Plc(cmd) => account_plc::run(cmd, config, out).await,
+        AccountCommand::Prefs(cmd) => account_prefs::run(cmd, config, out).await,
     }
 }
 

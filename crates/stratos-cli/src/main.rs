@@ -17,11 +17,14 @@ mod account_migrate;
 mod account_oauth;
 mod account_password;
 mod account_plc;
+mod account_prefs;
 mod account_service_auth;
 mod account_status;
 mod input;
 mod keys;
+mod pds;
 mod render;
+mod resolve;
 mod store;
 
 use std::process::ExitCode;
@@ -51,6 +54,11 @@ enum Command {
     /// Keypairs held in the OS keychain (recovery keys, offline signing keys).
     #[command(subcommand)]
     Key(keys::KeyCommand),
+    /// Look up a handle or DID: its DID document (goat's `resolve`).
+    Resolve(resolve::ResolveArgs),
+    /// Inspect a PDS (goat's `pds`).
+    #[command(subcommand)]
+    Pds(pds::PdsCommand),
 }
 
 #[tokio::main]
@@ -72,6 +80,8 @@ async fn main() -> ExitCode {
         Ok(config) => match cli.command {
             Command::Account(cmd) => account::run(cmd, config, &out).await,
             Command::Key(cmd) => keys::run(cmd, config, &out).await,
+            Command::Resolve(args) => resolve::run(args, config, &out).await,
+            Command::Pds(cmd) => pds::run(cmd, config, &out).await,
         },
         Err(e) => Err(Problem {
             code: "config",
