@@ -22,6 +22,7 @@ mod account_service_auth;
 mod account_status;
 mod input;
 mod keys;
+mod package_files;
 mod pds;
 mod render;
 mod resolve;
@@ -59,6 +60,9 @@ enum Command {
     /// Inspect a PDS (goat's `pds`).
     #[command(subcommand)]
     Pds(pds::PdsCommand),
+    /// Write the shell completions and man pages the packages install (for scripts/bundle.sh).
+    #[command(hide = true)]
+    GeneratePackageFiles(package_files::PackageFilesArgs),
 }
 
 #[tokio::main]
@@ -82,6 +86,7 @@ async fn main() -> ExitCode {
             Command::Key(cmd) => keys::run(cmd, config, &out).await,
             Command::Resolve(args) => resolve::run(args, config, &out).await,
             Command::Pds(cmd) => pds::run(cmd, config, &out).await,
+            Command::GeneratePackageFiles(args) => package_files::run::<Cli>(args, &out),
         },
         Err(e) => Err(Problem {
             code: "config",
