@@ -100,7 +100,7 @@ pub fn explain_close_to_tray(app: &AppHandle) {
     let Ok(accounts) = app.state::<AppState>().current() else {
         return;
     };
-    let first = accounts.state_file().update(|s| {
+    let first = accounts.context().state_file().update(|s| {
         let first = !s.close_to_tray_explained;
         s.close_to_tray_explained = true;
         first

@@ -4,13 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 use stratos_core::Problem;
+use stratos_core::attention::{self, Attention};
 use stratos_core::base::health::Health;
 use stratos_core::config::oauth_client::{Access, RedirectChoice, ScopeWords, describe_scopes};
 use stratos_core::devices::App;
 use stratos_core::keys::KeyRecord;
 use stratos_core::migrate::{Event, Plan};
 use stratos_core::status::AccountStatus;
-use stratos_core::store::state::{AccountRecord, AuthKind, LogLevel, State};
+use stratos_core::store::state::{AccountRecord, AuthKind, IdentityWatch, LogLevel, State};
 
 /// One row of the account list and the tray.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +33,39 @@ pub struct AccountSummary {
     pub checked_at: Option<String>,
     /// For browser sign-ins: granted scopes and how long the session can last.
     pub oauth: Option<OAuthView>,
+    /// What needs attention on this account, worst first (decided by the core).
+    pub attention: Vec<Attention>,
+    /// The identity watch's last finding.
+    pub identity: Option<IdentityWatch>,
+    /// When the last verified backup finished (RFC 3339).
+    pub last_backup_at: Option<String>,
+}
+
+impl AccountSummary {
+    /// The row of `a`, its attention list judged with the backup schedule `backup_every`.
+    fn new(a: &AccountRecord, backup_every: Option<chrono::Duration>) -> Self {
+        let health = a.health.unwrap_or(Health::Unknown);
+        Self {
+            did: a.did.clone(),
+            handle: a.handle.clone(),
+            pds_url: a.pds_url.clone(),
+            auth_kind: a.auth_kind,
+            health,
+            health_label: health.label(),
+            checked_at: a.checked_at.map(|t| t.to_rfc3339()),
+            oauth: a.oauth.as_ref().map(|o| OAuthView {
+                scope: o.scope.clone(),
+                scope_words: describe_scopes(&o.scope),
+                issuer: o.issuer.clone(),
+                signed_in_at: o.signed_in_at.to_rfc3339(),
+                access_expires_at: o.access_expires_at.map(|t| t.to_rfc3339()),
+                session_ends_by: o.session_ends_by().to_rfc3339(),
+            }),
+            attention: attention::of_account(a, backup_every, chrono::Utc::now()),
+            identity: a.identity.clone(),
+            last_backup_at: a.last_backup_at.map(|t| t.to_rfc3339()),
+        }
+    }
 }
 
 /// An OAuth session's non-secret facts.
@@ -53,25 +87,10 @@ pub struct OAuthView {
 }
 
 impl From<&AccountRecord> for AccountSummary {
+    /// A single row (a sign-in's result); the list ([`AccountList`]) judges backups with the
+    /// saved schedule.
     fn from(a: &AccountRecord) -> Self {
-        let health = a.health.unwrap_or(Health::Unknown);
-        Self {
-            did: a.did.clone(),
-            handle: a.handle.clone(),
-            pds_url: a.pds_url.clone(),
-            auth_kind: a.auth_kind,
-            health,
-            health_label: health.label(),
-            checked_at: a.checked_at.map(|t| t.to_rfc3339()),
-            oauth: a.oauth.as_ref().map(|o| OAuthView {
-                scope: o.scope.clone(),
-                scope_words: describe_scopes(&o.scope),
-                issuer: o.issuer.clone(),
-                signed_in_at: o.signed_in_at.to_rfc3339(),
-                access_expires_at: o.access_expires_at.map(|t| t.to_rfc3339()),
-                session_ends_by: o.session_ends_by().to_rfc3339(),
-            }),
-        }
+        AccountSummary::new(a, None)
     }
 }
 
@@ -88,7 +107,11 @@ pub struct AccountList {
 impl From<&State> for AccountList {
     fn from(s: &State) -> Self {
         Self {
-            accounts: s.accounts.iter().map(AccountSummary::from).collect(),
+            accounts: s
+                .accounts
+                .iter()
+                .map(|a| AccountSummary::new(a, s.settings.backup_every()))
+                .collect(),
             selected: s.selected.clone(),
         }
     }

@@ -3,7 +3,8 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use stratos_core::base::health::{self, Severity};
+use stratos_core::attention::{self, Level};
+use stratos_core::base::health::Severity;
 use stratos_core::store::state::State;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuBuilder, MenuEvent, MenuItemBuilder};
@@ -79,17 +80,23 @@ fn icon(severity: Severity) -> Image<'static> {
 }
 
 fn tooltip(state: &State) -> String {
-    let attention = state
-        .accounts
-        .iter()
-        .filter(|a| a.health.is_some_and(|h| h.severity() != Severity::Ok))
-        .count();
-    match (state.accounts.len(), attention) {
+    let now = chrono::Utc::now();
+    let mut troubled: Vec<String> = attention::of_state(state, now)
+        .into_iter()
+        .filter(|a| a.level > Level::Advice)
+        .map(|a| a.did)
+        .collect();
+    troubled.sort();
+    troubled.dedup();
+    match (state.accounts.len(), troubled.len()) {
         (0, _) => "Stratos: no accounts".to_owned(),
         (n, 0) => format!("Stratos: {n} account{} OK", if n == 1 { "" } else { "s" }),
         (n, k) => format!("Stratos: {k} of {n} accounts need attention"),
     }
 }
+
+/// The most items of "what needs attention" the menu lists; the overview has them all.
+const ATTENTION_IN_MENU: usize = 5;
 
 fn menu<R: Runtime>(app: &AppHandle<R>, state: &State) -> tauri::Result<Menu<R>> {
     let mut builder = MenuBuilder::new(app);
@@ -99,6 +106,28 @@ fn menu<R: Runtime>(app: &AppHandle<R>, state: &State) -> tauri::Result<Menu<R>>
                 .enabled(false)
                 .build(app)?,
         );
+    }
+    // What needs attention first (warnings and errors only: advice waits for the overview).
+    let items: Vec<_> = attention::of_state(state, chrono::Utc::now())
+        .into_iter()
+        .filter(|a| a.level > Level::Advice)
+        .collect();
+    for item in items.iter().take(ATTENTION_IN_MENU) {
+        let mark = if item.level == Level::Error {
+            "⛔"
+        } else {
+            "⚠"
+        };
+        builder = builder.item(
+            &MenuItemBuilder::with_id(
+                format!("acct:{}", item.did),
+                format!("{mark} {}", item.title),
+            )
+            .build(app)?,
+        );
+    }
+    if !items.is_empty() {
+        builder = builder.separator();
     }
     for a in &state.accounts {
         let h = a
@@ -187,9 +216,7 @@ fn install(app: &AppHandle, window: WindowActions) -> tauri::Result<()> {
         .and_then(|a| a.state().ok())
         .unwrap_or_default();
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(icon(health::worst(
-            state.accounts.iter().filter_map(|a| a.health),
-        )))
+        .icon(icon(attention::worst(&state, chrono::Utc::now())))
         .tooltip(tooltip(&state))
         .menu(&menu(app, &state)?)
         .show_menu_on_left_click(false)
@@ -215,9 +242,7 @@ pub fn update(app: &AppHandle, state: &State) {
     };
     let result = menu(app, state).and_then(|m| {
         tray.set_menu(Some(m))?;
-        tray.set_icon(Some(icon(health::worst(
-            state.accounts.iter().filter_map(|a| a.health),
-        ))))?;
+        tray.set_icon(Some(icon(attention::worst(state, chrono::Utc::now()))))?;
         tray.set_tooltip(Some(tooltip(state)))
     });
     if let Err(e) = result {

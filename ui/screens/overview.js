@@ -2,7 +2,7 @@
 // the others from ui/account, loaded on first use).
 import * as api from '../api.js';
 import { h, icon, hostOf, healthInfo, button, setBusy, errorBox, callout, slowNote, nextId } from '../widgets/dom.js';
-import { renderCards, renderHeader, skeletonCards, noticeBox } from '../widgets/cards.js';
+import { renderCards, renderHeader, skeletonCards, noticeBox, attentionList } from '../widgets/cards.js';
 
 // Each tab other than Overview shows account sections (ui/account, one module per feature, loaded
 // on first use). A section's mount(parent, ctx, acct, tab) appends its cards to `parent` and returns
@@ -55,6 +55,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
   const confirmSlot = h('div', { class: 'confirm-slot' });
   const bannerSlot = h('div', { class: 'banner-slot' });
   const errorSlot = h('div', { class: 'error-slot' });
+  const attentionSlot = h('div', { class: 'attention-slot' });
   const body = h('div', { class: 'overview-body', 'aria-busy': 'true' }, slowNote(), skeletonCards(4));
 
   /* Tabs */
@@ -74,7 +75,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     panels.append(panel);
     tabs.set(def.id, { def, btn, panel, instances: def.sections ? null : [] });
   }
-  tabs.get('overview').panel.append(errorSlot, body);
+  tabs.get('overview').panel.append(attentionSlot, errorSlot, body);
   let active = null;
 
   tabList.addEventListener('keydown', (e) => {
@@ -162,7 +163,23 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     return healthInfo(acc?.health, acc?.healthLabel);
   }
 
+  // Where each kind of attention item is fixed (the core names the kinds).
+  const FIX = {
+    identity_changed: 'identity', identity_unverified: 'identity', no_recovery_key: 'identity',
+    no_backup: 'backups', backup_old: 'backups', email_unconfirmed: 'security', account_inactive: 'danger',
+  };
+
+  function renderAttention() {
+    const list = attentionList(account()?.attention, {
+      // The expired-session banner above already says it, with its own button.
+      skip: ['session_expired'],
+      onOpen: (kind) => (kind === 'session_ending' ? signInAgain() : select(FIX[kind] && tabs.has(FIX[kind]) ? FIX[kind] : 'overview', { focus: true })),
+    });
+    attentionSlot.replaceChildren(...(list ? [list] : []));
+  }
+
   function renderBanner() {
+    renderAttention();
     const acc = account();
     if (acc?.health === 'expired') {
       bannerSlot.replaceChildren(callout('warning', 'Your session has expired',

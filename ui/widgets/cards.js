@@ -254,3 +254,25 @@ export function noticeBox(notice) {
   return box;
 }
 
+
+/**
+ * What needs attention on an account, worst first, as the core decided it (`account.attention`).
+ * `onOpen(kind)` takes the person to the section that fixes an item. Session expiry is left out
+ * when the screen already shows its own banner for it.
+ */
+export function attentionList(items, { onOpen = null, skip = [] } = {}) {
+  const shown = (items || []).filter((i) => !skip.includes(i.kind));
+  if (!shown.length) return null;
+  const tone = { error: 'danger', warning: 'warning', advice: 'info' };
+  return h('section', { class: 'attention', 'aria-label': 'Needs attention', 'data-testid': 'attention' },
+    h('h2', { class: 'attention-heading' }, 'Needs attention'),
+    h('ul', { class: 'attention-list' }, ...shown.map((item) => h('li', {
+      class: `attention-item attention-item--${tone[item.level] || 'info'}`,
+      'data-testid': 'attention-item', 'data-kind': item.kind, 'data-level': item.level,
+    },
+    icon(item.level === 'advice' ? 'info' : 'alert', 'attention-icon'),
+    h('div', { class: 'attention-body' },
+      h('p', { class: 'attention-title' }, item.title),
+      h('p', { class: 'attention-action' }, item.action)),
+    onOpen ? button('Open', { variant: 'ghost', 'data-testid': `attention-open-${item.kind}`, onclick: () => onOpen(item.kind) }) : null))));
+}

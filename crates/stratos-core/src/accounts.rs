@@ -3,34 +3,31 @@
 //! This is the facade the app and the CLI call. It ties identity resolution, sessions, the
 //! keychain and the state file together so both front ends behave identically.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::Utc;
 use jacquard_api::com_atproto::server::check_account_status::CheckAccountStatus;
 use jacquard_api::com_atproto::server::get_session::GetSession;
 use serde::Serialize;
-use tokio::sync::Mutex;
 use url::Url;
 
-use crate::auth::oauth::callback::Callback;
-use crate::auth::oauth::net::Net;
-use crate::auth::oauth::{self, OAuthError, Pending, Started};
+use crate::auth::oauth::{OAuthError, Started};
 use crate::auth::session::oauth::OAuthSecrets;
 use crate::auth::session::{AccountSession, PasswordLogin, SessionError, StoredSecrets, password};
+use crate::auth::sessions::Sessions;
+use crate::auth::sign_ins::SignIns;
 use crate::auth::step_up::StepUp;
 use crate::base::health::Health;
 use crate::base::identifier::{Identifier, ParseError, parse_service_url};
 use crate::base::problem::{Explain, Problem};
-use crate::config::oauth_client::{Access, ClientKind, Redirect, RedirectChoice, redirect_choice};
+use crate::config::oauth_client::{Access, ClientKind, Redirect, RedirectChoice};
 use crate::config::{Config, ConfigError};
-use crate::identity::{IdentityError, Resolver};
-use crate::net::xrpc::{Xrpc, XrpcError};
+use crate::context::Context;
+use crate::identity::IdentityError;
+use crate::net::xrpc::XrpcError;
 use crate::status::{self, AccountStatus};
-use crate::store::keychain::{KeychainError, OsKeychain, SecretStore, Slot};
-use crate::store::state::{
-    AccountRecord, AuthKind, OAuthInfo, Settings, State, StateError, StateFile,
-};
+use crate::store::keychain::{KeychainError, OsKeychain, SecretStore};
+use crate::store::state::{AccountRecord, AuthKind, OAuthInfo, Settings, State, StateError};
 
 /// What a person typed to sign in with a password.
 #[derive(Clone, Default)]
@@ -170,21 +167,14 @@ pub struct LogoutOutcome {
     pub server_error: Option<String>,
 }
 
-/// All signed-in accounts and the services to reach them.
+/// All signed-in accounts: the facade the app and the CLI call. It composes the three parts an
+/// account is reached through — the shared services ([`Context`]), the live sessions and
+/// step-ups ([`Sessions`]) and the browser sign-ins in progress ([`SignIns`]) — and owns what
+/// ties them to the account list: signing in and out, finding, checking and selecting accounts.
 pub struct Accounts {
-    config: Config,
-    xrpc: Xrpc,
-    resolver: Resolver,
-    secrets: Arc<dyn SecretStore>,
-    state: StateFile,
-    sessions: Mutex<HashMap<String, Arc<AccountSession>>>,
-    net: Arc<Net>,
-    client: ClientKind,
-    pending: std::sync::Mutex<HashMap<String, Pending>>,
-    /// Sign-ins the person cancelled here, so a late approval is refused as such, not as a
-    /// forged callback. Only `state` values, a few bytes each, one per cancel.
-    cancelled: std::sync::Mutex<HashSet<String>>,
-    step_ups: Mutex<HashMap<String, (Arc<AccountSession>, std::time::Instant)>>,
+    ctx: Context,
+    sessions: Sessions,
+    sign_ins: SignIns,
 }
 
 impl Accounts {
@@ -196,59 +186,36 @@ impl Accounts {
 
     /// Like [`Accounts::open`] with an explicit secret store.
     pub fn with_store(config: Config, secrets: Arc<dyn SecretStore>) -> Self {
-        let saved = StateFile::new(&config.data_dir).load().unwrap_or_default();
-        let config = saved.settings.configure(config);
-        let xrpc = Xrpc::new(
-            crate::net::http::client(&config),
-            crate::net::http::transfer_client(&config),
-        );
-        let resolver = Resolver::new(&config, xrpc.clone());
-        let state = StateFile::new(&config.data_dir);
-        let net = Arc::new(Net::new(xrpc.http().clone(), resolver.clone()));
-        let client = config.oauth_client.clone();
+        let ctx = Context::new(config, secrets);
+        let sessions = Sessions::new(ctx.clone());
+        let sign_ins = SignIns::new(ctx.clone(), sessions.net());
         Self {
-            config,
-            xrpc,
-            resolver,
-            secrets,
-            state,
-            sessions: Mutex::new(HashMap::new()),
-            net,
-            client,
-            pending: std::sync::Mutex::new(HashMap::new()),
-            cancelled: std::sync::Mutex::new(HashSet::new()),
-            step_ups: Mutex::new(HashMap::new()),
+            ctx,
+            sessions,
+            sign_ins,
         }
     }
 
-    /// The configuration in use.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The shared services (configuration, transport, resolver, keychain, state file), for
+    /// features that need them beyond a session.
+    pub fn context(&self) -> &Context {
+        &self.ctx
     }
 
-    /// The identity resolver, for features that look accounts up.
-    pub fn resolver(&self) -> &Resolver {
-        &self.resolver
-    }
-
-    /// The shared XRPC transport.
-    pub fn xrpc(&self) -> &Xrpc {
-        &self.xrpc
-    }
-
-    /// The state file, for showing its location.
-    pub fn state_file(&self) -> &StateFile {
-        &self.state
+    /// The live sessions and step-ups, for features that make or drop sessions themselves (a
+    /// migration's target account).
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
     }
 
     /// Reads the account list, selection and settings.
     pub fn state(&self) -> Result<State, AccountsError> {
-        Ok(self.state.load()?)
+        Ok(self.ctx.state()?)
     }
 
     /// Finds a signed-in account by DID or handle; with `None`, the selected (or only) account.
     pub fn find(&self, id: Option<&str>) -> Result<AccountRecord, AccountsError> {
-        let state = self.state.load()?;
+        let state = self.ctx.state()?;
         let found = match id {
             Some(id) => state.find(id),
             None => state.selected.as_deref().and_then(|d| state.find(d)).or(
@@ -297,7 +264,7 @@ impl Accounts {
             (Identifier::Email(_), None) => return Err(IdentityError::EmailNeedsPds.into()),
             (_, Some(pds)) => (self.resolve_did(&identifier).await.ok(), pds),
             (_, None) => {
-                let resolved = self.resolver.resolve(&identifier).await?;
+                let resolved = self.ctx.resolver().resolve(&identifier).await?;
                 let pds = resolved.pds.ok_or_else(|| IdentityError::NoPdsInDocument {
                     did: resolved.did.as_str().to_owned(),
                 })?;
@@ -309,7 +276,7 @@ impl Accounts {
             crate::net::xrpc::service_name(&pds)
         );
         let login = password::create_session(
-            &self.xrpc,
+            self.ctx.xrpc(),
             &pds,
             &identifier.to_string(),
             &req.password,
@@ -331,7 +298,13 @@ impl Accounts {
     async fn resolve_did(&self, id: &Identifier) -> Result<String, IdentityError> {
         match id {
             Identifier::Did(d) => Ok(d.as_str().to_owned()),
-            Identifier::Handle(h) => Ok(self.resolver.resolve_handle(h).await?.as_str().to_owned()),
+            Identifier::Handle(h) => Ok(self
+                .ctx
+                .resolver()
+                .resolve_handle(h)
+                .await?
+                .as_str()
+                .to_owned()),
             Identifier::Email(_) => Err(IdentityError::EmailNeedsPds),
         }
     }
@@ -353,6 +326,9 @@ impl Accounts {
             )),
             checked_at: Some(Utc::now()),
             oauth: None,
+            email_confirmed: None,
+            identity: None,
+            last_backup_at: None,
         };
         self.keep(record, StoredSecrets::Password(login.secrets))
             .await
@@ -364,20 +340,13 @@ impl Accounts {
         record: AccountRecord,
         secrets: StoredSecrets,
     ) -> Result<AccountRecord, AccountsError> {
-        let store = self.secrets.clone();
-        let did = record.did.clone();
-        tokio::task::spawn_blocking(move || {
-            crate::auth::session::save_secrets(store.as_ref(), &did, &secrets)
-        })
-        .await
-        .expect("keychain writer does not panic")?;
+        self.sessions.save(&record.did, secrets).await?;
         let kept = record.clone();
-        self.state.update(move |s| {
+        self.ctx.state_file().update(move |s| {
             s.accounts.retain(|a| a.did != kept.did);
             s.accounts.push(kept.clone());
             s.selected = Some(kept.did);
         })?;
-        self.sessions.lock().await.remove(&record.did);
         log::info!("signed in {} ({})", record.handle, record.did);
         Ok(record)
     }
@@ -385,26 +354,10 @@ impl Accounts {
     /// The live session of a signed-in account, restored from the keychain on first use.
     pub async fn session(&self, did: &str) -> Result<Arc<AccountSession>, AccountsError> {
         let record = self.find(Some(did))?;
-        let mut sessions = self.sessions.lock().await;
-        if let Some(s) = sessions.get(&record.did) {
-            return Ok(s.clone());
-        }
         let pds = Url::parse(&record.pds_url).map_err(|_| ParseError::BadServerUrl {
             input: record.pds_url.clone(),
         })?;
-        let store = self.secrets.clone();
-        let xrpc = self.xrpc.clone();
-        let did = record.did.clone();
-        let net = self.net.clone();
-        let lock = crate::auth::session::RefreshLock::in_dir(&self.config.data_dir, &record.did);
-        let session = tokio::task::spawn_blocking(move || {
-            AccountSession::restore(&did, pds, xrpc, store, net, lock)
-        })
-        .await
-        .expect("keychain reader does not panic")?;
-        let session = Arc::new(session);
-        sessions.insert(record.did.clone(), session.clone());
-        Ok(session)
+        Ok(self.sessions.get(&record.did, pds).await?)
     }
 
     /// Signs out: revokes the session on the server, then deletes the local secrets and record.
@@ -429,20 +382,10 @@ impl Accounts {
             }
             Err(e) => return Err(e),
         };
-        let store = self.secrets.clone();
-        let did = record.did.clone();
         // The session and the account-manager device cookies both go.
-        tokio::task::spawn_blocking(move || {
-            Slot::of_account(&did)
-                .iter()
-                .try_for_each(|slot| store.delete(&slot.name()))
-        })
-        .await
-        .expect("keychain does not panic")?;
-        self.sessions.lock().await.remove(&record.did);
-        self.forget_password_session(&record.did).await;
+        self.sessions.delete(&record.did).await?;
         let did = record.did.clone();
-        self.state.update(move |s| {
+        self.ctx.state_file().update(move |s| {
             s.accounts.retain(|a| a.did != did);
             if s.selected.as_deref() == Some(did.as_str()) {
                 s.selected = s.accounts.first().map(|a| a.did.clone());
@@ -489,25 +432,30 @@ impl Accounts {
     pub async fn status(&self, did: &str) -> Result<AccountStatus, AccountsError> {
         let record = self.find(Some(did))?;
         let result = match self.session(&record.did).await {
-            Ok(session) => {
-                status::for_session(&self.resolver, &self.xrpc, &session, record.auth_kind)
-                    .await
-                    .map_err(AccountsError::from)
-            }
+            Ok(session) => status::for_session(
+                self.ctx.resolver(),
+                self.ctx.xrpc(),
+                &session,
+                record.auth_kind,
+            )
+            .await
+            .map_err(AccountsError::from),
             Err(e) => Err(e),
         };
         match result {
             Ok(report) => {
                 self.record_health(&record.did, report.health()).await;
-                if let Some(h) = &report.handle
-                    && *h != record.handle
-                {
-                    let (did, h) = (record.did.clone(), h.clone());
-                    self.state.update(move |s| {
-                        s.accounts
-                            .iter_mut()
-                            .filter(|a| a.did == did)
-                            .for_each(|a| a.handle = h.clone())
+                let handle = report.handle.clone().filter(|h| *h != record.handle);
+                let confirmed = report.session.as_ref().map(|s| s.email_confirmed);
+                if handle.is_some() || confirmed != record.email_confirmed {
+                    let did = record.did.clone();
+                    self.ctx.state_file().update(move |s| {
+                        for a in s.accounts.iter_mut().filter(|a| a.did == did) {
+                            if let Some(h) = &handle {
+                                a.handle = h.clone();
+                            }
+                            a.email_confirmed = confirmed.or(a.email_confirmed);
+                        }
                     })?;
                 }
                 Ok(report)
@@ -523,7 +471,7 @@ impl Accounts {
     /// The public status report of any handle or DID, without signing in.
     pub async fn lookup(&self, identifier: &str) -> Result<AccountStatus, AccountsError> {
         let id: Identifier = identifier.parse()?;
-        Ok(status::lookup(&self.resolver, &self.xrpc, &id).await?)
+        Ok(status::lookup(self.ctx.resolver(), self.ctx.xrpc(), &id).await?)
     }
 
     /// Re-checks one account and returns its updated record.
@@ -537,7 +485,7 @@ impl Accounts {
 
     /// Re-checks every account concurrently; per-account failures become their health.
     pub async fn refresh_all(&self) -> Result<State, AccountsError> {
-        let state = self.state.load()?;
+        let state = self.ctx.state()?;
         let checks = state.accounts.iter().map(|a| self.refresh(&a.did));
         for result in futures::future::join_all(checks).await {
             if let Err(e) = result {
@@ -565,10 +513,8 @@ impl Accounts {
         if record.auth_kind == AuthKind::Password {
             return self.session(&record.did).await;
         }
-        if let Some((session, at)) = self.step_ups.lock().await.get(&record.did)
-            && at.elapsed() < self.step_up_lifetime()
-        {
-            return Ok(session.clone());
+        if let Some(session) = self.sessions.step_up(&record.did).await {
+            return Ok(session);
         }
         let password = password
             .filter(|p| !p.is_empty())
@@ -577,7 +523,7 @@ impl Accounts {
             input: record.pds_url.clone(),
         })?;
         let token = auth_factor_token.map(str::trim).filter(|t| !t.is_empty());
-        let login = password::create_session(&self.xrpc, &pds, &record.did, password, token)
+        let login = password::create_session(self.ctx.xrpc(), &pds, &record.did, password, token)
             .await
             .map_err(|e| login_error(e, token.is_some()))?;
         if login.did != record.did {
@@ -589,44 +535,29 @@ impl Accounts {
         let session = Arc::new(AccountSession::in_memory(
             &record.did,
             pds,
-            self.xrpc.clone(),
+            self.ctx.xrpc().clone(),
             login.secrets,
         ));
-        self.step_ups.lock().await.insert(
-            record.did.clone(),
-            (session.clone(), std::time::Instant::now()),
-        );
+        self.sessions
+            .hold_step_up(&record.did, session.clone())
+            .await;
         Ok(session)
-    }
-
-    fn step_up_lifetime(&self) -> std::time::Duration {
-        let minutes = self
-            .state()
-            .map(|s| s.settings.step_up_minutes)
-            .unwrap_or(10);
-        std::time::Duration::from_secs(u64::from(minutes) * 60)
     }
 
     /// Ends a step-up password session early (sign-out, or the person asked).
     pub async fn forget_password_session(&self, did: &str) {
-        if let Some((session, _)) = self.step_ups.lock().await.remove(did)
-            && let Err(e) = session.revoke().await
-        {
-            log::warn!("could not end the step-up session of {did}: {e}");
-        }
+        self.sessions.end_step_up(did).await;
     }
 
     /// The OAuth client identity in use (loopback development client or a hosted one).
     pub fn oauth_client(&self) -> &ClientKind {
-        &self.client
+        self.sign_ins.client()
     }
 
-    /// How the browser comes back from a sign-in, for the app and the CLI alike: the `requested`
-    /// way if this client can do it, else the saved setting, else the client's default
-    /// ([`redirect_choice`]).
+    /// How the browser comes back from a sign-in, for the app and the CLI alike
+    /// ([`SignIns::redirect`]).
     pub fn redirect(&self, requested: Option<RedirectChoice>) -> RedirectChoice {
-        let saved = self.state().ok().and_then(|s| s.settings.oauth_redirect);
-        redirect_choice(&self.client, saved, requested)
+        self.sign_ins.redirect(requested)
     }
 
     /// Starts a browser sign-in for a handle, DID or server URL, asking for the access chosen in
@@ -655,16 +586,7 @@ impl Accounts {
                 field: "handle, DID or server address",
             });
         }
-        let client = self
-            .client
-            .metadata(redirect, access)
-            .map_err(OAuthError::from)?;
-        let (started, pending) =
-            oauth::start(&self.net, &self.resolver, input, client, false).await?;
-        let mut all = self.pending.lock().expect("pending lock");
-        all.retain(|_, p| !p.expired());
-        all.insert(pending.state().to_owned(), pending);
-        Ok(started)
+        Ok(self.sign_ins.start(input, redirect, access, false).await?)
     }
 
     /// Starts creating an account in the browser on the server at `pds_url` (OAuth with
@@ -677,59 +599,24 @@ impl Accounts {
     ) -> Result<Started, AccountsError> {
         let server = parse_service_url(pds_url)?;
         let access = self.state()?.settings.oauth_access;
-        let client = self
-            .client
-            .metadata(redirect, access)
-            .map_err(OAuthError::from)?;
-        let (started, pending) =
-            oauth::start(&self.net, &self.resolver, server.as_str(), client, true).await?;
-        let mut all = self.pending.lock().expect("pending lock");
-        all.retain(|_, p| !p.expired());
-        all.insert(pending.state().to_owned(), pending);
-        Ok(started)
+        Ok(self
+            .sign_ins
+            .start(server.as_str(), redirect, access, true)
+            .await?)
     }
 
     /// Forgets a sign-in in progress (the person pressed Cancel); its callback will be refused.
     pub fn oauth_cancel(&self, state: &str) {
-        if self
-            .pending
-            .lock()
-            .expect("pending lock")
-            .remove(state)
-            .is_some()
-        {
-            self.cancelled
-                .lock()
-                .expect("cancelled lock")
-                .insert(state.to_owned());
-        }
+        self.sign_ins.cancel(state);
     }
 
     /// Completes a browser sign-in from the callback URL (loopback, deep link, or pasted).
     pub async fn oauth_finish(&self, callback_url: &str) -> Result<AccountRecord, AccountsError> {
-        let callback = Callback::parse(callback_url).map_err(OAuthError::from)?;
-        // Taking the pending sign-in out makes a replayed callback fail the state check.
-        let pending = self
-            .pending
-            .lock()
-            .expect("pending lock")
-            .remove(&callback.state);
-        let pending = match pending {
-            Some(p) if !p.expired() => p,
-            None if self
-                .cancelled
-                .lock()
-                .expect("cancelled lock")
-                .remove(&callback.state) =>
-            {
-                return Err(OAuthError::CancelledHere.into());
-            }
-            _ => return Err(OAuthError::StateMismatch.into()),
-        };
-        let finished = oauth::finish(&self.net, pending, &callback).await?;
+        let finished = self.sign_ins.finish(callback_url).await?;
         let did = finished.session.account_did.as_str().to_owned();
         let handle = match self
-            .resolver
+            .ctx
+            .resolver()
             .resolve(&Identifier::Did(finished.session.account_did.clone()))
             .await
         {
@@ -765,6 +652,9 @@ impl Accounts {
                 signed_in_at: Utc::now(),
                 access_expires_at: expires_at.map(|t| t.with_timezone(&Utc)),
             }),
+            email_confirmed: None,
+            identity: None,
+            last_backup_at: None,
         };
         let secrets = StoredSecrets::Oauth(Box::new(OAuthSecrets {
             client: finished.client,
@@ -776,7 +666,9 @@ impl Accounts {
     /// Makes an account the one shown in the window.
     pub fn select(&self, did: &str) -> Result<(), AccountsError> {
         let record = self.find(Some(did))?;
-        self.state.update(|s| s.selected = Some(record.did))?;
+        self.ctx
+            .state_file()
+            .update(|s| s.selected = Some(record.did))?;
         Ok(())
     }
 
@@ -787,6 +679,9 @@ impl Accounts {
         let blank = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         settings.plc_url = blank(settings.plc_url);
         settings.oauth_client_id = blank(settings.oauth_client_id);
+        settings.backup_folder = blank(settings.backup_folder);
+        settings.backup_every_hours = settings.backup_every_hours.min(24 * 30);
+        settings.backup_keep = settings.backup_keep.clamp(1, 1000);
         if let Some(url) = &settings.plc_url {
             crate::config::check_plc_url(url)?;
         }
@@ -794,13 +689,13 @@ impl Accounts {
             ClientKind::from_client_id(Some(id)).map_err(ConfigError::from)?;
         }
         let saved = settings.clone();
-        self.state.update(move |s| s.settings = saved)?;
+        self.ctx.state_file().update(move |s| s.settings = saved)?;
         Ok(settings)
     }
 
     async fn record_health(&self, did: &str, health: Health) {
         let did = did.to_owned();
-        if let Err(e) = self.state.update(move |s| {
+        if let Err(e) = self.ctx.state_file().update(move |s| {
             for a in s.accounts.iter_mut().filter(|a| a.did == did) {
                 a.health = Some(health);
                 a.checked_at = Some(Utc::now());
@@ -808,23 +703,6 @@ impl Accounts {
         }) {
             log::warn!("could not record account state: {e}");
         }
-    }
-
-    /// The OAuth network layer, for sessions made outside this facade (a migration's target).
-    pub(crate) fn oauth_net(&self) -> Arc<Net> {
-        self.net.clone()
-    }
-
-    /// Forgets the cached session of `did`, so the next call restores it from the keychain
-    /// (after a migration moved the account to another PDS).
-    pub(crate) async fn forget_cached_session(&self, did: &str) {
-        self.sessions.lock().await.remove(did);
-    }
-
-    /// The keychain this instance keeps secrets in, for features that store their own secrets
-    /// next to the session (such as the account-manager device cookies, [`Slot::AccountManager`]).
-    pub fn secret_store(&self) -> Arc<dyn SecretStore> {
-        self.secrets.clone()
     }
 }
 

@@ -163,7 +163,7 @@ async fn read_back(
         status,
         error,
         ..
-    } = repo_status(accounts.xrpc(), pds, &parsed).await;
+    } = repo_status(accounts.context().xrpc(), pds, &parsed).await;
     let actual = match (active, &status, &error) {
         (Some(a), _, _) if a == want_active => {
             return Ok(ActivationOutcome {

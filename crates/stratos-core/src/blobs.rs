@@ -151,7 +151,14 @@ pub async fn repair(
         if cancel.is_cancelled() {
             return Err(BlobsError::Cancelled);
         }
-        let copy = copy_blob(accounts.xrpc(), &session, &source, &source_did, &cid, None);
+        let copy = copy_blob(
+            accounts.context().xrpc(),
+            &session,
+            &source,
+            &source_did,
+            &cid,
+            None,
+        );
         let result = tokio::select! {
             r = copy => r,
             () = cancel.cancelled() => return Err(BlobsError::Cancelled),

@@ -210,7 +210,11 @@ impl Explain for CreateError {
 /// Reads what the server at `pds_host` needs for sign-up.
 pub async fn describe(accounts: &Accounts, pds_host: &str) -> Result<SignupForm, CreateError> {
     let pds = server(pds_host)?;
-    let d = accounts.xrpc().send(&pds, &DescribeServer, None).await?;
+    let d = accounts
+        .context()
+        .xrpc()
+        .send(&pds, &DescribeServer, None)
+        .await?;
     Ok(SignupForm {
         pds_url: pds.as_str().trim_end_matches('/').to_owned(),
         server_did: d.did.as_str().to_owned(),
@@ -264,7 +268,7 @@ pub async fn check_handle(
         reason: Some(reason.to_owned()),
         suggestions,
     };
-    match accounts.xrpc().send(&pds, &ask, None).await {
+    match accounts.context().xrpc().send(&pds, &ask, None).await {
         Ok(out) => {
             return Ok(match out.result {
                 CheckHandleAvailabilityOutputResult::ResultAvailable(_) => HandleCheck {
@@ -287,7 +291,7 @@ pub async fn check_handle(
         Err(e) => return Err(e.into()),
     }
     let resolve = ResolveHandle::<SmolStr> { handle: parsed };
-    match accounts.xrpc().send(&pds, &resolve, None).await {
+    match accounts.context().xrpc().send(&pds, &resolve, None).await {
         Ok(_) => Ok(taken("already taken", Vec::new())),
         Err(e) if e.error_name() == Some("HandleNotFound") => Ok(HandleCheck {
             handle,
@@ -344,7 +348,7 @@ pub async fn create(accounts: &Accounts, new: NewAccount) -> Result<Created, Cre
         verification_phone: None,
         extra_data: None,
     };
-    let out = match accounts.xrpc().send(&pds, &req, None).await {
+    let out = match accounts.context().xrpc().send(&pds, &req, None).await {
         Ok(out) => out,
         Err(e) => {
             if let Some(k) = &recovery {

@@ -145,7 +145,7 @@ pub async fn delete(
         token: SmolStr::new(code.trim()),
         extra_data: None,
     };
-    match accounts.xrpc().send(&pds, &req, None).await {
+    match accounts.context().xrpc().send(&pds, &req, None).await {
         Ok(()) => {}
         Err(e) => return Err(refusal(e)),
     }

@@ -187,7 +187,11 @@ impl Explain for HandleError {
 pub async fn domains(accounts: &Accounts, did: &str) -> Result<HandleDomains, HandleError> {
     let record = accounts.find(Some(did))?;
     let pds = pds_url(&record.pds_url)?;
-    let described = accounts.xrpc().send(&pds, &DescribeServer, None).await?;
+    let described = accounts
+        .context()
+        .xrpc()
+        .send(&pds, &DescribeServer, None)
+        .await?;
     Ok(HandleDomains {
         pds_url: record.pds_url,
         domains: described
@@ -207,7 +211,7 @@ pub async fn plan(accounts: &Accounts, did: &str, handle: &str) -> Result<Handle
         .iter()
         .find(|d| handle.as_str().ends_with(d.as_str()))
         .cloned();
-    let current = accounts.resolver().lookup_handle(&handle).await;
+    let current = accounts.context().resolver().lookup_handle(&handle).await;
     let resolves_here = current.did().is_some_and(|d| d.as_str() == record.did);
     Ok(HandlePlan {
         handle: handle.as_str().to_owned(),
@@ -270,6 +274,7 @@ pub async fn update(
 pub fn remember_handle(accounts: &Accounts, did: &str, handle: &str) -> Result<(), HandleError> {
     let (did, handle) = (did.to_owned(), handle.to_owned());
     accounts
+        .context()
         .state_file()
         .update(move |s| {
             s.accounts
@@ -287,7 +292,7 @@ async fn verify(
     did: &str,
     handle: &Handle,
 ) -> Result<HandleChange, HandleError> {
-    let resolver = accounts.resolver();
+    let resolver = accounts.context().resolver();
     let resolved = resolver.resolve_handle(handle).await?;
     let parsed = Did::new_owned(did).expect("signed-in accounts have valid DIDs");
     let doc = resolver.did_document(&parsed).await?;

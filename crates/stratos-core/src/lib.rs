@@ -12,10 +12,13 @@
 //! 2. [`net`]: the bounded HTTP client and the XRPC transport.
 //! 3. [`identity`]: DID and handle resolution.
 //! 4. [`store`]: the state file and the keychain.
-//! 5. [`auth`]: sessions (password, OAuth), the browser sign-in flow.
-//! 6. Features, one module or folder each, named as in the shell, the CLI and the UI
+//! 5. [`context`]: the services built once from the configuration (transport, resolver, keychain,
+//!    state file) that sessions and features reach accounts through.
+//! 6. [`auth`]: sessions (password, OAuth), their cache and step-ups, the browser sign-in flow.
+//! 7. Features, one module or folder each, named as in the shell, the CLI and the UI
 //!    (`docs/architecture.md` has the table):
 //!    - [`accounts`]: the signed-in accounts, sign-in by password, sign-out, the account store;
+//!    - [`attention`]: what needs the person's attention across accounts, worst first;
 //!    - [`status`]: an account's public state (identity, PDS, repository) and its health;
 //!    - [`devices`]: devices and apps signed in to an account, and noticing new ones;
 //!    - [`app_passwords`], [`email`], [`password`], [`handle`], [`activation`], [`deletion`]:
@@ -34,11 +37,14 @@ pub mod identity;
 
 pub mod store;
 
+pub mod context;
+
 pub mod auth;
 
 pub mod accounts;
 pub mod activation;
 pub mod app_passwords;
+pub mod attention;
 pub mod backup;
 pub mod blobs;
 pub mod create;

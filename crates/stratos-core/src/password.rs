@@ -101,7 +101,7 @@ pub async fn locate(
             })
         }
         other => {
-            let resolved = accounts.resolver().resolve(&other).await?;
+            let resolved = accounts.context().resolver().resolve(&other).await?;
             let did = resolved.did.as_str().to_owned();
             let pds = match host.or(resolved.pds) {
                 Some(p) => p,
@@ -149,7 +149,7 @@ pub async fn request(
         email: SmolStr::new(&email),
         extra_data: None,
     };
-    accounts.xrpc().send(&pds, &req, None).await?;
+    accounts.context().xrpc().send(&pds, &req, None).await?;
     log::info!(
         "requested a password reset on {}",
         crate::net::xrpc::service_name(&pds)
@@ -179,7 +179,7 @@ pub async fn reset(
         token: SmolStr::new(code.trim()),
         extra_data: None,
     };
-    match accounts.xrpc().send(&pds, &req, None).await {
+    match accounts.context().xrpc().send(&pds, &req, None).await {
         Ok(()) => {}
         Err(e) if matches!(e.error_name(), Some("InvalidToken" | "ExpiredToken")) => {
             return Err(PasswordResetError::WrongCode);

@@ -47,7 +47,7 @@ pub async fn diagnostics(
             let _ = writeln!(out, "Accounts unavailable: {} ({})", p.message, p.code);
         }
         Ok(accounts) => {
-            let config = accounts.config();
+            let config = accounts.context().config();
             let _ = writeln!(out, "Data folder {}", config.data_dir.display());
             let _ = writeln!(out, "PLC directory {}", config.plc_url);
             let _ = writeln!(

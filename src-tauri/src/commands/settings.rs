@@ -10,7 +10,7 @@ use crate::models::SettingsView;
 use crate::{AppState, desktop, logging, shell};
 
 fn settings_view(app: &AppHandle, accounts: &Accounts, s: &Settings) -> SettingsView {
-    let config = accounts.config();
+    let config = accounts.context().config();
     let client = accounts.oauth_client();
     SettingsView {
         refresh_interval_minutes: s.refresh_interval_minutes,

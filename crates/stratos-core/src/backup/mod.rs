@@ -127,7 +127,15 @@ pub async fn backup_account(
             input: record.pds_url.clone(),
         })
     })?;
-    backup(accounts.xrpc(), &pds, &record.did, folder, progress, cancel).await
+    backup(
+        accounts.context().xrpc(),
+        &pds,
+        &record.did,
+        folder,
+        progress,
+        cancel,
+    )
+    .await
 }
 
 /// Backs up the repository and blobs of `did` hosted on `pds` into `folder` (created if needed).

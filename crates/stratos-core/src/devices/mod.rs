@@ -251,6 +251,7 @@ pub async fn issuer(accounts: &Accounts, pds_url: &str) -> Result<Url, DevicesEr
         .join("/.well-known/oauth-protected-resource")
         .map_err(|_| unsupported())?;
     let resp = accounts
+        .context()
         .xrpc()
         .http()
         .get(url)
@@ -385,7 +386,7 @@ impl Client {
 async fn client(accounts: &Accounts, did: &str) -> Result<(String, Client, bool), DevicesError> {
     let record = accounts.find(Some(did))?;
     let issuer = issuer(accounts, &record.pds_url).await?;
-    let store = accounts.secret_store();
+    let store = accounts.context().secrets();
     let key = Slot::AccountManager(&record.did).name();
     let stored = tokio::task::spawn_blocking(move || store.get(&key))
         .await
@@ -400,7 +401,7 @@ async fn client(accounts: &Accounts, did: &str) -> Result<(String, Client, bool)
     Ok((
         record.did,
         Client {
-            http: accounts.xrpc().http().clone(),
+            http: accounts.context().xrpc().http().clone(),
             issuer,
             cookies,
         },
@@ -415,7 +416,7 @@ async fn save(accounts: &Accounts, did: &str, client: &Client) -> Result<(), Dev
         cookies: client.cookies.clone(),
     };
     let secret = serde_json::to_string(&stored).expect("a map of strings serialises");
-    let store = accounts.secret_store();
+    let store = accounts.context().secrets();
     let key = Slot::AccountManager(did).name();
     tokio::task::spawn_blocking(move || store.set(&key, &secret))
         .await
@@ -500,7 +501,7 @@ pub async fn sign_in(
 /// Forgets Stratos's device sign-in for the account (deletes its cookies from the keychain); the
 /// next list asks for the password again.
 pub async fn forget(accounts: &Accounts, did: &str) -> Result<(), DevicesError> {
-    let store = accounts.secret_store();
+    let store = accounts.context().secrets();
     let key = Slot::AccountManager(did).name();
     tokio::task::spawn_blocking(move || store.delete(&key))
         .await
@@ -561,7 +562,7 @@ pub async fn apps(accounts: &Accounts, did: &str) -> Result<Vec<App>, DevicesErr
         c.apps(did).await
     })
     .await?;
-    let http = accounts.xrpc().http();
+    let http = accounts.context().xrpc().http();
     let logos = futures::future::join_all(apps.iter().map(|a| async {
         match &a.logo_uri {
             Some(uri) => crate::devices::logo::data_url(http, uri).await,

@@ -48,7 +48,7 @@ pub async fn new_sessions(accounts: &Accounts) -> Vec<NewSessions> {
         let before = state.known_sessions.get(&record.did).cloned();
         let did = record.did.clone();
         let remembered = now.clone();
-        if let Err(e) = accounts.state_file().update(move |s| {
+        if let Err(e) = accounts.context().state_file().update(move |s| {
             s.known_sessions.insert(did, remembered);
         }) {
             log::warn!("could not remember the devices of {}: {e}", record.did);

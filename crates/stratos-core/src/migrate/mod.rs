@@ -287,7 +287,7 @@ impl Explain for MigrateError {
 
 /// The journal of `did`'s migration, if one was started.
 pub fn journal(accounts: &Accounts, did: &str) -> Result<Option<Journal>, MigrateError> {
-    Ok(Journals::new(&accounts.config().data_dir).load(did)?)
+    Ok(Journals::new(&accounts.context().config().data_dir).load(did)?)
 }
 
 /// Checks both servers and the credentials, without changing anything.
@@ -303,7 +303,7 @@ pub async fn start(
     progress: &(dyn Fn(Event) + Send + Sync),
 ) -> Result<Journal, MigrateError> {
     let record = accounts.find(Some(&plan.account))?;
-    let journals = Journals::new(&accounts.config().data_dir);
+    let journals = Journals::new(&accounts.context().config().data_dir);
     if let Some(j) = journals.load(&record.did)?
         && j.next().is_some()
     {
@@ -358,7 +358,7 @@ pub async fn run(
     progress: &(dyn Fn(Event) + Send + Sync),
     cancel: &tokio_util::sync::CancellationToken,
 ) -> Result<Outcome, MigrateError> {
-    let journals = Journals::new(&accounts.config().data_dir);
+    let journals = Journals::new(&accounts.context().config().data_dir);
     let mut journal = journals
         .load(did)?
         .ok_or_else(|| MigrateError::NotStarted(did.to_owned()))?;
@@ -371,14 +371,14 @@ pub async fn run(
 /// session go; the (deactivated) account on the new PDS stays there, unused, and the old one
 /// was never changed.
 pub async fn cancel(accounts: &Accounts, did: &str) -> Result<(), MigrateError> {
-    let journals = Journals::new(&accounts.config().data_dir);
+    let journals = Journals::new(&accounts.context().config().data_dir);
     let journal = journals
         .load(did)?
         .ok_or_else(|| MigrateError::NotStarted(did.to_owned()))?;
     if journal.past_point_of_no_return() && journal.next().is_some() {
         return Err(MigrateError::PastPointOfNoReturn);
     }
-    let store = TargetStore(accounts.secret_store());
+    let store = TargetStore(accounts.context().secrets());
     tokio::task::spawn_blocking(move || store.delete(&journal.did))
         .await
         .expect("keychain task does not panic")?;

@@ -37,6 +37,7 @@ pub(super) async fn preflight(accounts: &Accounts, plan: &Plan) -> Result<Prefli
         blockers.push("the new server is the account's current server".to_owned());
     }
     let described = accounts
+        .context()
         .xrpc()
         .get_json(&target, "com.atproto.server.describeServer", &[])
         .await
@@ -177,7 +178,7 @@ impl<'a> Runner<'a> {
                     let target = self.target(j).await?;
                     let source = server(&j.source_pds)?;
                     j.facts.repo_bytes = transfer::copy_repo(
-                        self.accounts.xrpc(),
+                        self.accounts.context().xrpc(),
                         &source,
                         &j.did,
                         &target,
@@ -212,10 +213,10 @@ impl<'a> Runner<'a> {
 
     /// The new PDS's session, from the keychain; signed in again with the password if it is gone.
     async fn target(&self, j: &Journal) -> Result<AccountSession, MigrateError> {
-        let store: Arc<dyn SecretStore> = Arc::new(TargetStore(self.accounts.secret_store()));
+        let store: Arc<dyn SecretStore> = Arc::new(TargetStore(self.accounts.context().secrets()));
         let target = server(&j.target_pds)?;
         let lock = RefreshLock::in_dir(
-            &self.accounts.config().data_dir,
+            &self.accounts.context().config().data_dir,
             &format!("{}-migration-target", j.did),
         );
         let restored = {
@@ -223,8 +224,8 @@ impl<'a> Runner<'a> {
             let (did, target, xrpc, net, lock) = (
                 j.did.clone(),
                 target.clone(),
-                self.accounts.xrpc().clone(),
-                self.accounts.oauth_net(),
+                self.accounts.context().xrpc().clone(),
+                self.accounts.sessions().net(),
                 lock.clone(),
             );
             tokio::task::spawn_blocking(move || {
@@ -242,10 +243,15 @@ impl<'a> Runner<'a> {
                     .as_deref()
                     .filter(|p| !p.is_empty())
                     .ok_or(MigrateError::TargetPasswordNeeded)?;
-                let login =
-                    password::create_session(self.accounts.xrpc(), &target, &j.did, password, None)
-                        .await
-                        .map_err(xrpc)?;
+                let login = password::create_session(
+                    self.accounts.context().xrpc(),
+                    &target,
+                    &j.did,
+                    password,
+                    None,
+                )
+                .await
+                .map_err(xrpc)?;
                 self.keep_target(j, login.secrets).await
             }
             Err(e) => Err(e.into()),
@@ -258,7 +264,7 @@ impl<'a> Runner<'a> {
         j: &Journal,
         secrets: password::PasswordSecrets,
     ) -> Result<AccountSession, MigrateError> {
-        let store = TargetStore(self.accounts.secret_store());
+        let store = TargetStore(self.accounts.context().secrets());
         let did = j.did.clone();
         tokio::task::spawn_blocking(move || {
             session::save_secrets(&store, &did, &StoredSecrets::Password(secrets))
@@ -305,6 +311,7 @@ impl<'a> Runner<'a> {
         let body = serde_json::to_vec(&input).expect("JSON serialises");
         let created = self
             .accounts
+            .context()
             .xrpc()
             .send_raw(
                 &target,
@@ -325,7 +332,7 @@ impl<'a> Runner<'a> {
             Err(e) => {
                 // Already made by an interrupted run? Then the password signs in.
                 match password::create_session(
-                    self.accounts.xrpc(),
+                    self.accounts.context().xrpc(),
                     &target,
                     &j.did,
                     password,
@@ -355,7 +362,7 @@ impl<'a> Runner<'a> {
             self.inputs.concurrency
         };
         let report = transfer::copy_blobs(
-            (self.accounts.xrpc(), &source, &j.did),
+            (self.accounts.context().xrpc(), &source, &j.did),
             &target,
             cids,
             concurrency,
@@ -578,7 +585,7 @@ impl<'a> Runner<'a> {
         {
             log::info!("the old server's session of {} was not ended: {e}", j.did);
         }
-        let (did, store) = (j.did.clone(), self.accounts.secret_store());
+        let (did, store) = (j.did.clone(), self.accounts.context().secrets());
         tokio::task::spawn_blocking(
             move || -> Result<(), crate::store::keychain::KeychainError> {
                 let (session, target) = (
@@ -599,6 +606,7 @@ impl<'a> Runner<'a> {
             j.target_pds.clone(),
         );
         self.accounts
+            .context()
             .state_file()
             .update(|s| {
                 if let Some(r) = s.accounts.iter_mut().find(|r| r.did == j.did) {
@@ -609,7 +617,7 @@ impl<'a> Runner<'a> {
                 }
             })
             .map_err(|e| MigrateError::Accounts(e.into()))?;
-        self.accounts.forget_cached_session(&j.did).await;
+        self.accounts.sessions().forget(&j.did).await;
         Ok(())
     }
 }

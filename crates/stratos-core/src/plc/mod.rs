@@ -401,13 +401,14 @@ async fn directory_get(accounts: &Accounts, did: &str, path: &str) -> Result<Val
         detail,
     };
     // Segments, not `join`: joining "did:plc:…" would read "did:" as a URL scheme.
-    let mut url = accounts.config().plc_url.clone();
+    let mut url = accounts.context().config().plc_url.clone();
     url.path_segments_mut()
         .map_err(|()| failed("the PLC URL cannot have a path".into()))?
         .pop_if_empty()
         .push(did)
         .extend(path.split('/'));
     let response = accounts
+        .context()
         .xrpc()
         .http()
         .get(url)

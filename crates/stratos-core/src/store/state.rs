@@ -48,6 +48,35 @@ pub struct AccountRecord {
     /// For OAuth sessions: what was granted and when, for display (the tokens are in the keychain).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<OAuthInfo>,
+    /// Whether the account's email address was confirmed at the last full check (`None`: not
+    /// known yet), so "confirm your email" can be shown before the next check completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_confirmed: Option<bool>,
+    /// The identity watch's last finding, kept so the tray and the overview show an unexpected
+    /// identity change from the moment Stratos starts, before the next check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityWatch>,
+    /// When the last backup of this account that verified finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_backup_at: Option<DateTime<Utc>>,
+}
+
+/// What the identity watch last found for an account (see `plc::guard`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct IdentityWatch {
+    /// When the PLC history was last read and checked.
+    pub checked_at: Option<DateTime<Utc>>,
+    /// The operations nobody here made or acknowledged, by CID.
+    pub unexpected: Vec<String>,
+    /// Each unexpected change in words, for a notification or the tray.
+    pub summary: Vec<String>,
+    /// Until when the unexpected change can be undone from this computer, when it can.
+    pub undo_until: Option<DateTime<Utc>>,
+    /// Why the history did not verify, when it did not (a directory serving a forged log).
+    pub failed: Option<String>,
+    /// Whether a key in this keychain stands above the PDS's key in the rotation keys.
+    pub holds_key_above_pds: Option<bool>,
 }
 
 /// What a person should know about an OAuth session.
@@ -99,6 +128,13 @@ pub struct Settings {
     pub log_level: LogLevel,
     /// Whether the desktop app starts (into the tray) when the person logs in to the computer.
     pub start_at_login: bool,
+    /// Hours between scheduled backups of every account; 0 turns scheduled backups off.
+    pub backup_every_hours: u32,
+    /// Where scheduled backups go; `None`: the `backups` folder in the data folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_folder: Option<String>,
+    /// How many snapshots of each account scheduled backups keep (the oldest are pruned).
+    pub backup_keep: u32,
 }
 
 /// How much is logged, from least to most.
@@ -143,11 +179,20 @@ impl Default for Settings {
             oauth_client_id: None,
             log_level: LogLevel::Info,
             start_at_login: false,
+            backup_every_hours: 0,
+            backup_folder: None,
+            backup_keep: 10,
         }
     }
 }
 
 impl Settings {
+    /// The interval of scheduled backups, `None` when they are off.
+    pub fn backup_every(&self) -> Option<chrono::Duration> {
+        (self.backup_every_hours > 0)
+            .then(|| chrono::Duration::hours(i64::from(self.backup_every_hours)))
+    }
+
     /// The configuration with these settings applied where the environment did not decide: the PLC directory and
     /// the OAuth client. A saved value that no longer parses is skipped with a warning, so a bad
     /// setting can never keep the app from starting (the settings screen validates on save).
@@ -197,6 +242,12 @@ pub struct SettingsUpdate {
     pub log_level: Option<LogLevel>,
     /// Whether Stratos starts at login.
     pub start_at_login: Option<bool>,
+    /// Hours between scheduled backups; 0 for off.
+    pub backup_every_hours: Option<u32>,
+    /// The backup folder; empty for the default.
+    pub backup_folder: Option<String>,
+    /// Snapshots kept per account.
+    pub backup_keep: Option<u32>,
 }
 
 impl Settings {
@@ -216,6 +267,9 @@ impl Settings {
             oauth_client_id: update.oauth_client_id.or(self.oauth_client_id),
             log_level: update.log_level.unwrap_or(self.log_level),
             start_at_login: update.start_at_login.unwrap_or(self.start_at_login),
+            backup_every_hours: update.backup_every_hours.unwrap_or(self.backup_every_hours),
+            backup_folder: update.backup_folder.or(self.backup_folder),
+            backup_keep: update.backup_keep.unwrap_or(self.backup_keep),
         }
     }
 }
@@ -429,6 +483,9 @@ mod tests {
             health: None,
             checked_at: None,
             oauth: None,
+            email_confirmed: None,
+            identity: None,
+            last_backup_at: None,
         }
     }
 

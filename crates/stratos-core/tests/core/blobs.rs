@@ -196,7 +196,7 @@ async fn blobs_are_fetched_as_stored() {
     create_record(&acct, "com.example.gallery", json!({"files": [blob]})).await;
     let pds = url::Url::parse(&acct.pds_url).unwrap();
     let query = [("did", acct.did.as_str()), ("cid", cid.as_str())];
-    let xrpc = w.accounts.xrpc();
+    let xrpc = w.accounts.context().xrpc();
 
     let offered = xrpc
         .download(&pds, "com.atproto.sync.getBlob", &query)

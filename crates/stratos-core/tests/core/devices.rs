@@ -33,7 +33,7 @@ async fn sign_in_then_list_devices_and_revoke_another_device() {
         .unwrap()
         .expect("device cookies in the keychain");
     assert!(stored.contains("dev-id") && !stored.contains(&acct.password));
-    let on_disk = std::fs::read_to_string(w.accounts.state_file().path()).unwrap();
+    let on_disk = std::fs::read_to_string(w.accounts.context().state_file().path()).unwrap();
     assert!(!on_disk.contains("dev-id"), "no cookies in the state file");
 
     // Another process reuses the stored device without a password.
@@ -193,6 +193,7 @@ async fn a_server_without_the_api_is_unsupported() {
     let did = acct.did.clone();
     let pds = double.clone();
     w.accounts
+        .context()
         .state_file()
         .update(move |s| {
             s.accounts

@@ -22,7 +22,7 @@ async fn login_by_handle_keeps_secrets_in_the_keychain() {
     let secret = w.secret(&acct.did).expect("secrets are in the keychain");
     assert!(secret.contains("refreshJwt"));
     let state_file =
-        std::fs::read_to_string(w.accounts.state_file().path()).expect("state written");
+        std::fs::read_to_string(w.accounts.context().state_file().path()).expect("state written");
     assert!(state_file.contains(&acct.did));
     assert!(
         !state_file.contains("Jwt") && !state_file.contains(&acct.password),

@@ -51,7 +51,7 @@ async fn browser_sign_in_works_survives_restart_and_revokes() {
         stored.contains("dpop_key") && stored.contains("refresh_token"),
         "tokens and DPoP key stored"
     );
-    let on_disk = std::fs::read_to_string(w.accounts.state_file().path()).unwrap();
+    let on_disk = std::fs::read_to_string(w.accounts.context().state_file().path()).unwrap();
     assert!(
         !on_disk.contains("refresh_token") && !on_disk.contains("dpop"),
         "no secrets in the state file"
@@ -91,7 +91,11 @@ async fn browser_sign_in_works_survives_restart_and_revokes() {
         nonce: &nonce,
     };
     let pds = url::Url::parse(&w.net.pds1().url).unwrap();
-    let dead = restarted.xrpc().send_dpop(&pds, &GetSession, &dpop).await;
+    let dead = restarted
+        .context()
+        .xrpc()
+        .send_dpop(&pds, &GetSession, &dpop)
+        .await;
     let err = dead.expect_err("the revoked token no longer works");
     assert!(
         err.to_string().contains("401") || err.is_expired_token() || err.error_name().is_some(),
