@@ -25,7 +25,7 @@ pub enum PdsCommand {
 pub async fn run(cmd: PdsCommand, config: Config, out: &Output) -> Result<(), Problem> {
     let PdsCommand::Describe { host_url } = cmd;
     let accounts = store::open(config)?;
-    let described = pds::describe(accounts.xrpc(), &host_url)
+    let described = pds::describe(accounts.context().xrpc(), &host_url)
         .await
         .map_err(|e| e.explain())?;
     out.emit(&described.description, || describe_text(&described));

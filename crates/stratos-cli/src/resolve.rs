@@ -20,7 +20,7 @@ pub struct ResolveArgs {
 /// Runs `resolve`: the DID document as goat prints it (also with `--json`, as one document).
 pub async fn run(args: ResolveArgs, config: Config, out: &Output) -> Result<(), Problem> {
     let accounts = store::open(config)?;
-    let resolver = accounts.resolver();
+    let resolver = accounts.context().resolver();
     if args.did {
         let did = resolve::did(resolver, &args.id)
             .await
