@@ -52,6 +52,15 @@ pub const NEW_ACCOUNT_PASSWORD: Need = Need {
     secret: true,
 };
 
+/// The password on the new server of a migration (goat's `account migrate` reads the last).
+pub const MIGRATION_PASSWORD: Need = Need {
+    what: "password",
+    flag: "--new-password",
+    env: &["STRATOS_NEW_PASSWORD", "NEW_ACCOUNT_PASSWORD"],
+    prompt: "Password on the new server: ",
+    secret: true,
+};
+
 /// The new password of a password reset.
 pub const NEW_PASSWORD: Need = Need {
     what: "new password",
@@ -210,16 +219,4 @@ pub fn prompt_line(label: &str) -> Result<String, Problem> {
             hint: Some("Pass it as an option instead (see --help).".to_owned()),
         }),
     }
-}
-
-/// Asks for a secret on the terminal without echoing it.
-pub fn prompt_secret(label: &str) -> Result<String, Problem> {
-    rpassword::prompt_password(label)
-        .ok()
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| Problem {
-            code: "no_answer",
-            message: "no password was given".to_owned(),
-            hint: Some("Pass it as an option instead (see --help).".to_owned()),
-        })
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{Home, Run, list_json};
+use common::{Home, Run, list_json, login};
 use stratos_testkit::Network;
 use tokio::io::AsyncWriteExt;
 
@@ -150,4 +150,43 @@ async fn step_up_takes_the_password_from_the_environment_or_stdin() {
     )
     .await
     .assert_error_code("wrong_password");
+}
+
+/// `account migrate` without the new server's password and no terminal stops before anything is
+/// created, naming the flag, goat's `NEW_ACCOUNT_PASSWORD` and stdin.
+#[tokio::test]
+async fn migrate_without_a_new_password_says_how_to_give_it() {
+    let net = Network::shared();
+    let acct = net.create_account(net.pds1()).await;
+    let home = Home::new();
+    login(&home, &acct).await;
+    let handle = format!("moved{}", net.pds2().domain);
+    let args = [
+        "account",
+        "migrate",
+        "--pds-host",
+        &net.pds2().url,
+        "--new-handle",
+        &handle,
+        "--new-email",
+        &acct.email,
+    ];
+    let run = home.run(&args).await;
+    assert!(
+        run.failed().contains(
+            "No password: pass --new-password, set NEW_ACCOUNT_PASSWORD, or pipe it on stdin"
+        ),
+        "{run:#?}"
+    );
+    let json_args: Vec<&str> = ["--json"].iter().chain(&args).copied().collect();
+    home.run(&json_args)
+        .await
+        .assert_error_code("migration_password_needed");
+    let status = home
+        .run(&["--json", "account", "migrate", "--resume"])
+        .await;
+    assert!(
+        !status.status.success(),
+        "no migration was started: {status:#?}"
+    );
 }
