@@ -11,8 +11,11 @@
 //     compiles in: its host reversed (https://app.example.org/… → org.example.app), as
 //     crates/stratos-core/src/oauth/client.rs derives it at run time;
 //   - else none (the loopback client needs no scheme).
+// On Linux, scripts/bundle.sh also names the `stratos` command line to install beside the app
+// ($STRATOS_CLI_BINARY) and the folder of its generated completions and gzipped man pages
+// ($STRATOS_CLI_FILES); they become the packages' extra `files`, each where its tool looks.
 // The copy is ignored by git.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,6 +28,26 @@ config.bundle.icon = config.bundle.icon.map(abs);
 for (const kind of ["deb", "rpm"]) {
   const linux = config.bundle.linux?.[kind];
   if (linux?.desktopTemplate) linux.desktopTemplate = abs(linux.desktopTemplate);
+}
+
+const cliBinary = process.env.STRATOS_CLI_BINARY?.trim();
+if (cliBinary) {
+  const generated = process.env.STRATOS_CLI_FILES;
+  const completion = (name) => join(generated, "completions", name);
+  const shared = {
+    "/usr/bin/stratos": cliBinary,
+    "/usr/share/bash-completion/completions/stratos": completion("stratos.bash"),
+    "/usr/share/fish/vendor_completions.d/stratos.fish": completion("stratos.fish"),
+  };
+  for (const page of readdirSync(join(generated, "man")).filter((f) => f.endsWith(".1.gz"))) {
+    shared[`/usr/share/man/man1/${page}`] = join(generated, "man", page);
+  }
+  // zsh looks in a Debian-only folder on Debian and Ubuntu, and in site-functions elsewhere.
+  const zsh = { deb: "/usr/share/zsh/vendor-completions", rpm: "/usr/share/zsh/site-functions" };
+  for (const kind of ["deb", "rpm"]) {
+    config.bundle.linux[kind].files = { ...shared, [`${zsh[kind]}/_stratos`]: completion("_stratos") };
+  }
+  console.error(`tauri-cli-config: the packages hold ${cliBinary} as /usr/bin/stratos`);
 }
 
 function scheme() {

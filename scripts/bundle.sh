@@ -8,7 +8,9 @@
 #                                         `cargo build -p stratos-app` or `cargo test`), without
 #                                         rebuilding it; what scripts/test.sh does for the package test
 #
-# Bundles land in ${CARGO_TARGET_DIR:-target}/{release,debug}/bundle/<kind>/.
+# Bundles land in ${CARGO_TARGET_DIR:-target}/{release,debug}/bundle/<kind>/. On Linux the .deb
+# and .rpm also hold the `stratos` command line (the debug one must be built too, by
+# `cargo build -p stratos-cli` or `cargo test`), its shell completions and man pages.
 #
 # The deep-link scheme the bundles declare (Linux .desktop MimeType, Windows installers' registry
 # keys, macOS CFBundleURLTypes) is $STRATOS_DEEP_LINK_SCHEME, else the scheme of
@@ -45,10 +47,31 @@ if [[ ! -f "$stamp_file" || "$(cat "$stamp_file")" != "$stamp" ]]; then
 fi
 tauri=("$PWD/$cli_dir/node_modules/.bin/tauri")
 
-# 2. The config the CLI reads (src-tauri/tauri.conf.json, generated, with the scheme; see there).
+# 2. On Linux, the `stratos` command line goes into the .deb and .rpm beside the app, with its
+#    bash/zsh/fish completions and a man page per verb, which the binary writes from its own clap
+#    definitions (a hidden `generate-package-files` verb), so they always match the verbs. The
+#    config script below maps them into the packages (bundle.linux.{deb,rpm}.files).
+if [[ $(uname -s) == Linux ]]; then
+  target_dir=${CARGO_TARGET_DIR:-target}
+  [[ $target_dir == /* ]] || target_dir=$PWD/$target_dir
+  if [[ $mode == release ]]; then
+    cargo build --release --locked -p stratos-cli
+  fi
+  export STRATOS_CLI_BINARY=$target_dir/$mode/stratos
+  export STRATOS_CLI_FILES=$target_dir/$mode/cli-package-files
+  if [[ ! -x $STRATOS_CLI_BINARY ]]; then
+    echo "bundle.sh: no $STRATOS_CLI_BINARY: build it first (cargo build -p stratos-cli)" >&2
+    exit 1
+  fi
+  rm -rf "$STRATOS_CLI_FILES"
+  "$STRATOS_CLI_BINARY" generate-package-files "$STRATOS_CLI_FILES" >/dev/null
+  gzip -n -9 "$STRATOS_CLI_FILES"/man/*.1
+fi
+
+# 3. The config the CLI reads (src-tauri/tauri.conf.json, generated, with the scheme; see there).
 node packaging/tauri-cli-config.mjs
 
-# 3. The bundles. The CLI runs in src-tauri, beside the app's Cargo.toml.
+# 4. The bundles. The CLI runs in src-tauri, beside the app's Cargo.toml.
 cd src-tauri
 start=$SECONDS
 if [[ $mode == debug ]]; then

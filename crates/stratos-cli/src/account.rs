@@ -11,8 +11,8 @@ use crate::render::{self, Output};
 use crate::{
     account_activation, account_app_passwords, account_backup, account_blobs, account_create,
     account_deletion, account_devices, account_email, account_handle, account_migrate,
-    account_oauth, account_password, account_plc, account_service_auth, account_status, input,
-    store,
+    account_oauth, account_password, account_plc, account_prefs, account_service_auth,
+    account_status, input, store,
 };
 
 /// Account verbs, named as goat names them.
@@ -45,15 +45,12 @@ pub enum AccountCommand {
             required_unless_present = "oauth"
         )]
         username: Option<String>,
-        /// Account password; asked for when omitted.
-        #[arg(
-            short = 'p',
-            long = "password",
-            env = "ATP_AUTH_PASSWORD",
-            hide_env_values = true
-        )]
+        /// Account password; also from $ATP_AUTH_PASSWORD (or $GOAT_PASSWORD, $ATP_PASSWORD),
+        /// else asked for on a terminal or read as one line of piped stdin.
+        #[arg(short = 'p', long = "password")]
         password: Option<String>,
-        /// The code from the sign-in email, when email 2FA is on.
+        /// The code from the sign-in email, when email 2FA is on; also from
+        /// $ATP_AUTH_FACTOR_TOKEN, else asked for (or the next line of piped stdin).
         #[arg(long)]
         auth_factor_token: Option<String>,
         /// Use this PDS instead of the one in the DID document.
@@ -107,6 +104,9 @@ pub enum AccountCommand {
     Migrate(Box<account_migrate::MigrateArgs>),
     /// Create an account on a PDS (optionally with a recovery key), then sign in to it.
     Create(account_create::CreateArgs),
+    /// The account's app preferences to and from a JSON file (goat's `bsky prefs`).
+    #[command(subcommand)]
+    Prefs(account_prefs::PrefsCommand),
     /// The account's did:plc identity: recommended fields, current data, signed changes.
     #[command(subcommand)]
     Plc(account_plc::PlcCommand),
@@ -170,6 +170,7 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
         AccountCommand::Backup(args) => account_backup::run(args, config, out).await,
         AccountCommand::Create(args) => account_create::run(args, config, out).await,
         AccountCommand::Plc(cmd) => account_plc::run(cmd, config, out).await,
+        AccountCommand::Prefs(cmd) => account_prefs::run(cmd, config, out).await,
     }
 }
 
@@ -184,14 +185,7 @@ async fn login(
     out: &Output,
 ) -> Result<(), Problem> {
     let accounts = store::open(config)?;
-    let password = match password {
-        Some(p) => p,
-        None => rpassword::prompt_password("Password: ").map_err(|e| Problem {
-            code: "empty_field",
-            message: format!("no password given and none could be read: {e}"),
-            hint: Some("Pass -p or set ATP_AUTH_PASSWORD.".into()),
-        })?,
-    };
+    let password = input::obtain(password, &input::PASSWORD)?;
     let mut req = LoginRequest {
         identifier,
         password,
@@ -205,8 +199,8 @@ async fn login(
                 .as_deref()
                 .is_none_or(|t| t.trim().is_empty()) =>
         {
-            let code =
-                input::ask_code().map_err(|()| AccountsError::AuthFactorRequired.explain())?;
+            let asked = AccountsError::AuthFactorRequired.explain();
+            let code = input::obtain_for(asked, None, &input::AUTH_FACTOR_TOKEN)?;
             req.auth_factor_token = Some(code);
             accounts.login_password(req).await
         }

@@ -4,10 +4,9 @@
 use stratos_core::activation::{self, ActivationOutcome};
 use stratos_core::{Config, Explain, Problem};
 
-use crate::input::PasswordArgs;
+use crate::input::{self, PasswordArgs};
 use crate::render::Output;
 use crate::store;
-use stratos_core::auth::step_up::StepUp;
 
 /// `account activate` arguments.
 #[derive(clap::Args)]
@@ -33,15 +32,13 @@ pub struct DeactivateArgs {
 /// `activate [<id>]`.
 pub async fn activate(args: ActivateArgs, config: Config, out: &Output) -> Result<(), Problem> {
     let accounts = store::open(config)?;
-    let auth = &args.auth;
     let did = store::account_did(&accounts, args.id.as_deref())?;
-    let outcome = activation::activate(
-        &accounts,
-        &did,
-        StepUp::typed(&auth.password, &auth.auth_factor_token),
-    )
-    .await
-    .map_err(|e| e.explain())?;
+    let outcome = input::with_step_up(&args.auth, async |step_up| {
+        activation::activate(&accounts, &did, step_up)
+            .await
+            .map_err(|e| e.explain())
+    })
+    .await?;
     out.emit(&outcome, || describe("Activated", &outcome));
     Ok(())
 }
@@ -49,7 +46,6 @@ pub async fn activate(args: ActivateArgs, config: Config, out: &Output) -> Resul
 /// `deactivate [<id>] [--delete-after <RFC 3339 time>]`.
 pub async fn deactivate(args: DeactivateArgs, config: Config, out: &Output) -> Result<(), Problem> {
     let accounts = store::open(config)?;
-    let auth = &args.auth;
     let did = store::account_did(&accounts, args.id.as_deref())?;
     let delete_after = match args.delete_after.as_deref() {
         Some(s) => Some(s.trim().parse().map_err(|e| Problem {
@@ -59,14 +55,12 @@ pub async fn deactivate(args: DeactivateArgs, config: Config, out: &Output) -> R
         })?),
         None => None,
     };
-    let outcome = activation::deactivate(
-        &accounts,
-        &did,
-        delete_after,
-        StepUp::typed(&auth.password, &auth.auth_factor_token),
-    )
-    .await
-    .map_err(|e| e.explain())?;
+    let outcome = input::with_step_up(&args.auth, async |step_up| {
+        activation::deactivate(&accounts, &did, delete_after, step_up)
+            .await
+            .map_err(|e| e.explain())
+    })
+    .await?;
     out.emit(&outcome, || {
         let mut text = describe("Deactivated", &outcome);
         if let Some(at) = outcome.delete_after {

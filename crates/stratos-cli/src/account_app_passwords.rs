@@ -4,10 +4,9 @@ use clap::Subcommand;
 use stratos_core::app_passwords;
 use stratos_core::{Config, Explain, Problem};
 
-use crate::input::PasswordArgs;
+use crate::input::{self, PasswordArgs};
 use crate::render::Output;
 use crate::store::{self, account_did};
-use stratos_core::auth::step_up::StepUp;
 
 /// App-password verbs, as goat names them.
 #[derive(Subcommand)]
@@ -48,13 +47,12 @@ pub async fn run(cmd: AppPasswordCommand, config: Config, out: &Output) -> Resul
     match cmd {
         AppPasswordCommand::List { id, auth } => {
             let did = account_did(accounts, id.as_deref())?;
-            let list = app_passwords::list(
-                accounts,
-                &did,
-                StepUp::typed(&auth.password, &auth.auth_factor_token),
-            )
-            .await
-            .map_err(|e| e.explain())?;
+            let list = input::with_step_up(&auth, async |step_up| {
+                app_passwords::list(accounts, &did, step_up)
+                    .await
+                    .map_err(|e| e.explain())
+            })
+            .await?;
             let doc = serde_json::json!({ "did": did, "passwords": list });
             out.emit(&doc, || {
                 if list.is_empty() {
@@ -81,15 +79,12 @@ pub async fn run(cmd: AppPasswordCommand, config: Config, out: &Output) -> Resul
             auth,
         } => {
             let did = account_did(accounts, id.as_deref())?;
-            let created = app_passwords::create(
-                accounts,
-                &did,
-                &name,
-                privileged,
-                StepUp::typed(&auth.password, &auth.auth_factor_token),
-            )
-            .await
-            .map_err(|e| e.explain())?;
+            let created = input::with_step_up(&auth, async |step_up| {
+                app_passwords::create(accounts, &did, &name, privileged, step_up)
+                    .await
+                    .map_err(|e| e.explain())
+            })
+            .await?;
             out.emit(&created, || {
                 format!(
                     "Created {}app password {:?}: {}\nCopy it now; it cannot be shown again.",
@@ -106,14 +101,12 @@ pub async fn run(cmd: AppPasswordCommand, config: Config, out: &Output) -> Resul
         }
         AppPasswordCommand::Revoke { name, id, auth } => {
             let did = account_did(accounts, id.as_deref())?;
-            app_passwords::revoke(
-                accounts,
-                &did,
-                &name,
-                StepUp::typed(&auth.password, &auth.auth_factor_token),
-            )
-            .await
-            .map_err(|e| e.explain())?;
+            input::with_step_up(&auth, async |step_up| {
+                app_passwords::revoke(accounts, &did, &name, step_up)
+                    .await
+                    .map_err(|e| e.explain())
+            })
+            .await?;
             let doc = serde_json::json!({ "did": did, "revoked": name.trim() });
             out.emit(&doc, || {
                 format!(

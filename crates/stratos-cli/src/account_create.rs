@@ -9,7 +9,7 @@ use stratos_core::{Config, Explain, Problem};
 
 use crate::keys::KeyTypeArg;
 use crate::render::Output;
-use crate::{account_oauth, store};
+use crate::{account_oauth, input, store};
 
 /// `account create` arguments.
 #[derive(clap::Args)]
@@ -23,8 +23,9 @@ pub struct CreateArgs {
     /// Email address (the server sends codes there).
     #[arg(long, required_unless_present = "browser")]
     email: Option<String>,
-    /// Password; asked for when omitted.
-    #[arg(long, env = "ATP_AUTH_PASSWORD", hide_env_values = true)]
+    /// Password; also from $NEW_ACCOUNT_PASSWORD (as goat), else asked for on a terminal or read
+    /// as one line of piped stdin.
+    #[arg(long)]
     password: Option<String>,
     /// Invite code, when the server requires one.
     #[arg(long)]
@@ -50,14 +51,7 @@ pub async fn run(args: CreateArgs, config: Config, out: &Output) -> Result<(), P
         });
         return Ok(());
     }
-    let password = match args.password {
-        Some(p) => p,
-        None => rpassword::prompt_password("New password: ").map_err(|e| Problem {
-            code: "empty_field",
-            message: format!("no password given and none could be read: {e}"),
-            hint: Some("Pass --password or set ATP_AUTH_PASSWORD.".into()),
-        })?,
-    };
+    let password = input::obtain(args.password, &input::NEW_ACCOUNT_PASSWORD)?;
     let strength = estimate(&password);
     if strength.score < 3 && !out.json {
         eprintln!(

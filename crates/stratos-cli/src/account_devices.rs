@@ -1,8 +1,6 @@
 //! `stratos account devices|apps`: the browsers and apps signed in to an account, and signing
 //! one out, through the PDS's account-manager API (see `stratos_core::devices`).
 
-use std::io::IsTerminal;
-
 use stratos_core::devices::{self, App, Device, DevicesError};
 use stratos_core::{Accounts, Config, Explain, Problem};
 
@@ -37,16 +35,19 @@ pub struct AppsArgs {
 /// How to sign in to the account-manager API when Stratos has no valid device sign-in yet.
 #[derive(clap::Args)]
 pub struct SignInArgs {
-    /// Account password (not an app password); asked for on a terminal when needed.
-    #[arg(long, env = "ATP_AUTH_PASSWORD", hide_env_values = true)]
+    /// Account password (not an app password), when the server asks for it; also from
+    /// $ATP_AUTH_PASSWORD (or $GOAT_PASSWORD, $ATP_PASSWORD), else asked for on a terminal or
+    /// read as one line of piped stdin.
+    #[arg(long)]
     pub password: Option<String>,
-    /// The code the server emailed, when it asks for one.
+    /// The code the server emailed, when it asks for one; also from $ATP_AUTH_FACTOR_TOKEN, else
+    /// asked for (or the next line of piped stdin).
     #[arg(long)]
     pub email_code: Option<String>,
 }
 
-/// Runs `op`; when the server wants a sign-in, signs in with the password (given or asked for)
-/// and the emailed code, then runs `op` once more.
+/// Runs `op`; when the server wants a sign-in, signs in with the password and, when asked for,
+/// the emailed code (both through `input`), then runs `op` once more.
 async fn signed_in<T>(
     accounts: &Accounts,
     did: &str,
@@ -57,17 +58,17 @@ async fn signed_in<T>(
         Err(DevicesError::SignInNeeded) => {}
         other => return other.map_err(|e| e.explain()),
     }
-    let password = match &auth.password {
-        Some(p) => p.clone(),
-        None if std::io::stdin().is_terminal() => rpassword::prompt_password("Account password: ")
-            .map_err(|_| DevicesError::SignInNeeded.explain())?,
-        None => return Err(DevicesError::SignInNeeded.explain()),
-    };
-    let mut code = auth.email_code.clone();
+    let asked = DevicesError::SignInNeeded.explain();
+    let password = input::obtain_for(asked, auth.password.clone(), &input::PASSWORD)?;
+    let code = auth.email_code.clone();
     match devices::sign_in(accounts, did, &password, code.as_deref()).await {
-        Err(DevicesError::CodeNeeded) if code.is_none() && std::io::stdin().is_terminal() => {
-            code = Some(input::ask_code().map_err(|()| DevicesError::CodeNeeded.explain())?);
-            devices::sign_in(accounts, did, &password, code.as_deref()).await
+        Err(DevicesError::CodeNeeded) if code.is_none() => {
+            let need = input::Need {
+                flag: "--email-code",
+                ..input::AUTH_FACTOR_TOKEN
+            };
+            let code = input::obtain_for(DevicesError::CodeNeeded.explain(), None, &need)?;
+            devices::sign_in(accounts, did, &password, Some(&code)).await
         }
         other => other,
     }

@@ -5,10 +5,10 @@
 
 use clap::Args;
 use serde_json::json;
-use stratos_core::auth::step_up::StepUp;
 use stratos_core::email::{self, EmailInfo};
 use stratos_core::{Config, Explain, Problem};
 
+use crate::input::{self, PasswordArgs};
 use crate::render::Output;
 use crate::store;
 
@@ -29,12 +29,8 @@ pub struct EmailArgs {
     /// The code from the email.
     #[arg(long)]
     pub token: Option<String>,
-    /// Account password, for accounts signed in through the browser (not saved).
-    #[arg(long, env = "ATP_AUTH_PASSWORD", hide_env_values = true)]
-    pub password: Option<String>,
-    /// The emailed sign-in code, when email 2FA is on and --password is used.
-    #[arg(long)]
-    pub auth_factor_token: Option<String>,
+    #[command(flatten)]
+    pub auth: PasswordArgs,
 }
 
 /// `--two-factor` values.
@@ -59,7 +55,7 @@ fn show(info: &EmailInfo) -> String {
 pub async fn run(args: EmailArgs, config: Config, out: &Output) -> Result<(), Problem> {
     let accounts = store::open(config)?;
     let id = args.id.as_deref();
-    let step_up = StepUp::typed(&args.password, &args.auth_factor_token);
+    let auth = &args.auth;
     let token = args.token.as_deref().filter(|t| !t.trim().is_empty());
     let e = |e: email::EmailError| e.explain();
     let code_sent = |info_email: &str, did: &str, again: &str| {
@@ -89,10 +85,13 @@ pub async fn run(args: EmailArgs, config: Config, out: &Output) -> Result<(), Pr
         let token = match token {
             Some(t) => Some(t),
             None => {
-                if email::request_update(&accounts, id, step_up)
-                    .await
-                    .map_err(e)?
-                {
+                let requested = input::with_step_up(auth, async |step_up| {
+                    email::request_update(&accounts, id, step_up)
+                        .await
+                        .map_err(e)
+                })
+                .await?;
+                if requested {
                     let info = email::show(&accounts, id).await.map_err(e)?;
                     code_sent(&info.email, &info.did, &format!("--update {new}"));
                     return Ok(());
@@ -100,9 +99,12 @@ pub async fn run(args: EmailArgs, config: Config, out: &Output) -> Result<(), Pr
                 None
             }
         };
-        let info = email::update(&accounts, id, new, token, step_up)
-            .await
-            .map_err(e)?;
+        let info = input::with_step_up(auth, async |step_up| {
+            email::update(&accounts, id, new, token, step_up)
+                .await
+                .map_err(e)
+        })
+        .await?;
         out.emit(&info, || {
             format!(
                 "Email address changed; confirm it with `stratos account email --confirm`.\n{}",
@@ -117,10 +119,13 @@ pub async fn run(args: EmailArgs, config: Config, out: &Output) -> Result<(), Pr
         let token = match token {
             Some(t) => Some(t),
             None => {
-                if email::request_update(&accounts, id, step_up)
-                    .await
-                    .map_err(e)?
-                {
+                let requested = input::with_step_up(auth, async |step_up| {
+                    email::request_update(&accounts, id, step_up)
+                        .await
+                        .map_err(e)
+                })
+                .await?;
+                if requested {
                     let info = email::show(&accounts, id).await.map_err(e)?;
                     code_sent(&info.email, &info.did, &format!("--two-factor {flag}"));
                     return Ok(());
@@ -128,9 +133,12 @@ pub async fn run(args: EmailArgs, config: Config, out: &Output) -> Result<(), Pr
                 None
             }
         };
-        let info = email::set_two_factor(&accounts, id, on, token, step_up)
-            .await
-            .map_err(e)?;
+        let info = input::with_step_up(auth, async |step_up| {
+            email::set_two_factor(&accounts, id, on, token, step_up)
+                .await
+                .map_err(e)
+        })
+        .await?;
         out.emit(&info, || {
             format!("Email 2FA is now {flag}.\n{}", show(&info))
         });

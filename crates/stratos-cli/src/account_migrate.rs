@@ -29,14 +29,16 @@ pub struct MigrateArgs {
     /// The email address on the new PDS.
     #[arg(long, required_unless_present_any = ["resume", "cancel"])]
     pub new_email: Option<String>,
-    /// The password on the new PDS (asked for when omitted on a terminal).
-    #[arg(long, env = "STRATOS_NEW_PASSWORD", hide_env_values = true)]
+    /// The password on the new PDS; also from $NEW_ACCOUNT_PASSWORD (as goat) or
+    /// $STRATOS_NEW_PASSWORD, else asked for on a terminal or read as one line of piped stdin.
+    #[arg(long)]
     pub new_password: Option<String>,
     /// Invite code for the new PDS.
     #[arg(long)]
     pub invite_code: Option<String>,
-    /// The emailed PLC code (the migration asks for it once the copy is verified).
-    #[arg(long)]
+    /// The emailed PLC code (the migration asks for it once the copy is verified); also from
+    /// $PLC_SIGN_TOKEN, as goat.
+    #[arg(long, env = "PLC_SIGN_TOKEN", hide_env_values = true)]
     pub plc_token: Option<String>,
     /// Agree to the identity change without being asked.
     #[arg(long)]
@@ -75,13 +77,14 @@ pub async fn run(args: MigrateArgs, config: Config, out: &Output) -> Result<(), 
     }
     let terminal = std::io::stderr().is_terminal() && !out.json;
     let mut password = args.new_password.clone();
-    if password.is_none() && std::io::stdin().is_terminal() {
+    if password.is_none() {
         let needed = !args.resume
             || migrate::journal(&accounts, &did)
                 .map_err(e)?
                 .is_some_and(|j| !j.is_done(Step::CreateAccount));
         if needed {
-            password = Some(input::prompt_secret("Password on the new server: ")?);
+            let asked = MigrateError::TargetPasswordNeeded.explain();
+            password = Some(input::obtain_for(asked, None, &input::MIGRATION_PASSWORD)?);
         }
     }
     let view = View::new(terminal);

@@ -6,6 +6,7 @@ use serde_json::json;
 use stratos_core::password::{self, PasswordResetError};
 use stratos_core::{Config, Explain, Problem};
 
+use crate::input;
 use crate::render::Output;
 use crate::store;
 
@@ -18,15 +19,11 @@ pub struct PasswordResetArgs {
     #[arg(long)]
     pub pds_host: Option<String>,
     /// The code from the reset email.
-    #[arg(long, requires = "new_password")]
+    #[arg(long)]
     pub token: Option<String>,
-    /// The new password.
-    #[arg(
-        long,
-        requires = "token",
-        env = "STRATOS_NEW_PASSWORD",
-        hide_env_values = true
-    )]
+    /// The new password, with --token; also from $STRATOS_NEW_PASSWORD, else asked for on a
+    /// terminal or read as one line of piped stdin.
+    #[arg(long, requires = "token")]
     pub new_password: Option<String>,
 }
 
@@ -35,10 +32,11 @@ pub async fn run(args: PasswordResetArgs, config: Config, out: &Output) -> Resul
     let accounts = store::open(config)?;
     let e = |e: PasswordResetError| e.explain();
     let host = args.pds_host.as_deref();
-    match (args.token.as_deref(), args.new_password.as_deref()) {
-        (Some(token), Some(new)) => {
-            let strength = password::estimate(new);
-            let target = password::reset(&accounts, &args.account, host, token, new)
+    match args.token.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(token) => {
+            let new = input::obtain(args.new_password, &input::NEW_PASSWORD)?;
+            let strength = password::estimate(&new);
+            let target = password::reset(&accounts, &args.account, host, token, &new)
                 .await
                 .map_err(e)?;
             let doc = json!({
@@ -53,7 +51,7 @@ pub async fn run(args: PasswordResetArgs, config: Config, out: &Output) -> Resul
                 )
             });
         }
-        _ => {
+        None => {
             let target = password::request(&accounts, &args.account, host)
                 .await
                 .map_err(e)?;

@@ -17,14 +17,18 @@ mod account_migrate;
 mod account_oauth;
 mod account_password;
 mod account_plc;
+mod account_prefs;
 mod account_service_auth;
 mod account_status;
 mod backup;
 mod blob;
 mod input;
 mod keys;
+mod package_files;
+mod pds;
 mod render;
 mod repo;
+mod resolve;
 mod store;
 
 use std::process::ExitCode;
@@ -63,6 +67,14 @@ enum Command {
     /// Blobs (images, videos): export every one into a folder.
     #[command(subcommand)]
     Blob(blob::BlobCommand),
+    /// Look up a handle or DID: its DID document (goat's `resolve`).
+    Resolve(resolve::ResolveArgs),
+    /// Inspect a PDS (goat's `pds`).
+    #[command(subcommand)]
+    Pds(pds::PdsCommand),
+    /// Write the shell completions and man pages the packages install (for scripts/bundle.sh).
+    #[command(hide = true)]
+    GeneratePackageFiles(package_files::PackageFilesArgs),
 }
 
 #[tokio::main]
@@ -87,6 +99,9 @@ async fn main() -> ExitCode {
             Command::Backup(cmd) => backup::run(cmd, config, &out).await,
             Command::Repo(cmd) => repo::run(cmd, config, &out).await,
             Command::Blob(cmd) => blob::run(cmd, config, &out).await,
+            Command::Resolve(args) => resolve::run(args, config, &out).await,
+            Command::Pds(cmd) => pds::run(cmd, config, &out).await,
+            Command::GeneratePackageFiles(args) => package_files::run::<Cli>(args, &out),
         },
         Err(e) => Err(Problem {
             code: "config",

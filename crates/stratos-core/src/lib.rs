@@ -25,7 +25,9 @@
 //!      the account settings a PDS offers;
 //!    - [`service_auth`], [`keys`], [`plc`]: tokens, keys in the keychain, the DID's PLC log;
 //!    - [`blobs`], [`backup`]: the account's files and a copy of its data;
-//!    - [`create`], [`migrate`]: a new account, and moving one to another PDS.
+//!    - [`create`], [`migrate`]: a new account, and moving one to another PDS;
+//!    - [`resolve`], [`pds`], [`prefs`]: goat's look-ups (a DID document, a server's
+//!      description) and an account's app preferences in a file.
 
 pub mod base;
 pub mod config;
@@ -53,7 +55,10 @@ pub mod handle;
 pub mod keys;
 pub mod migrate;
 pub mod password;
+pub mod pds;
 pub mod plc;
+pub mod prefs;
+pub mod resolve;
 pub mod service_auth;
 pub mod status;
 

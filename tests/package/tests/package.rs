@@ -1,6 +1,8 @@
 //! The Linux packages that `scripts/bundle.sh --debug` makes from the app `cargo test` built,
 //! unpacked into a scratch root as the system would install them: the binary, its icons, and a
 //! desktop entry that starts the app with a deep link (`Exec=… %u`, `MimeType=x-scheme-handler/…`).
+//! Beside the app, the `stratos` command line with its bash, zsh and fish completions and a man
+//! page per verb, and `stratos --version` runs from the unpacked package.
 //! A missing or stale package fails: scripts/test.sh makes them before running the tests.
 #![cfg(target_os = "linux")]
 
@@ -38,6 +40,11 @@ fn deb_installs_the_app_its_icons_and_a_desktop_entry_for_deep_links() {
     let root = tempfile::tempdir().expect("a scratch root");
     unpack_deb(&deb, root.path());
     check_installed_tree(root.path(), &app);
+    check_command_line(
+        root.path(),
+        &app,
+        "usr/share/zsh/vendor-completions/_stratos",
+    );
 }
 
 #[test]
@@ -75,6 +82,7 @@ fn rpm_installs_the_app_its_icons_and_a_desktop_entry_for_deep_links() {
     let root = tempfile::tempdir().expect("a scratch root");
     unpack_rpm(&rpm, root.path());
     check_installed_tree(root.path(), &app);
+    check_command_line(root.path(), &app, "usr/share/zsh/site-functions/_stratos");
 }
 
 /// What an installed package must have put under `root`.
@@ -168,5 +176,107 @@ fn check_installed_tree(root: &Path, app: &App) {
         key("MimeType").split(';').any(|m| m == scheme),
         "MimeType lacks {scheme}: {}",
         key("MimeType")
+    );
+}
+
+/// An executable file that is byte for byte the one the tests built.
+fn assert_fresh_executable(packaged: &Path, built: &Path) {
+    let meta = std::fs::metadata(packaged)
+        .unwrap_or_else(|e| panic!("the package has no {}: {e}", packaged.display()));
+    assert!(meta.is_file(), "{} is not a file", packaged.display());
+    assert_eq!(
+        meta.permissions().mode() & 0o111,
+        0o111,
+        "{} is not executable by everyone",
+        packaged.display()
+    );
+    assert!(
+        same_bytes(packaged, built),
+        "the packaged {} differs from {}: the package is stale, make it again with \
+         scripts/bundle.sh --debug",
+        packaged.display(),
+        built.display()
+    );
+}
+
+/// The verbs `stratos <path> --help` lists under "Commands:" (without `help`).
+fn verbs(cli: &Path, path: &[String]) -> Vec<String> {
+    let help = run(Command::new(cli).args(path).arg("--help"));
+    help.lines()
+        .skip_while(|line| *line != "Commands:")
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        // A verb's line starts with two spaces; wrapped descriptions are indented further.
+        .filter_map(|line| line.strip_prefix("  ").filter(|l| !l.starts_with(' ')))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|verb| *verb != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every verb's man page (`stratos-account-login.1.gz`), found by walking `--help`; returns
+/// how many there are.
+fn check_man_pages(cli: &Path, man1: &Path, path: &mut Vec<String>) -> usize {
+    let name = std::iter::once("stratos".to_owned())
+        .chain(path.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("-");
+    let page = man1.join(format!("{name}.1.gz"));
+    let text = run(Command::new("gzip").arg("-dc").arg(&page));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&format!(".TH {name} 1 "))),
+        "{} is not the man page of {name}: {}",
+        page.display(),
+        &text[..text.len().min(200)]
+    );
+    let mut count = 1;
+    for verb in verbs(cli, path) {
+        path.push(verb);
+        count += check_man_pages(cli, man1, path);
+        path.pop();
+    }
+    count
+}
+
+/// The command line beside the app: the binary the tests built, runnable from the package, its
+/// completions where bash, zsh (`zsh_completion`, which differs between Debian and Fedora) and
+/// fish look, and a man page for every verb.
+fn check_command_line(root: &Path, app: &App, zsh_completion: &str) {
+    let cli = root.join("usr/bin/stratos");
+    assert_fresh_executable(&cli, &profile_dir().join("stratos"));
+    let version = run(Command::new(&cli).arg("--version"));
+    assert_eq!(version.trim(), format!("stratos {}", app.version));
+
+    for (path, marker) in [
+        (
+            "usr/share/bash-completion/completions/stratos",
+            "complete -F",
+        ),
+        (zsh_completion, "#compdef stratos"),
+        (
+            "usr/share/fish/vendor_completions.d/stratos.fish",
+            "complete -c stratos",
+        ),
+    ] {
+        let file = root.join(path);
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("the package has no {}: {e}", file.display()));
+        assert!(text.contains(marker), "{} lacks {marker:?}", file.display());
+        for verb in ["migrate", "resolve", "describe", "prefs"] {
+            assert!(text.contains(verb), "{} lacks {verb}", file.display());
+        }
+    }
+
+    let man1 = root.join("usr/share/man/man1");
+    let pages = check_man_pages(&cli, &man1, &mut Vec::new());
+    let installed = std::fs::read_dir(&man1)
+        .unwrap_or_else(|e| panic!("the package has no {}: {e}", man1.display()))
+        .count();
+    assert_eq!(
+        installed,
+        pages,
+        "one man page per verb, no more: {}",
+        man1.display()
     );
 }
