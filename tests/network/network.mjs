@@ -594,7 +594,11 @@ function serveClientMetadata() {
 // The account is the `sub` of the bearer token (unverified: this only counts).
 const requestCounts = new Map() // `${nsid} ${sub}` -> n
 
-function countRequests({ pds }) {
+// Also counts every XRPC request per (PDS, account), the account being the bearer token's `sub`
+// or the `did`/`repo` query parameter, to prove a server was not contacted for an account.
+const pdsRequestCounts = new Map() // `${pds url} ${did}` -> n
+
+function countRequests({ pds, url }) {
   const handle = pds.app.handle.bind(pds.app)
   pds.app.handle = (req, res, next) => {
     // OAuth token requests are counted per DPoP key (its public `x`), which identifies a session.
@@ -613,6 +617,10 @@ function countRequests({ pds }) {
       const sub = (token && jwtPayload(token)?.sub) || '-'
       const key = `${nsid} ${sub}`
       requestCounts.set(key, (requestCounts.get(key) ?? 0) + 1)
+      const query = new URLSearchParams(req.url.split('?')[1] ?? '')
+      const who = sub !== '-' ? sub : (query.get('did') ?? query.get('repo') ?? '-')
+      const pdsKey = `${url} ${who}`
+      pdsRequestCounts.set(pdsKey, (pdsRequestCounts.get(pdsKey) ?? 0) + 1)
     }
     return handle(req, res, next)
   }
@@ -733,6 +741,11 @@ function controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens,
       return sendJson(res, 200, await hostilePlcOp(did, endpoint))
     }
 
+    if (route === 'GET /requests' && q.get('pds')) {
+      const pds = q.get('pds')
+      const did = q.get('did') ?? '-'
+      return sendJson(res, 200, { pds, did, count: pdsRequestCounts.get(`${pds} ${did}`) ?? 0 })
+    }
     if (route === 'GET /requests') {
       const nsid = q.get('nsid') ?? ''
       const did = q.get('did') ?? '-'

@@ -560,6 +560,18 @@ impl Network {
         v["count"].as_u64().expect("count is a number")
     }
 
+    /// How many XRPC requests about `did` (its bearer token, or its `did`/`repo` parameter) the
+    /// PDS `pds` received, to prove a server was not contacted for an account.
+    pub async fn pds_request_count(&self, pds: &PdsInfo, did: &str) -> u64 {
+        let response = http()
+            .get(self.control_url("/requests", &[("pds", &pds.url), ("did", did)]))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        let v: Value = json_of(response, "GET /requests").await;
+        v["count"].as_u64().expect("count is a number")
+    }
+
     /// How many mails to `email` with `subject_contains` in the subject (ignoring case, as
     /// [`Network::wait_mail`] matches) were caught so far.
     pub async fn count_mails(&self, email: &str, subject_contains: &str) -> usize {
