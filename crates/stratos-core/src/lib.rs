@@ -58,6 +58,7 @@ pub mod password;
 pub mod pds;
 pub mod plc;
 pub mod prefs;
+pub mod recover;
 pub mod resolve;
 pub mod service_auth;
 pub mod status;

@@ -14,7 +14,7 @@ use futures::StreamExt;
 use ipld_core::ipld::Ipld;
 
 /// Counts the records per collection in the CAR read from `response`.
-pub(super) async fn count_per_collection(
+pub(crate) async fn count_per_collection(
     response: reqwest::Response,
 ) -> Result<BTreeMap<String, u64>, String> {
     let mut stream = response.bytes_stream();

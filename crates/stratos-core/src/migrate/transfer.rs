@@ -73,7 +73,7 @@ async fn open_repo(
 
 /// Every blob the target's records reference that it does not hold (`listMissingBlobs`, all
 /// pages), deduplicated.
-pub(super) async fn missing_blobs(target: &AccountSession) -> Result<Vec<String>, SessionError> {
+pub(crate) async fn missing_blobs(target: &AccountSession) -> Result<Vec<String>, SessionError> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {

@@ -18,6 +18,7 @@ mod migrate;
 mod oauth;
 mod password;
 mod plc;
+mod recover;
 mod refresh;
 mod service_auth;
 mod status;
