@@ -11,8 +11,8 @@ use crate::render::{self, Output};
 use crate::{
     account_activation, account_app_passwords, account_backup, account_blobs, account_create,
     account_deletion, account_devices, account_email, account_handle, account_migrate,
-    account_oauth, account_password, account_plc, account_prefs, account_service_auth,
-    account_status, input, store,
+    account_oauth, account_password, account_plc, account_prefs, account_recover,
+    account_service_auth, account_status, input, store,
 };
 
 /// Account verbs, named as goat names them.
@@ -102,6 +102,9 @@ pub enum AccountCommand {
     /// Move the account to another PDS: copy, verify, then point the identity there (asks for
     /// the emailed PLC code only then); `--resume` continues after any interruption.
     Migrate(Box<account_migrate::MigrateArgs>),
+    /// Rebuild an account whose PDS is gone on a new PDS, from a backup snapshot and a rotation
+    /// key in this keychain; the old PDS is never contacted. `--resume` continues.
+    Recover(Box<account_recover::RecoverArgs>),
     /// Create an account on a PDS (optionally with a recovery key), then sign in to it.
     Create(account_create::CreateArgs),
     /// The account's app preferences to and from a JSON file (goat's `bsky prefs`).
@@ -167,6 +170,7 @@ pub async fn run(cmd: AccountCommand, config: Config, out: &Output) -> Result<()
         AccountCommand::Delete(args) => account_deletion::run(args, config, out).await,
         AccountCommand::MissingBlobs(args) => account_blobs::run(args, config, out).await,
         AccountCommand::Migrate(args) => account_migrate::run(*args, config, out).await,
+        AccountCommand::Recover(args) => account_recover::run(*args, config, out).await,
         AccountCommand::Backup(args) => account_backup::run(args, config, out).await,
         AccountCommand::Create(args) => account_create::run(args, config, out).await,
         AccountCommand::Plc(cmd) => account_plc::run(cmd, config, out).await,

@@ -18,6 +18,7 @@ mod account_oauth;
 mod account_password;
 mod account_plc;
 mod account_prefs;
+mod account_recover;
 mod account_service_auth;
 mod account_status;
 mod backup;
