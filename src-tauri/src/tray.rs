@@ -126,7 +126,23 @@ fn menu<R: Runtime>(app: &AppHandle<R>, state: &State) -> tauri::Result<Menu<R>>
             .build(app)?,
         );
     }
-    if !items.is_empty() {
+    // The quick status of the identity guard: accounts no key of the person's protects.
+    let unguarded = attention::of_state(state, chrono::Utc::now())
+        .iter()
+        .filter(|a| a.kind == "no_recovery_key")
+        .count();
+    if unguarded > 0 {
+        let label = format!(
+            "{unguarded} account{} without a recovery key",
+            if unguarded == 1 { "" } else { "s" }
+        );
+        builder = builder.item(
+            &MenuItemBuilder::with_id("recovery-keys", label)
+                .enabled(false)
+                .build(app)?,
+        );
+    }
+    if !items.is_empty() || unguarded > 0 {
         builder = builder.separator();
     }
     for a in &state.accounts {
