@@ -95,6 +95,17 @@ fn tooltip(state: &State) -> String {
     }
 }
 
+/// "5 min ago", "3 h ago", "2 days ago": how old a backup is, in the menu's few words.
+fn age(d: chrono::Duration) -> String {
+    match (d.num_minutes(), d.num_hours(), d.num_days()) {
+        (m, _, _) if m < 1 => "just now".to_owned(),
+        (m, 0, _) => format!("{m} min ago"),
+        (_, h, 0) => format!("{h} h ago"),
+        (_, _, 1) => "1 day ago".to_owned(),
+        (_, _, days) => format!("{days} days ago"),
+    }
+}
+
 /// The most items of "what needs attention" the menu lists; the overview has them all.
 const ATTENTION_IN_MENU: usize = 5;
 
@@ -154,7 +165,11 @@ fn menu<R: Runtime>(app: &AppHandle<R>, state: &State) -> tauri::Result<Menu<R>>
             Severity::Warning => "◐",
             Severity::Error => "○",
         };
-        let label = format!("{dot} {} — {}", a.handle, h.label());
+        let backup = a
+            .last_backup_at
+            .map(|at| format!(" · backed up {}", age(chrono::Utc::now() - at)))
+            .unwrap_or_default();
+        let label = format!("{dot} {} — {}{backup}", a.handle, h.label());
         builder =
             builder.item(&MenuItemBuilder::with_id(format!("acct:{}", a.did), label).build(app)?);
     }
