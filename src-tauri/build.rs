@@ -54,6 +54,7 @@ fn main() {
             "signup_check_handle",
             "create_account",
             "key_export",
+            "key_export_words",
             "plc_identity",
             "plc_acknowledge",
             "plc_undo",

@@ -183,6 +183,8 @@ export const createAccount = ({ pdsHost, handle, email, password, inviteCode = n
   invoke('create_account', { pdsHost, handle, email, password, inviteCode, recoveryKey });
 /** Resolves to {didKey, path}. */
 export const keyExport = (didKey, path) => invoke('key_export', { didKey, path });
+/** The same key as its 24 recovery words (secp256k1), written to a new file. Resolves to {didKey, path}. */
+export const keyExportWords = (didKey, path) => invoke('key_export_words', { didKey, path });
 
 /* ---------- Identity (did:plc) ----------
  * `plcIdentity` reads and checks the identity now: {did, handle, pds, signingKey,

@@ -151,6 +151,7 @@ fn main() {
             service_auth::service_auth_offline,
             keys::keys_list,
             keys::key_export,
+            keys::key_export_words,
             plc::plc_identity,
             plc::plc_acknowledge,
             plc::plc_undo,

@@ -95,39 +95,60 @@ fn tooltip(state: &State) -> String {
     }
 }
 
+/// "5 min ago", "3 h ago", "2 days ago": how old a backup is, in the menu's few words.
+fn age(d: chrono::Duration) -> String {
+    match (d.num_minutes(), d.num_hours(), d.num_days()) {
+        (m, _, _) if m < 1 => "just now".to_owned(),
+        (m, 0, _) => format!("{m} min ago"),
+        (_, h, 0) => format!("{h} h ago"),
+        (_, _, 1) => "1 day ago".to_owned(),
+        (_, _, days) => format!("{days} days ago"),
+    }
+}
+
 /// The most items of "what needs attention" the menu lists; the overview has them all.
 const ATTENTION_IN_MENU: usize = 5;
 
-fn menu<R: Runtime>(app: &AppHandle<R>, state: &State) -> tauri::Result<Menu<R>> {
-    let mut builder = MenuBuilder::new(app);
+/// One line of the tray menu: an item (id, label, clickable) or a separator.
+#[derive(Debug, Clone, PartialEq)]
+enum Entry {
+    Item(String, String, bool),
+    Separator,
+}
+
+/// What the menu shows for `state`, decided apart from building it, so an unchanged menu is not
+/// rebuilt (a rebuild renumbers the items a tray host holds, and costs a round on the bus).
+fn entries(state: &State) -> Vec<Entry> {
+    let item = |id: String, label: String| Entry::Item(id, label, true);
+    let mut out = Vec::new();
     if state.accounts.is_empty() {
-        builder = builder.item(
-            &MenuItemBuilder::with_id("none", "No accounts yet")
-                .enabled(false)
-                .build(app)?,
-        );
+        out.push(Entry::Item("none".into(), "No accounts yet".into(), false));
     }
+    let all = attention::of_state(state, chrono::Utc::now());
     // What needs attention first (warnings and errors only: advice waits for the overview).
-    let items: Vec<_> = attention::of_state(state, chrono::Utc::now())
-        .into_iter()
-        .filter(|a| a.level > Level::Advice)
-        .collect();
-    for item in items.iter().take(ATTENTION_IN_MENU) {
-        let mark = if item.level == Level::Error {
+    let urgent: Vec<_> = all.iter().filter(|a| a.level > Level::Advice).collect();
+    for a in urgent.iter().take(ATTENTION_IN_MENU) {
+        let mark = if a.level == Level::Error {
             "⛔"
         } else {
             "⚠"
         };
-        builder = builder.item(
-            &MenuItemBuilder::with_id(
-                format!("acct:{}", item.did),
-                format!("{mark} {}", item.title),
-            )
-            .build(app)?,
-        );
+        out.push(item(
+            format!("acct:{}", a.did),
+            format!("{mark} {}", a.title),
+        ));
     }
-    if !items.is_empty() {
-        builder = builder.separator();
+    // The quick status of the identity guard: accounts no key of the person's protects.
+    let unguarded = all.iter().filter(|a| a.kind == "no_recovery_key").count();
+    if unguarded > 0 {
+        let label = format!(
+            "{unguarded} account{} without a recovery key",
+            if unguarded == 1 { "" } else { "s" }
+        );
+        out.push(Entry::Item("recovery-keys".into(), label, false));
+    }
+    if !urgent.is_empty() || unguarded > 0 {
+        out.push(Entry::Separator);
     }
     for a in &state.accounts {
         let h = a
@@ -138,18 +159,37 @@ fn menu<R: Runtime>(app: &AppHandle<R>, state: &State) -> tauri::Result<Menu<R>>
             Severity::Warning => "◐",
             Severity::Error => "○",
         };
-        let label = format!("{dot} {} — {}", a.handle, h.label());
-        builder =
-            builder.item(&MenuItemBuilder::with_id(format!("acct:{}", a.did), label).build(app)?);
+        let backup = a
+            .last_backup_at
+            .map(|at| format!(" · backed up {}", age(chrono::Utc::now() - at)))
+            .unwrap_or_default();
+        out.push(item(
+            format!("acct:{}", a.did),
+            format!("{dot} {} — {}{backup}", a.handle, h.label()),
+        ));
     }
-    builder
-        .separator()
-        .item(&MenuItemBuilder::with_id("open", "Open Stratos").build(app)?)
-        .item(&MenuItemBuilder::with_id("refresh", "Refresh now").build(app)?)
-        .item(&MenuItemBuilder::with_id("add", "Add account…").build(app)?)
-        .separator()
-        .item(&MenuItemBuilder::with_id("quit", "Quit Stratos").build(app)?)
-        .build()
+    out.push(Entry::Separator);
+    out.push(item("open".into(), "Open Stratos".into()));
+    out.push(item("refresh".into(), "Refresh now".into()));
+    out.push(item("add".into(), "Add account…".into()));
+    out.push(Entry::Separator);
+    out.push(item("quit".into(), "Quit Stratos".into()));
+    out
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>, entries: &[Entry]) -> tauri::Result<Menu<R>> {
+    let mut builder = MenuBuilder::new(app);
+    for entry in entries {
+        builder = match entry {
+            Entry::Item(id, label, enabled) => builder.item(
+                &MenuItemBuilder::with_id(id.as_str(), label.as_str())
+                    .enabled(*enabled)
+                    .build(app)?,
+            ),
+            Entry::Separator => builder.separator(),
+        };
+    }
+    builder.build()
 }
 
 fn on_menu(app: &AppHandle, event: MenuEvent, window: WindowActions) {
@@ -218,10 +258,15 @@ fn install(app: &AppHandle, window: WindowActions) -> tauri::Result<()> {
         .ok()
         .and_then(|a| a.state().ok())
         .unwrap_or_default();
+    let shown = (
+        entries(&state),
+        attention::worst(&state, chrono::Utc::now()),
+        tooltip(&state),
+    );
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(icon(attention::worst(&state, chrono::Utc::now())))
-        .tooltip(tooltip(&state))
-        .menu(&menu(app, &state)?)
+        .icon(icon(shown.1))
+        .tooltip(&shown.2)
+        .menu(&menu(app, &shown.0)?)
         .show_menu_on_left_click(false)
         .on_menu_event(move |app, event| on_menu(app, event, window))
         .on_tray_icon_event(move |tray, event| {
@@ -235,6 +280,9 @@ fn install(app: &AppHandle, window: WindowActions) -> tauri::Result<()> {
             }
         })
         .build(app)?;
+    *SHOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(shown);
     Ok(())
 }
 
@@ -243,12 +291,30 @@ pub fn update(app: &AppHandle, state: &State) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    let result = menu(app, state).and_then(|m| {
+    let shown = (
+        entries(state),
+        attention::worst(state, chrono::Utc::now()),
+        tooltip(state),
+    );
+    let mut last = SHOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if last.as_ref() == Some(&shown) {
+        return;
+    }
+    let (items, severity, tip) = &shown;
+    let result = menu(app, items).and_then(|m| {
         tray.set_menu(Some(m))?;
-        tray.set_icon(Some(icon(attention::worst(state, chrono::Utc::now()))))?;
-        tray.set_tooltip(Some(tooltip(state)))
+        tray.set_icon(Some(icon(*severity)))?;
+        tray.set_tooltip(Some(tip.clone()))
     });
-    if let Err(e) = result {
-        log::warn!("could not update the tray: {e}");
+    match result {
+        Ok(()) => *last = Some(shown),
+        Err(e) => log::warn!("could not update the tray: {e}"),
     }
 }
+
+/// What the tray shows now (menu, icon, tooltip), so [`update`] skips a rebuild that would change
+/// nothing.
+static SHOWN: std::sync::Mutex<Option<(Vec<Entry>, Severity, String)>> =
+    std::sync::Mutex::new(None);

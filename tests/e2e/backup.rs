@@ -48,6 +48,15 @@ async fn a_scheduled_backup_runs_verifies_and_is_shown() {
         0,
         "the advice is gone"
     );
+    app.el("[data-testid=last-backup]").await;
+    let mut menu = String::new();
+    let in_tray = poll_until(Duration::from_secs(30), || {
+        menu = app.tray_menu().unwrap_or_default();
+        let ok = menu.contains(&format!("{} — Active · backed up", a.handle));
+        async move { ok }
+    })
+    .await;
+    assert!(in_tray, "the tray shows the backup's age:\n{menu}");
     app.click("[data-testid=tab-backups]").await;
     app.el("[data-testid=backups-list] [data-testid=snapshot]")
         .await;

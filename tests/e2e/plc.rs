@@ -25,6 +25,15 @@ async fn recovery_key_then_hostile_change_is_raised_and_undone() {
         "the PDS's key is named as the PDS's"
     );
     app.shot("01-no-recovery-key").await;
+    // The tray counts the accounts without one (the first background check has read the key).
+    let mut menu = String::new();
+    let counted = poll_until(Duration::from_secs(30), || {
+        menu = app.tray_menu().unwrap_or_default();
+        let ok = menu.contains("1 account without a recovery key");
+        async move { ok }
+    })
+    .await;
+    assert!(counted, "the tray counts the unguarded account:\n{menu}");
 
     // The recovery-key flow: a key in the keychain, a saved copy, the emailed code, added first.
     app.click("[data-testid=recovery-key-start]").await;
@@ -37,6 +46,21 @@ async fn recovery_key_then_hostile_change_is_raised_and_undone() {
     app.click("[data-testid=recovery-key-save]").await;
     app.el("[data-testid=recovery-key-saved]:not(:empty)").await;
     assert!(copy.exists(), "the copy was written");
+    let words_file = app.data_dir.join("recovery-words.txt");
+    app.fill(
+        "[data-testid=recovery-words-path]",
+        words_file.to_str().expect("a UTF-8 path"),
+    )
+    .await;
+    app.click("[data-testid=recovery-words-save]").await;
+    let words = poll_until(Duration::from_secs(10), || {
+        let n = std::fs::read_to_string(&words_file)
+            .map(|t| t.split_whitespace().count())
+            .unwrap_or(0);
+        async move { n == 24 }
+    })
+    .await;
+    assert!(words, "the 24 words were written");
     app.click("[data-testid=recovery-key-kept]").await;
     let seen = net.count_mails(&a.email, subjects::PLC_OPERATION).await;
     app.click("[data-testid=recovery-key-send]").await;
@@ -56,7 +80,6 @@ async fn recovery_key_then_hostile_change_is_raised_and_undone() {
     // The background check (started at once by "Refresh now") finds it: the tray and the
     // window say so.
     app.click_tray_item("Refresh now");
-    let mut menu = String::new();
     let raised = poll_until(Duration::from_secs(30), || {
         menu = app.tray_menu().unwrap_or_default();
         let ok = menu.contains(&format!("The identity of @{} changed", a.handle));

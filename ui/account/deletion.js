@@ -91,7 +91,7 @@ export function mount(parent, ctx, acct) {
         input: confirm,
         help: 'Exactly as shown, so you don’t delete the wrong account.',
       }),
-      field({ label: 'Account password', input: password, trailing: reveal, help: 'Your main password, not an app password. It is not saved.' }),
+      field({ label: 'Account password', input: password, trailing: reveal, help: 'Your main password, not an app password. It goes to your server once and is never saved.' }),
       field({ label: 'Deletion code', input: code, help: 'From the email, like ABCDE-FGHIJ.' }),
       errorSlot,
       h('div', { class: 'form-actions' }, slowNote('Still deleting… the server is slow to respond.'), resend, h('span', { class: 'spacer' }), cancel, submit));

@@ -190,28 +190,36 @@ export function mount(parent, ctx, acct) {
       return;
     }
     if (ctx.signal.aborted) return;
-    // 1. Save a copy: the key's private half goes from the keychain to a file, never to this window.
-    const path = h('input', { name: 'path', type: 'text', class: 'input', value: `~/stratos-recovery-key-${acct.account()?.handle || 'account'}.txt`, 'data-testid': 'recovery-key-path' });
-    const save = button('Save a copy', { iconName: 'download', 'data-testid': 'recovery-key-save' });
+    // 1. Save a copy: the key's private half goes from the keychain to files, never to this window:
+    //    the key file, and the 24 words to print or copy by hand.
+    const name = acct.account()?.handle || 'account';
+    const path = h('input', { name: 'path', type: 'text', class: 'input', value: `~/stratos-recovery-key-${name}.txt`, 'aria-label': 'Key file', 'data-testid': 'recovery-key-path' });
+    const save = button('Save the key file', { iconName: 'download', 'data-testid': 'recovery-key-save' });
+    const wordsPath = h('input', { name: 'wordsPath', type: 'text', class: 'input', value: `~/stratos-recovery-words-${name}.txt`, 'aria-label': 'Words file', 'data-testid': 'recovery-words-path' });
+    const saveWords = button('Save the 24 words', { iconName: 'download', 'data-testid': 'recovery-words-save' });
     const saved = h('p', { class: 'muted', 'data-testid': 'recovery-key-saved', 'aria-live': 'polite' });
+    const savedLines = [];
+    const saveTo = (btn, input, call) => btn.addEventListener('click', async () => {
+      errSlot.replaceChildren();
+      setBusy(btn, true, 'Saving…');
+      try {
+        const out = await call(key.didKey, input.value);
+        savedLines.push(`Saved to ${out.path}.`);
+        saved.textContent = `${savedLines.join(' ')} Keep the copies offline (a USB stick, or the words on paper), never with your password.`;
+        kept.disabled = false;
+      } catch (err) {
+        errSlot.replaceChildren(errorBox(err));
+      } finally {
+        setBusy(btn, false);
+      }
+    });
     const kept = h('input', { type: 'checkbox', name: 'kept', disabled: true, 'data-testid': 'recovery-key-kept' });
     const send = button('Email me the code', { variant: 'primary', 'data-testid': 'recovery-key-send', disabled: true });
     const code = codeInput('code', { 'data-testid': 'recovery-key-code', disabled: true });
     const add = button('Add the recovery key', { variant: 'primary', iconName: 'key', 'data-testid': 'recovery-key-add', disabled: true });
     kept.addEventListener('change', () => { send.disabled = !kept.checked; });
-    save.addEventListener('click', async () => {
-      errSlot.replaceChildren();
-      setBusy(save, true, 'Saving…');
-      try {
-        const out = await api.keyExport(key.didKey, path.value);
-        saved.textContent = `Saved to ${out.path}. Keep it offline (a USB stick, or printed), never in the same place as your password.`;
-        kept.disabled = false;
-      } catch (err) {
-        errSlot.replaceChildren(errorBox(err));
-      } finally {
-        setBusy(save, false);
-      }
-    });
+    saveTo(save, path, api.keyExport);
+    saveTo(saveWords, wordsPath, api.keyExportWords);
     send.addEventListener('click', async () => {
       errSlot.replaceChildren();
       setBusy(send, true, 'Sending…');
@@ -240,8 +248,9 @@ export function mount(parent, ctx, acct) {
     });
     body.prepend(
       h('p', {}, 'A new key was made in your keychain: ', mono(key.didKey)),
-      h('p', { class: 'step-text' }, '1. Save a copy to a file you keep offline. Without it, a lost computer means a lost key.'),
-      h('div', { class: 'inline-form' }, path, save), saved,
+      h('p', { class: 'step-text' }, '1. Save a copy you keep offline: the key file, the 24 words (they type back into `stratos key import --words`), or both. Without a copy, a lost computer means a lost key.'),
+      h('div', { class: 'inline-form' }, path, save),
+      h('div', { class: 'inline-form' }, wordsPath, saveWords), saved,
       h('label', { class: 'check-line' }, kept, ' I have kept the copy somewhere safe'),
       h('p', { class: 'step-text' }, '2. Your PDS signs the change: it emails you a code.'),
       h('div', { class: 'inline-form' }, send),

@@ -1,7 +1,7 @@
 // The account screen: the overview header, then the account's sections in tabs (Overview here,
 // the others from ui/account, loaded on first use).
 import * as api from '../api.js';
-import { h, icon, hostOf, healthInfo, button, setBusy, errorBox, callout, slowNote, nextId } from '../widgets/dom.js';
+import { h, icon, hostOf, healthInfo, button, setBusy, errorBox, callout, slowNote, nextId, relativeTime, fullTime } from '../widgets/dom.js';
 import { renderCards, renderHeader, skeletonCards, noticeBox, attentionList } from '../widgets/cards.js';
 
 // Each tab other than Overview shows account sections (ui/account, one module per feature, loaded
@@ -179,7 +179,9 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
       skip: ['session_expired'],
       onOpen: (kind) => (kind === 'session_ending' ? signInAgain() : select(FIX[kind] && tabs.has(FIX[kind]) ? FIX[kind] : 'overview', { focus: true })),
     });
-    attentionSlot.replaceChildren(...(list ? [list] : []));
+    const at = account()?.lastBackupAt;
+    const backupLine = at ? h('p', { class: 'muted last-backup', 'data-testid': 'last-backup', title: fullTime(at) }, `Last verified backup: ${relativeTime(at)}.`) : null;
+    attentionSlot.replaceChildren(...[list, backupLine].filter(Boolean));
   }
 
   function renderBanner() {

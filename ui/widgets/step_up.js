@@ -49,7 +49,7 @@ function prompt(slot, call, { trigger, signal }) {
       h('span', { class: 'step-icon' }, icon('lock')),
       h('div', {},
         h('h3', { class: 'step-title', id: titleId }, 'Enter your account password'),
-        h('p', { class: 'step-text' }, 'Your server only allows this with the account password. It is used once and not saved.'))),
+        h('p', { class: 'step-text' }, 'Your server only allows this with the account password. Stratos sends it to your server once and never saves it; the session it gives back is kept in memory for a few minutes (Settings › Passwords).'))),
     field({ label: 'Account password', input: password, trailing: reveal, help: 'Your main password, not an app password.' }),
     codeNote,
     codeField,

@@ -775,7 +775,7 @@ impl Explain for AccountsError {
                 "password_needed",
                 self,
                 Some(
-                    "Enter the account password (not an app password); it is used for this only and not saved.",
+                    "Enter the account password (not an app password); it goes to your server once and is never saved.",
                 ),
             ),
             AccountsError::Config(_) => Problem::new("config", self, None),

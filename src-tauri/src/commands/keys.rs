@@ -34,6 +34,27 @@ pub async fn key_export(
         .map_err(failed)
 }
 
+/// Writes a secp256k1 key as its 24 recovery words to a new file at `path`: the paper form the
+/// person can type back in (`stratos key import --words`).
+#[tauri::command]
+pub async fn key_export_words(
+    state: State<'_, AppState>,
+    did_key: String,
+    path: String,
+) -> Result<Exported, CommandError> {
+    if path.trim().is_empty() {
+        return Err(CommandError::new(
+            "empty_field",
+            "The file name is empty",
+            Some("Type where to save the words, such as ~/recovery-words.txt."),
+        ));
+    }
+    let accounts = state.accounts()?;
+    keys::export_words(&accounts, &did_key, &expand_home(path.trim()))
+        .await
+        .map_err(failed)
+}
+
 /// `~/x` as the home folder's `x`, as people type paths.
 fn expand_home(path: &str) -> std::path::PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {

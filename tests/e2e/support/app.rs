@@ -326,30 +326,37 @@ impl App {
         ])
     }
 
-    /// Clicks the tray menu item labelled `label`, as a tray host would.
+    /// Clicks the tray menu item labelled `label`, as a tray host would. A host reads the layout
+    /// again when the app rebuilt the menu between reading and clicking (the item ids change), so
+    /// this does too, a few times.
     pub fn click_tray_item(&self, label: &str) {
-        let (name, path) = self
-            .tray_menu_object()
-            .expect("the tray menu is on the bus");
-        let layout = self.tray_menu().expect("the tray menu has a layout");
-        let id =
-            item_id(&layout, label).unwrap_or_else(|| panic!("no tray item {label:?} in {layout}"));
-        let done = self.gdbus(&[
-            "call",
-            "--session",
-            "--dest",
-            &name,
-            "--object-path",
-            &path,
-            "--method",
-            "com.canonical.dbusmenu.Event",
-            "--",
-            &id.to_string(),
-            "clicked",
-            "<int32 0>",
-            "0",
-        ]);
-        assert!(done.is_some(), "clicking tray item {label:?} failed");
+        for _ in 0..5 {
+            let (name, path) = self
+                .tray_menu_object()
+                .expect("the tray menu is on the bus");
+            let layout = self.tray_menu().expect("the tray menu has a layout");
+            let id = item_id(&layout, label)
+                .unwrap_or_else(|| panic!("no tray item {label:?} in {layout}"));
+            let done = self.gdbus(&[
+                "call",
+                "--session",
+                "--dest",
+                &name,
+                "--object-path",
+                &path,
+                "--method",
+                "com.canonical.dbusmenu.Event",
+                "--",
+                &id.to_string(),
+                "clicked",
+                "<int32 0>",
+                "0",
+            ]);
+            if done.is_some() {
+                return;
+            }
+        }
+        panic!("clicking tray item {label:?} failed five times");
     }
 
     /// Whether the app still holds its single-instance name on the session bus.
