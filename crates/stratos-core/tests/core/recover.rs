@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use tokio_util::sync::CancellationToken;
 
 use stratos_core::backup::snapshot;
+use stratos_core::backup::store::AccountStore;
 use stratos_core::base::problem::Explain;
 use stratos_core::keys::{self, KeyType};
 use stratos_core::plc;
@@ -103,7 +104,8 @@ async fn records_on(pds: &str, did: &str, collections: &[String]) -> BTreeMap<St
 /// The whole recovery, interrupted after the account is made on PDS2 and resumed: the directory
 /// names PDS2 with the person's key first and PDS2's after it, PDS2 serves every record and blob
 /// of the snapshot, the new password signs in there, and PDS1 received no request about the
-/// account from the start of the recovery to its end.
+/// account from the start of the recovery to its end. Before that, a backup with a blob gone is
+/// refused with the blob named, and nothing is made.
 #[tokio::test]
 async fn recovers_onto_a_new_server_from_the_backup_alone() {
     let w = World::start();
@@ -120,6 +122,26 @@ async fn recovers_onto_a_new_server_from_the_backup_alone() {
     );
 
     let plan = plan(&w, &acct, root.path(), None);
+    // A blob gone from the backup: refused before anything is made, the blob named.
+    let blobs = AccountStore::new(root.path(), &acct.did).blobs_dir();
+    let blob = std::fs::read_dir(&blobs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let cid = blob.file_name().unwrap().to_str().unwrap().to_owned();
+    let kept = std::fs::read(&blob).unwrap();
+    std::fs::remove_file(&blob).unwrap();
+    let err = recover::recover(&w.accounts, &plan, &|_| {}, &CancellationToken::new())
+        .await
+        .expect_err("a damaged backup is refused");
+    assert!(matches!(err, RecoverError::DamagedBackup { .. }), "{err}");
+    assert!(err.to_string().contains(&cid), "{err}");
+    assert!(recover::journal(&w.accounts, &acct.did).unwrap().is_none());
+    assert_eq!(keys::list(&w.accounts).unwrap().len(), 1, "no key was made");
+    std::fs::write(&blob, kept).unwrap();
+
     let cancel = CancellationToken::new();
     let progress = |e: Event| {
         if let Event::StepDone {
