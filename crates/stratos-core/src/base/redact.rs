@@ -38,15 +38,22 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             &format!(r#"(?i)(\\?"{SECRET_FIELDS}\\?"\s*:\s*\\?")((?:[^"\\]|\\[^"])*)(\\?")"#),
             |c| format!("{}{}{}", &c[1], secret(&c[2]), &c[3]),
         ),
-        // password=hunter2, ?code=abc&state=..., password: hunter2 (Debug of a struct field)
+        // password=hunter2, ?code=abc&state=..., password="hunter2"
         rule(
             &format!(
-                r#"(?i)(\b{SECRET_FIELDS}\s*[=:]\s*)(?:"((?:[^"\\]|\\.)*)"|([^\s&"',;)}}\]<]+))"#
+                r#"(?i)(\b{SECRET_FIELDS}\s*=\s*)(?:"((?:[^"\\]|\\.)*)"|([^\s&"',;)}}\]<]+))"#
             ),
             |c| match c.get(2) {
                 Some(quoted) => format!("{}\"{}\"", &c[1], secret(quoted.as_str())),
                 None => format!("{}{}", &c[1], secret(&c[3])),
             },
+        ),
+        // password: "hunter2" (Debug of a struct field: a string value is always quoted). An
+        // unquoted word after "password:" is prose ("needs your account password: browser
+        // sign-in cannot…"), and stays readable.
+        rule(
+            &format!(r#"(?i)(\b{SECRET_FIELDS}\s*:\s*)"((?:[^"\\]|\\.)*)""#),
+            |c| format!("{}\"{}\"", &c[1], secret(&c[2])),
         ),
         // Authorization: Bearer <token> / DPoP <token>
         rule(r"(?i)\b(Bearer|DPoP)\s+([A-Za-z0-9._~+/=-]{8,})", |c| {
@@ -195,6 +202,9 @@ mod tests {
             "background check failed: http://localhost:2583 is unreachable",
             "notifying about 1 new device(s)/app(s) on did:plc:ewvi7nxzyoun6zhxrhs64oiz",
             "blob bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy missing",
+            // Prose after a label is not a value.
+            "this needs your account password: browser sign-in cannot do it on this server",
+            "could not refresh the token: the server answered 400",
         ] {
             assert_eq!(scrub(line), line);
         }
