@@ -336,12 +336,17 @@ pub enum StateError {
         source: std::io::Error,
     },
     /// The file exists but is not valid; it is left untouched so nothing is lost.
-    #[error("{path} is damaged ({detail}); move it aside to start fresh")]
+    #[error(
+        "{path} is damaged ({detail}); nothing was changed. The copy from before the last change is {}: move the damaged file aside and rename that copy to state.json to go back to it",
+        previous.display()
+    )]
     Damaged {
         /// The file.
         path: PathBuf,
         /// The parse error.
         detail: String,
+        /// The good copy kept at the last change ([`StateFile::previous_path`]).
+        previous: PathBuf,
     },
 }
 
@@ -364,6 +369,12 @@ impl StateFile {
         self.dir.join("state.json")
     }
 
+    /// Where the state as it was before the last change is kept: a good copy to go back to if
+    /// `state.json` is ever damaged (a disk error, an editor, a bug).
+    pub fn previous_path(&self) -> PathBuf {
+        self.dir.join("state.previous.json")
+    }
+
     /// Reads the current state; a missing file is an empty state.
     pub fn load(&self) -> Result<State, StateError> {
         let path = self.path();
@@ -371,6 +382,7 @@ impl StateFile {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StateError::Damaged {
                 path,
                 detail: e.to_string(),
+                previous: self.previous_path(),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
             Err(source) => Err(StateError::Io {
@@ -404,6 +416,18 @@ impl StateFile {
             .map_err(io("open", &lock_path))?;
         lock.lock().map_err(io("lock", &lock_path))?;
         let mut state = self.load()?;
+        // The file just read is whole: keep it as the previous good copy before replacing it.
+        match fs::copy(self.path(), self.previous_path()) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(StateError::Io {
+                    action: "copy",
+                    path: self.previous_path(),
+                    source,
+                });
+            }
+        }
         let out = change(&mut state);
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(io("write", &self.dir))?;
         let json = serde_json::to_vec_pretty(&state).expect("state always serialises");
@@ -445,6 +469,33 @@ pub struct KeyRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_damaged_state_file_is_left_alone_and_the_previous_good_copy_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::new(dir.path());
+        file.update(|s| s.selected = Some("did:plc:first".into()))
+            .unwrap();
+        file.update(|s| s.selected = Some("did:plc:second".into()))
+            .unwrap();
+        // A torn or edited file: reading it fails, naming it and the good copy.
+        fs::write(file.path(), b"{\"accounts\": [").unwrap();
+        let err = file.load().unwrap_err();
+        let message = err.to_string();
+        assert!(
+            matches!(err, StateError::Damaged { .. })
+                && message.contains("state.json")
+                && message.contains("state.previous.json"),
+            "{message}"
+        );
+        // A change is refused rather than written over the damaged file.
+        assert!(file.update(|s| s.selected = None).is_err());
+        assert_eq!(fs::read(file.path()).unwrap(), b"{\"accounts\": [");
+        // The previous copy is whole and holds the state before the last change.
+        let previous: State =
+            serde_json::from_slice(&fs::read(file.previous_path()).unwrap()).unwrap();
+        assert_eq!(previous.selected.as_deref(), Some("did:plc:first"));
+    }
 
     #[test]
     fn a_settings_update_replaces_what_it_names_and_keeps_the_rest() {
