@@ -23,9 +23,12 @@
 //!    - [`devices`]: devices and apps signed in to an account, and noticing new ones;
 //!    - [`app_passwords`], [`email`], [`password`], [`handle`], [`activation`], [`deletion`]:
 //!      the account settings a PDS offers;
-//!    - [`service_auth`], [`keys`], [`plc`]: tokens, keys in the keychain, the DID's PLC log;
-//!    - [`blobs`], [`backup`]: the account's files and a copy of its data;
-//!    - [`create`], [`migrate`]: a new account, and moving one to another PDS;
+//!    - [`service_auth`], [`keys`], [`plc`]: tokens, keys in the keychain, the DID's PLC log and
+//!      the identity guard (local operations, the history verified here, the watch, undo);
+//!    - [`blobs`], [`backup`]: the account's files, and incremental verified snapshots of its
+//!      data that run on a schedule;
+//!    - [`create`], [`migrate`], [`recover`]: a new account, moving one to another PDS, and
+//!      moving one with only a backup and the person's rotation key (the old PDS gone);
 //!    - [`resolve`], [`pds`], [`prefs`]: goat's look-ups (a DID document, a server's
 //!      description) and an account's app preferences in a file.
 
