@@ -65,6 +65,9 @@ async fn recovery_key_then_hostile_change_is_raised_and_undone() {
     let seen = net.count_mails(&a.email, subjects::PLC_OPERATION).await;
     app.click("[data-testid=recovery-key-send]").await;
     let code = net.wait_code(&a.email, subjects::PLC_OPERATION, seen).await;
+    // The mail can arrive before the window hears back from its request: the field opens then.
+    app.el("[data-testid=recovery-key-code]:not([disabled])")
+        .await;
     app.fill("[data-testid=recovery-key-code]", &code).await;
     app.shot("02-recovery-key-flow").await;
     app.click("[data-testid=recovery-key-add]").await;
