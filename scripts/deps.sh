@@ -64,7 +64,9 @@ has() {
   local kind=${1%%:*} name=${1#*:}
   case "$kind" in
     pc) pkg-config --exists "$name" 2>/dev/null ;;
-    lib) /sbin/ldconfig -p 2>/dev/null | grep -qF "$name " ;;
+    # Not `grep -q`: it stops reading at the first match, ldconfig then dies of SIGPIPE, and
+    # with pipefail the present library reads as missing (it happened, once in a while).
+    lib) /sbin/ldconfig -p 2>/dev/null | grep -F "$name " >/dev/null ;;
     bin) [[ "$name" == /* ]] && [[ -x "$name" ]] || command -v "$name" >/dev/null 2>&1 ;;
   esac
 }
