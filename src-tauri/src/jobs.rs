@@ -92,6 +92,31 @@ pub async fn cancel_job(jobs: State<'_, Jobs>, job_id: String) -> Result<(), Com
     Ok(())
 }
 
+/// Tells the window how far tool job `job_id` got (`job-progress`); `step` is the core's step
+/// value (serialised to its name), so every tool reports alike.
+pub fn report_progress(
+    app: &tauri::AppHandle,
+    job_id: &str,
+    step: impl serde::Serialize,
+    done: u64,
+    total: Option<u64>,
+) {
+    use tauri::Emitter;
+    let step = serde_json::to_value(step)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let progress = crate::models::JobProgress {
+        job_id: job_id.to_owned(),
+        step,
+        done,
+        total,
+    };
+    if let Err(e) = app.emit("job-progress", progress) {
+        log::warn!("could not report progress to the window: {e}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

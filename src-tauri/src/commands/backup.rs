@@ -5,12 +5,12 @@
 use std::path::PathBuf;
 
 use stratos_core::backup::{self, BackupSummary, export, schedule, snapshot, store, verify};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use crate::AppState;
 use crate::error::{CommandError, failed};
 use crate::jobs::{JobKey, Jobs};
-use crate::models::{BackupsView, JobProgress};
+use crate::models::BackupsView;
 
 /// Writes the repository and every blob into `folder`, reporting progress as `job-progress`.
 #[tauri::command]
@@ -33,19 +33,7 @@ pub async fn backup_account(
     let job = jobs.start(JobKey::Tool(job_id.clone()));
     let (emitter, id) = (app.clone(), job_id);
     let progress = move |p: backup::BackupProgress| {
-        let step = serde_json::to_value(p.step)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let _ = emitter.emit(
-            "job-progress",
-            JobProgress {
-                job_id: id.clone(),
-                step,
-                done: p.done,
-                total: p.total,
-            },
-        );
+        crate::jobs::report_progress(&emitter, &id, p.step, p.done, p.total)
     };
     backup::backup_account(
         &accounts,
@@ -91,19 +79,7 @@ pub async fn backup_now(
     let job = jobs.start(JobKey::Tool(job_id.clone()));
     let (emitter, id) = (app.clone(), job_id);
     let progress = move |p: snapshot::SnapshotProgress| {
-        let step = serde_json::to_value(p.step)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let _ = emitter.emit(
-            "job-progress",
-            JobProgress {
-                job_id: id.clone(),
-                step,
-                done: p.done,
-                total: p.total,
-            },
-        );
+        crate::jobs::report_progress(&emitter, &id, p.step, p.done, p.total)
     };
     let done = schedule::run(&accounts, &did, &progress, job.token()).await;
     crate::shell::broadcast(&app, &accounts);

@@ -2,12 +2,11 @@
 //! another PDS as a job the window can cancel (`cancel_job`), reporting `job-progress`.
 
 use stratos_core::blobs::{self, MissingBlob, RepairSummary};
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, State};
 
 use crate::AppState;
 use crate::error::{CommandError, failed};
 use crate::jobs::{JobKey, Jobs};
-use crate::models::JobProgress;
 
 /// Blobs the account's records reference but its PDS does not have.
 #[tauri::command]
@@ -36,15 +35,7 @@ pub async fn repair_blobs(
     let job = jobs.start(JobKey::Tool(job_id.clone()));
     let (emitter, id) = (app.clone(), job_id);
     let progress = move |p: blobs::RepairProgress| {
-        let _ = emitter.emit(
-            "job-progress",
-            JobProgress {
-                job_id: id.clone(),
-                step: "blobs".into(),
-                done: p.done,
-                total: Some(p.total),
-            },
-        );
+        crate::jobs::report_progress(&emitter, &id, "blobs", p.done, Some(p.total))
     };
     let source_did = source_did.filter(|d| !d.trim().is_empty());
     blobs::repair(

@@ -21,15 +21,9 @@ pub async fn key_export(
     did_key: String,
     path: String,
 ) -> Result<Exported, CommandError> {
-    if path.trim().is_empty() {
-        return Err(CommandError::new(
-            "empty_field",
-            "The file name is empty",
-            Some("Type where to save the key, such as ~/recovery-key.txt."),
-        ));
-    }
+    let path = file_to_write(&path, "~/recovery-key.txt")?;
     let accounts = state.accounts()?;
-    keys::export(&accounts, &did_key, &expand_home(path.trim()))
+    keys::export(&accounts, &did_key, &path)
         .await
         .map_err(failed)
 }
@@ -42,23 +36,22 @@ pub async fn key_export_words(
     did_key: String,
     path: String,
 ) -> Result<Exported, CommandError> {
-    if path.trim().is_empty() {
-        return Err(CommandError::new(
-            "empty_field",
-            "The file name is empty",
-            Some("Type where to save the words, such as ~/recovery-words.txt."),
-        ));
-    }
+    let path = file_to_write(&path, "~/recovery-words.txt")?;
     let accounts = state.accounts()?;
-    keys::export_words(&accounts, &did_key, &expand_home(path.trim()))
+    keys::export_words(&accounts, &did_key, &path)
         .await
         .map_err(failed)
 }
 
-/// `~/x` as the home folder's `x`, as people type paths.
-fn expand_home(path: &str) -> std::path::PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
-        _ => std::path::PathBuf::from(path),
+/// The file a person typed (`~/` is their home folder), or why there is none; `example` goes in
+/// the hint.
+fn file_to_write(path: &str, example: &str) -> Result<std::path::PathBuf, CommandError> {
+    if path.trim().is_empty() {
+        return Err(CommandError::new(
+            "empty_field",
+            "The file name is empty",
+            Some(&format!("Type where to save it, such as {example}.")),
+        ));
     }
+    Ok(stratos_core::config::expand_home(path.trim()))
 }

@@ -3,7 +3,7 @@
 //! the number of snapshots kept. The desktop app's background task calls [`run_due`] at start (to
 //! catch up a missed run) and then every few minutes; "Back up now" calls [`run`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -18,16 +18,8 @@ use crate::store::state::{AccountRecord, Settings};
 /// Where backups go: the folder chosen in the settings, else `backups` in Stratos's data folder.
 pub fn folder(settings: &Settings, config: &Config) -> PathBuf {
     match settings.backup_folder.as_deref() {
-        Some(f) if !f.trim().is_empty() => expand_home(f.trim()),
+        Some(f) if !f.trim().is_empty() => crate::config::expand_home(f.trim()),
         _ => config.data_dir.join("backups"),
-    }
-}
-
-/// `~/x` as the home folder's `x`, as people type paths.
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => Path::new(&home).join(rest),
-        _ => PathBuf::from(path),
     }
 }
 

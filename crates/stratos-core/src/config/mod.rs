@@ -122,6 +122,15 @@ impl Config {
     }
 }
 
+/// `~/x` as the home folder's `x`, as people type paths (a backup folder, an export file); other
+/// paths as they are.
+pub fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
