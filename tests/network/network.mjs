@@ -421,6 +421,7 @@ async function resolveHandle(pdsList, rawHandle) {
   // A service-domain handle that moved with its account to the other PDS (migration)
   // keeps resolving, as its domain's DNS would be pointed at the new host.
   for (const p of pdsList) {
+    if (p.stopped) continue
     const acct = await p.pds.ctx.accountManager.getAccount(handle).catch(() => null)
     if (acct?.did) return acct.did
   }
@@ -643,7 +644,7 @@ function resolverHandler(pdsList) {
   }
 }
 
-function controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens, hostilePlcOp }) {
+function controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens, hostilePlcOp, newPds, stopPds, restartPds }) {
   return async (req, res) => {
     const url = new URL(req.url, 'http://control')
     const q = url.searchParams
@@ -721,6 +722,16 @@ function controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens,
       const png = Buffer.concat([LOGO_PNG, Buffer.alloc(Math.max(0, bytes - LOGO_PNG.length))])
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length })
       return res.end(png)
+    }
+
+    if (route === 'POST /pds') return sendJson(res, 200, await newPds())
+    if (route === 'POST /pds/stop' || route === 'POST /pds/start') {
+      try {
+        return sendJson(res, 200, await (route === 'POST /pds/stop' ? stopPds : restartPds)(q.get('url') ?? ''))
+      } catch (err) {
+        if (err.status === 404) return sendJson(res, 404, { error: 'NotFound', message: err.message })
+        throw err
+      }
     }
 
     if (route === 'POST /did-without-pds') return sendJson(res, 200, { did: await createDidWithoutPds() })
@@ -817,10 +828,11 @@ async function main() {
   const plcUrl = `http://localhost:${plcPort.port}` // a hostname: the PDS rejects IP hosts for DID fetches
 
   const proxied = [] // { listen, target } for the latency proxy
-  const startPds = async (name, domain) => {
+  // `proxy`: false for the PDSes tests start later (the latency proxy is for benchmarks, at start).
+  const startPds = async (name, domain, { proxy = true } = {}) => {
     // With --latency-ms the PDS serves on an inner port and the proxy takes the advertised one.
     const advertised = await reservePort()
-    const reserved = opts.latencyMs > 0 ? await reservePort() : advertised
+    const reserved = proxy && opts.latencyMs > 0 ? await reservePort() : advertised
     const port = advertised.port
     const dir = path.join(tmpDir, name)
     await fsp.mkdir(dir, { recursive: true })
@@ -845,35 +857,79 @@ async function main() {
       jwtSecret: randomBytes(32).toString('hex'),
       plcRotationKeyK256PrivateKeyHex: Buffer.from(await keypair.export()).toString('hex'),
     }
-    const pds = await PDS.create(envToCfg(env), envToSecrets(env))
-    debug(`${name} created at ${Math.round(performance.now() - started)} ms`)
-    bindAppTo(pds.app, reserved)
-    await pds.start()
+    // `port`: where this process reaches the PDS itself (the inner one when proxied).
+    const entry = { name, domain, port: reserved.port, env, pds: null, stopped: false, url: `http://localhost:${port}`, did: env.serviceDid, adminPassword: env.adminPassword }
+    await bootPds(entry, reserved)
     debug(`${name} started at ${Math.round(performance.now() - started)} ms`)
-    cleanups.push(() => pds.destroy())
+    cleanups.push(() => (entry.stopped ? undefined : entry.pds.destroy()))
     if (reserved !== advertised) {
       proxied.push({ listen: port, target: reserved.port })
       advertised.srv.close() // the proxy (another thread) binds this port next
     }
-    // `port`: where this process reaches the PDS itself (the inner one when proxied).
-    return { name, domain, port: reserved.port, pds, url: `http://localhost:${port}`, did: env.serviceDid, adminPassword: env.adminPassword }
+    return entry
   }
-
-  // Sequential: both share the CPU anyway, and errors stay readable.
-  const pds1 = await startPds('pds1', '.test')
-  const pds2 = await startPds('pds2', '.pds2.test')
-  const pdsList = [pds1, pds2].sort((a, b) => b.domain.length - a.domain.length)
-  if (proxied.length) {
-    await startLatencyProxies(opts.latencyMs, proxied)
-    log(`latency proxy: +${opts.latencyMs} ms RTT on ${proxied.map((p) => `${p.listen}->${p.target}`).join(', ')}`)
+  // Creates the PDS of `entry` from its settings and data folder (again, after a stop) and serves
+  // it on `reserved`; then puts this network's front doors (mail, 2FA, counts, faults) before it.
+  const bootPds = async (entry, reserved) => {
+    entry.pds = await PDS.create(envToCfg(entry.env), envToSecrets(entry.env))
+    bindAppTo(entry.pds.app, reserved)
+    await entry.pds.start()
+    if (pdsList.includes(entry)) wire(entry)
   }
-
-  for (const p of [pds1, pds2]) {
+  const pdsList = [] // longest domain first
+  const wire = (p) => {
     captureMail(p.pds, p.url)
     p.pds.ctx.idResolver.handle.resolve = (handle) => resolveHandle(pdsList, handle)
     emulateEmail2fa(p)
     countRequests(p)
     injectFaults(p)
+  }
+  const addPds = (p) => {
+    pdsList.push(p)
+    pdsList.sort((a, b) => b.domain.length - a.domain.length)
+    wire(p)
+  }
+
+  // Sequential: both share the CPU anyway, and errors stay readable.
+  const pds1 = await startPds('pds1', '.test')
+  const pds2 = await startPds('pds2', '.pds2.test')
+  if (proxied.length) {
+    await startLatencyProxies(opts.latencyMs, proxied)
+    log(`latency proxy: +${opts.latencyMs} ms RTT on ${proxied.map((p) => `${p.listen}->${p.target}`).join(', ')}`)
+  }
+  addPds(pds1)
+  addPds(pds2)
+
+  // A PDS of the test's own (not pds1/pds2, which every test shares) that it may stop, so that its
+  // port refuses connections as a dead server's does, and start again with its data.
+  let extraPdses = 0
+  const newPds = async () => {
+    extraPdses += 1
+    const p = await startPds(`pds-extra${extraPdses}`, `.x${extraPdses}.test`, { proxy: false })
+    addPds(p)
+    return { url: p.url, did: p.did, domain: p.domain, adminPassword: p.adminPassword }
+  }
+  const extraPds = (url) => {
+    const p = pdsList.find((e) => e.url === url && e.name.startsWith('pds-extra'))
+    if (!p) throw Object.assign(new Error(`no PDS started by a test at ${url}`), { status: 404 })
+    return p
+  }
+  const stopPds = async (url) => {
+    const p = extraPds(url)
+    if (p.stopped) return { url, running: false }
+    p.stopped = true
+    await p.pds.destroy()
+    return { url, running: false }
+  }
+  const restartPds = async (url) => {
+    const p = extraPds(url)
+    if (!p.stopped) return { url, running: true }
+    const srv = net.createServer()
+    srv.listen(p.port, HOST)
+    await once(srv, 'listening')
+    await bootPds(p, { srv })
+    p.stopped = false
+    return { url, running: true }
   }
 
   const resolver = await listenHttp(resolverHandler(pdsList))
@@ -914,7 +970,7 @@ async function main() {
   const ageEmailTokens = async (did, minutes) => {
     const at = new Date(Date.now() - minutes * 60_000).toISOString()
     let aged = 0
-    for (const p of [pds1, pds2]) {
+    for (const p of pdsList.filter((e) => !e.stopped)) {
       const r = await p.pds.ctx.accountManager.db.db.updateTable('email_token').set({ requestedAt: at }).where('did', '=', did).executeTakeFirst()
       aged += Number(r.numUpdatedRows ?? 0)
     }
@@ -927,7 +983,7 @@ async function main() {
     const data = await (await fetch(`${plcUrl}/${did}/data`)).json()
     const audit = await (await fetch(`${plcUrl}/${did}/log/audit`)).json()
     const prev = audit.filter((e) => !e.nullified).at(-1).cid
-    const pds = [pds1, pds2].find((p) => data.rotationKeys.includes(p.pds.ctx.plcRotationKey.did()))
+    const pds = pdsList.filter((e) => !e.stopped).find((p) => data.rotationKeys.includes(p.pds.ctx.plcRotationKey.did()))
     if (!pds) throw new Error(`no test PDS holds a rotation key of ${did}`)
     const pdsKey = pds.pds.ctx.plcRotationKey
     const op = await plcLib.signOperation(
@@ -946,7 +1002,7 @@ async function main() {
     const after = await (await fetch(`${plcUrl}/${did}/log/audit`)).json()
     return { cid: after.at(-1).cid, operation: op, pdsKey: pdsKey.did() }
   }
-  const control = await listenHttp(controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens, hostilePlcOp }))
+  const control = await listenHttp(controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens, hostilePlcOp, newPds, stopPds, restartPds }))
   cleanups.push(() => closeHttp(control))
 
   const info = {

@@ -521,6 +521,38 @@ impl Network {
         v["did"].as_str().expect("did is a string").to_owned()
     }
 
+    /// Starts a PDS of the caller's own (handles `*.x<N>.test`), which it may stop with
+    /// [`Network::stop_pds`] without disturbing the two PDSes every test shares: the server whose
+    /// disappearance a recovery is about.
+    pub async fn new_pds(&self) -> PdsInfo {
+        let response = http()
+            .post(self.control_url("/pds", &[]))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        json_of(response, "POST /pds").await
+    }
+
+    /// Stops a PDS made by [`Network::new_pds`]: its port then refuses connections, as a dead
+    /// server's does. Its data is kept for [`Network::start_pds`].
+    pub async fn stop_pds(&self, pds: &PdsInfo) {
+        self.pds_switch("/pds/stop", pds).await;
+    }
+
+    /// Starts a stopped PDS made by [`Network::new_pds`] again, on the same port, with its data.
+    pub async fn start_pds(&self, pds: &PdsInfo) {
+        self.pds_switch("/pds/start", pds).await;
+    }
+
+    async fn pds_switch(&self, path: &str, pds: &PdsInfo) {
+        let response = http()
+            .post(self.control_url(path, &[("url", &pds.url)]))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        let _: Value = json_of(response, path).await;
+    }
+
     /// What a hacked PDS could do on its own: the PDS that holds a rotation key of `did` signs,
     /// with that key, an operation pointing the account at `endpoint` and dropping every other
     /// rotation key, and sends it to the PLC directory. Returns the operation's CID and the

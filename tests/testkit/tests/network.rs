@@ -134,3 +134,33 @@ async fn handle_override_lets_an_account_take_a_custom_domain_handle() {
     net.clear_handle_override(&custom).await;
     assert_eq!(net.resolve_handle(&custom).await, None);
 }
+
+#[tokio::test]
+async fn a_pds_of_the_tests_own_stops_refusing_connections_and_starts_again_with_its_data() {
+    let net = Network::shared();
+    let pds = net.new_pds().await;
+    assert_ne!(pds.url, net.pds1().url);
+    assert_ne!(pds.url, net.pds2().url);
+    let acct = net.create_account(&pds).await;
+    assert!(acct.handle.ends_with(&pds.domain), "{}", acct.handle);
+    assert_eq!(
+        net.resolve_handle(&acct.handle).await.as_deref(),
+        Some(acct.did.as_str())
+    );
+
+    net.stop_pds(&pds).await;
+    let refused = reqwest::get(format!("{}/xrpc/_health", pds.url))
+        .await
+        .expect_err("a stopped PDS must not answer");
+    assert!(refused.is_connect(), "{refused:?}");
+    // The shared PDSes are untouched.
+    let other = net.create_account(net.pds1()).await;
+    assert!(other.handle.ends_with(".test"));
+
+    net.start_pds(&pds).await;
+    let session = net
+        .create_session(&pds.url, &acct.handle, &acct.password, None)
+        .await
+        .expect("the restarted PDS kept the account");
+    assert_eq!(session["did"], serde_json::json!(acct.did));
+}
