@@ -86,6 +86,7 @@ pub async fn run(args: RecoverArgs, config: Config, out: &Output) -> Result<(), 
         );
         if !std::io::stdin().is_terminal() || out.json {
             return Err(Problem {
+                detail: None,
                 code: "confirmation_needed",
                 message: format!("the recovery needs your agreement: {what}"),
                 hint: Some("Run again with --yes.".to_owned()),
@@ -95,6 +96,7 @@ pub async fn run(args: RecoverArgs, config: Config, out: &Output) -> Result<(), 
         let answer = input::prompt_line("Type yes to go ahead: ")?;
         if answer.trim() != "yes" {
             return Err(Problem {
+                detail: None,
                 code: "not_confirmed",
                 message: "nothing was changed".to_owned(),
                 hint: None,

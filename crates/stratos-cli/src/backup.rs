@@ -142,6 +142,7 @@ pub async fn run(cmd: BackupCommand, config: Config, out: &Output) -> Result<(),
                 Ok(())
             } else {
                 Err(Problem {
+                    detail: None,
                     code: "backup_damaged",
                     message: format!(
                         "the snapshot of {} has {} problems",
@@ -297,6 +298,7 @@ async fn run_backups(
     match failed.first() {
         None => Ok(()),
         Some(_) => Err(Problem {
+            detail: None,
             code: "backup_failed",
             message: format!("{} of {} backups failed", failed.len(), dids.len()),
             hint: Some("The reasons are above; the other accounts were backed up.".to_owned()),

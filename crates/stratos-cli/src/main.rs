@@ -105,6 +105,7 @@ async fn main() -> ExitCode {
             Command::GeneratePackageFiles(args) => package_files::run::<Cli>(args, &out),
         },
         Err(e) => Err(Problem {
+            detail: None,
             code: "config",
             message: e.to_string(),
             hint: None,

@@ -57,11 +57,13 @@ pub enum BackupError {
     #[error(transparent)]
     Xrpc(#[from] XrpcError),
     /// The backup folder could not be written.
-    #[error("could not write {path}: {detail}")]
+    #[error("could not write {path}: {reason}")]
     Disk {
         /// The file or folder.
         path: String,
-        /// The system's reason.
+        /// Why, in plain words ([`crate::base::plain::io`]).
+        reason: &'static str,
+        /// The system's own words, for the log and "Details".
         detail: String,
     },
     /// The person cancelled; what was fully written stays and a new run resumes.
@@ -96,11 +98,12 @@ impl Explain for BackupError {
         match self {
             BackupError::Accounts(e) => e.explain(),
             BackupError::Xrpc(e) => e.explain(),
-            BackupError::Disk { .. } => Problem::new(
+            BackupError::Disk { detail, .. } => Problem::new(
                 "disk",
                 self,
                 Some("Choose a folder you can write to, with enough free space."),
-            ),
+            )
+            .with_detail(detail.clone()),
             BackupError::Cancelled => Problem::new(
                 "cancelled",
                 self,
@@ -385,6 +388,7 @@ fn part_path(path: &Path) -> PathBuf {
 fn disk(path: &Path, e: std::io::Error) -> BackupError {
     BackupError::Disk {
         path: path.display().to_string(),
+        reason: crate::base::plain::io(&e),
         detail: e.to_string(),
     }
 }
