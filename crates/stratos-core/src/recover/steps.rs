@@ -332,7 +332,12 @@ async fn identity_op(accounts: &Accounts, j: &mut Journal) -> Result<(), Recover
             "rotation key {key} was dropped: it is not in this keychain (the old server's, most likely)"
         ));
     }
-    prepared.changes = plc::diff(&prepared.before, &after);
+    let holders = plc::words::Holders {
+        yours: held,
+        new_server: recommended.rotation_keys.clone(),
+        old_server: Vec::new(),
+    };
+    prepared.changes = plc::diff_for(&prepared.before, &after, &holders);
     prepared.after = after;
     // `submit_update` records the operation as known to the identity guard.
     guard::submit_update(accounts, &prepared).await?;
