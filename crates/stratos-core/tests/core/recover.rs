@@ -68,6 +68,8 @@ fn plan(w: &World, acct: &TestAccount, root: &std::path::Path, key: Option<Strin
         backup_dir: root.to_owned(),
         snapshot: None,
         rotation_key: key,
+        skip_damaged: false,
+        identity_only: false,
     }
 }
 
