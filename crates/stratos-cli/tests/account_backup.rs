@@ -1,6 +1,6 @@
 //! `stratos account backup` and `account missing-blobs` end to end, in text and `--json` mode:
-//! `account backup --to` taking the same incremental snapshots as `backup run --to`, and blobs an import left missing listed and repaired
-//! from another server.
+//! `account backup --to` taking the same incremental snapshots as `backup run --to`, and blobs
+//! an import left missing listed and repaired from another server.
 
 mod common;
 
@@ -35,8 +35,9 @@ async fn blob_in_record(acct: &TestAccount, bytes: &[u8]) -> (Value, String) {
     (blob, rkey.to_owned())
 }
 
-/// `account backup` takes a snapshot, then an incremental one (text and JSON); `missing-blobs` lists what an import
-/// left missing, fails to repair from a server without it, and repairs from one with it.
+/// `account backup` takes a snapshot, then an incremental one (text and JSON); `missing-blobs`
+/// lists what an import left missing, fails to repair from a server without it, and repairs
+/// from one with it.
 #[tokio::test]
 async fn backup_and_missing_blobs() {
     let net = Network::shared();
