@@ -16,6 +16,7 @@ use cid::Cid;
 use serde::Serialize;
 use url::Url;
 
+use super::rebuild::Block;
 use super::store::{self, AccountStore, BlockIndex, StoreError};
 use super::{BackupError, BackupProgress, BackupStep, CancellationToken, tree};
 use crate::accounts::{Accounts, AccountsError};
@@ -60,7 +61,9 @@ pub async fn export_snapshot(
 }
 
 /// Signs a rebuilt commit (64-byte low-S ECDSA over its bytes).
-pub type Signer = Box<dyn Fn(&[u8]) -> Vec<u8> + Send>;
+pub type Sign = dyn Fn(&[u8]) -> Vec<u8> + Send;
+/// A [`Sign`] the export may keep while it runs on a blocking thread.
+pub type Signer = Box<Sign>;
 
 /// Like [`export_snapshot`], but a snapshot whose records or MST nodes are damaged is exported
 /// without them: the whole records go into a rebuilt tree under a new commit signed with
@@ -87,7 +90,7 @@ fn export_blocking(
     store: &AccountStore,
     snapshot: Option<&str>,
     out: &Path,
-    rebuild: Option<&(dyn Fn(&[u8]) -> Vec<u8> + Send)>,
+    rebuild: Option<&Sign>,
 ) -> Result<ExportSummary, BackupError> {
     let manifest = store.chosen(snapshot)?;
     let damaged = |detail: String| StoreError::Damaged {
@@ -101,7 +104,7 @@ fn export_blocking(
     let index = BlockIndex::load(store)?;
     let walk = tree::walk(&index, &commit, &mut HashSet::new())?;
     // The blocks to write: the snapshot's own, or a rebuilt tree without the damaged records.
-    let mut rebuilt: Option<(Cid, Vec<(Cid, Vec<u8>)>)> = None;
+    let mut rebuilt: Option<(Cid, Vec<Block>)> = None;
     let mut records = walk.records.values().sum::<u64>();
     match (walk.problems.first(), rebuild) {
         (None, _) => {}

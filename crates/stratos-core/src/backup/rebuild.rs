@@ -17,13 +17,16 @@ use sha2::{Digest, Sha256};
 
 use super::car::cid_of;
 
+/// One block: its CID and DAG-CBOR bytes.
+pub type Block = (Cid, Vec<u8>);
+
 /// A tree built from a list of records: its root and every node block.
 #[derive(Debug, Clone)]
 pub struct Tree {
     /// The root node's CID (the commit's `data`).
     pub root: Cid,
     /// The nodes, each `(cid, DAG-CBOR bytes)`.
-    pub nodes: Vec<(Cid, Vec<u8>)>,
+    pub nodes: Vec<Block>,
 }
 
 /// The MST layer of a key: leading zero bits of its SHA-256, counted two at a time.
@@ -50,12 +53,12 @@ pub fn build_mst(entries: &[(String, Cid)]) -> Tree {
 }
 
 /// The node at `at` over `entries` (all at or below that layer); pushes it and its subtrees.
-fn node(entries: &[(&str, Cid, u32)], at: u32, nodes: &mut Vec<(Cid, Vec<u8>)>) -> Cid {
+fn node(entries: &[(&str, Cid, u32)], at: u32, nodes: &mut Vec<Block>) -> Cid {
     let mut left = Ipld::Null;
     let mut out: Vec<BTreeMap<String, Ipld>> = Vec::new();
     let mut previous: &[u8] = b"";
     let mut run = 0;
-    let subtree = |range: &[(&str, Cid, u32)], nodes: &mut Vec<(Cid, Vec<u8>)>| {
+    let subtree = |range: &[(&str, Cid, u32)], nodes: &mut Vec<Block>| {
         if range.is_empty() || at == 0 {
             Ipld::Null
         } else {
