@@ -8,13 +8,16 @@
 //! itself (or the snapshot's identity files) is damaged is the newest older snapshot whose
 //! repository is whole restored instead, and what changed after it named as missing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use cid::Cid;
 use std::path::Path;
 
 use super::RecoverError;
 use crate::backup::BackupError;
 use crate::backup::store::AccountStore;
-use crate::backup::tree::BlockProblem;
+use crate::backup::store::{BlockIndex, StoreError};
+use crate::backup::tree::{self, BlockProblem};
 use crate::backup::verify::{VerifyProblem, VerifyReport, verify};
 
 /// The snapshot to restore and what will be missing from it.
@@ -40,6 +43,48 @@ fn rebuildable(report: &VerifyReport) -> bool {
         VerifyProblem::Commit { .. } | VerifyProblem::Identity { .. } => true,
         _ => false,
     })
+}
+
+/// The records that come back from a rebuild of snapshot `id` (per collection) and the keys of
+/// those left out: every record whose block is damaged. Reads the disk on a blocking thread.
+async fn rebuilt_records(
+    dir: &Path,
+    did: &str,
+    id: &str,
+) -> Result<(BTreeMap<String, u64>, Vec<String>), RecoverError> {
+    let store = AccountStore::new(dir, did);
+    let id = id.to_owned();
+    let walked = tokio::task::spawn_blocking(move || -> Result<_, BackupError> {
+        let manifest = store.manifest(&id)?;
+        let commit: Cid = manifest.commit.parse().map_err(|_| StoreError::Damaged {
+            path: store.manifest_path(&id).display().to_string(),
+            detail: "its commit is not a CID".to_owned(),
+        })?;
+        let index = BlockIndex::load(&store)?;
+        Ok(tree::walk(&index, &commit, &mut HashSet::new())?)
+    })
+    .await
+    .expect("a walk does not panic")?;
+    let bad: HashSet<String> = walked
+        .problems
+        .iter()
+        .map(|p| match p {
+            BlockProblem::Missing { cid, .. }
+            | BlockProblem::Corrupt { cid, .. }
+            | BlockProblem::Unreadable { cid, .. } => cid.clone(),
+        })
+        .collect();
+    let mut kept = BTreeMap::new();
+    let mut lost = Vec::new();
+    for (key, cid) in &walked.entries {
+        if bad.contains(&cid.to_string()) {
+            lost.push(key.clone());
+        } else {
+            let collection = key.split('/').next().unwrap_or_default().to_owned();
+            *kept.entry(collection).or_insert(0u64) += 1;
+        }
+    }
+    Ok((kept, lost))
 }
 
 /// Where in the tree a damaged block sits.
@@ -102,15 +147,13 @@ pub(super) async fn restorable(
             .manifest(&id)
             .map(|m| m.records)
             .unwrap_or_else(|_| report.records.clone());
-        let mut kept = report.records.clone();
+        let (kept, lost) = rebuilt_records(dir, did, &id).await?;
+        let mut named = HashSet::new();
         for p in &report.problems {
             match p {
                 VerifyProblem::Block { problem } => match block_at(problem).strip_prefix("record ") {
                     Some(key) => {
-                        let collection = key.split('/').next().unwrap_or_default();
-                        if let Some(n) = kept.get_mut(collection) {
-                            *n = n.saturating_sub(1);
-                        }
+                        named.insert(key.to_owned());
                         missing.push(format!("record {key}: {problem}"));
                     }
                     None => missing.push(format!(
@@ -127,7 +170,12 @@ pub(super) async fn restorable(
                 _ => {}
             }
         }
-        kept.retain(|_, n| *n > 0);
+        // A record whose bytes equal a damaged record's shares its block, so it is lost too.
+        for key in lost.iter().filter(|k| !named.contains(*k)) {
+            missing.push(format!(
+                "record {key}: its block is damaged (the same block as another record's)"
+            ));
+        }
         let collections: BTreeSet<&String> = counted.keys().chain(kept.keys()).collect();
         for c in collections {
             let (back, had) = (
