@@ -227,7 +227,8 @@ fn account_did(config: Config, id: Option<&str>) -> Result<String, Problem> {
 }
 
 /// Takes one snapshot per account, in turn; Ctrl-C cancels (the previous snapshots stay whole).
-async fn run_backups(
+/// Also what the older `account backup --to` does now.
+pub(crate) async fn run_backups(
     accounts: &Accounts,
     dids: &[String],
     folder: &Path,

@@ -16,6 +16,7 @@ use cid::Cid;
 use serde::Serialize;
 use url::Url;
 
+use super::rebuild::Block;
 use super::store::{self, AccountStore, BlockIndex, StoreError};
 use super::{BackupError, BackupProgress, BackupStep, CancellationToken, tree};
 use crate::accounts::{Accounts, AccountsError};
@@ -54,15 +55,42 @@ pub async fn export_snapshot(
     let store = AccountStore::new(root, did);
     let snapshot = snapshot.map(str::to_owned);
     let out = out.to_owned();
-    tokio::task::spawn_blocking(move || export_blocking(&store, snapshot.as_deref(), &out))
+    tokio::task::spawn_blocking(move || export_blocking(&store, snapshot.as_deref(), &out, None))
         .await
         .expect("export does not panic")
+}
+
+/// Signs a rebuilt commit (64-byte low-S ECDSA over its bytes).
+pub type Sign = dyn Fn(&[u8]) -> Vec<u8> + Send;
+/// A [`Sign`] the export may keep while it runs on a blocking thread.
+pub type Signer = Box<Sign>;
+
+/// Like [`export_snapshot`], but a snapshot whose records or MST nodes are damaged is exported
+/// without them: the whole records go into a rebuilt tree under a new commit signed with
+/// `sign` (see [`super::rebuild`]). Its commit must be readable. The summary counts what was
+/// written; `records` tells which records were lost only by their absence.
+pub async fn export_rebuilt(
+    root: &Path,
+    did: &str,
+    snapshot: Option<&str>,
+    out: &Path,
+    sign: Signer,
+) -> Result<ExportSummary, BackupError> {
+    let store = AccountStore::new(root, did);
+    let snapshot = snapshot.map(str::to_owned);
+    let out = out.to_owned();
+    tokio::task::spawn_blocking(move || {
+        export_blocking(&store, snapshot.as_deref(), &out, Some(&*sign))
+    })
+    .await
+    .expect("export does not panic")
 }
 
 fn export_blocking(
     store: &AccountStore,
     snapshot: Option<&str>,
     out: &Path,
+    rebuild: Option<&Sign>,
 ) -> Result<ExportSummary, BackupError> {
     let manifest = store.chosen(snapshot)?;
     let damaged = |detail: String| StoreError::Damaged {
@@ -75,8 +103,52 @@ fn export_blocking(
         .map_err(|_| damaged("its commit is not a CID".to_owned()))?;
     let index = BlockIndex::load(store)?;
     let walk = tree::walk(&index, &commit, &mut HashSet::new())?;
-    if let Some(problem) = walk.problems.first() {
-        return Err(damaged(format!("{problem}; run verify")).into());
+    // The blocks to write: the snapshot's own, or a rebuilt tree without the damaged records.
+    let mut rebuilt: Option<(Cid, Vec<Block>)> = None;
+    let mut records = walk.records.values().sum::<u64>();
+    match (walk.problems.first(), rebuild) {
+        (None, _) => {}
+        (Some(problem), None) => return Err(damaged(format!("{problem}; run verify")).into()),
+        (Some(problem), Some(_)) if walk.commit.is_none() => {
+            return Err(damaged(format!("{problem}; the commit is needed to rebuild")).into());
+        }
+        (Some(_), Some(sign)) => {
+            let bad: HashSet<String> = walk
+                .problems
+                .iter()
+                .map(|p| match p {
+                    tree::BlockProblem::Missing { cid, .. }
+                    | tree::BlockProblem::Corrupt { cid, .. }
+                    | tree::BlockProblem::Unreadable { cid, .. } => cid.clone(),
+                })
+                .collect();
+            let kept: Vec<(String, Cid)> = walk
+                .entries
+                .iter()
+                .filter(|(_, c)| !bad.contains(&c.to_string()))
+                .cloned()
+                .collect();
+            let tree = super::rebuild::build_mst(&kept);
+            let (root, bytes) =
+                super::rebuild::signed_commit(&manifest.did, &manifest.rev, tree.root, sign);
+            let mut blocks = vec![(root, bytes)];
+            blocks.extend(tree.nodes);
+            let mut leaves = HashSet::new();
+            for (_, cid) in &kept {
+                if leaves.insert(*cid) {
+                    let data = index.get(cid)?.expect("the walk read it");
+                    blocks.push((*cid, data));
+                }
+            }
+            records = kept.len() as u64;
+            log::warn!(
+                "snapshot {} of {} exported without {} damaged record(s) or tree node(s)",
+                manifest.id,
+                manifest.did,
+                bad.len()
+            );
+            rebuilt = Some((root, blocks));
+        }
     }
     std::fs::create_dir_all(out).map_err(|e| store::disk(out, e))?;
     let name = manifest
@@ -92,10 +164,22 @@ fn export_blocking(
         use std::io::Write;
         let file = std::fs::File::create(&part).map_err(|e| store::disk(&part, e))?;
         let mut w = std::io::BufWriter::new(file);
-        super::car::write_header(&mut w, &[commit]).map_err(|e| store::disk(&part, e))?;
-        for cid in &walk.blocks {
-            let data = index.get(cid)?.expect("the walk read it");
-            super::car::write_block(&mut w, cid, &data).map_err(|e| store::disk(&part, e))?;
+        match &rebuilt {
+            Some((root, blocks)) => {
+                super::car::write_header(&mut w, &[*root]).map_err(|e| store::disk(&part, e))?;
+                for (cid, data) in blocks {
+                    super::car::write_block(&mut w, cid, data)
+                        .map_err(|e| store::disk(&part, e))?;
+                }
+            }
+            None => {
+                super::car::write_header(&mut w, &[commit]).map_err(|e| store::disk(&part, e))?;
+                for cid in &walk.blocks {
+                    let data = index.get(cid)?.expect("the walk read it");
+                    super::car::write_block(&mut w, cid, &data)
+                        .map_err(|e| store::disk(&part, e))?;
+                }
+            }
         }
         w.flush().map_err(|e| store::disk(&part, e))?;
         let file = w
@@ -132,8 +216,11 @@ fn export_blocking(
         did: manifest.did.clone(),
         snapshot: manifest.id.clone(),
         car_path,
-        blocks: walk.blocks.len() as u64,
-        records: walk.records.values().sum(),
+        blocks: match &rebuilt {
+            Some((_, blocks)) => blocks.len() as u64,
+            None => walk.blocks.len() as u64,
+        },
+        records,
         blobs_dir,
         blobs,
         preferences_path,

@@ -31,6 +31,7 @@ use url::Url;
 pub mod car;
 pub mod export;
 pub mod prune;
+pub mod rebuild;
 pub mod schedule;
 pub mod snapshot;
 pub mod store;

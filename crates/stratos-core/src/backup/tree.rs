@@ -91,6 +91,9 @@ pub struct Walk {
     pub records: BTreeMap<String, u64>,
     /// Every blob the records reference, with the first record referencing it.
     pub blobs: BTreeMap<String, String>,
+    /// Every record key reached (`collection/rkey`) with its block's CID, in key order within
+    /// each node, to rebuild a tree without its damaged records.
+    pub entries: Vec<(String, Cid)>,
     /// What is missing or damaged.
     pub problems: Vec<BlockProblem>,
 }
@@ -147,6 +150,7 @@ pub fn walk(index: &BlockIndex, commit: &Cid, seen: &mut HashSet<Cid>) -> Result
         for (key, value, right) in node.entries {
             let collection = key.split('/').next().unwrap_or_default().to_owned();
             *out.records.entry(collection).or_default() += 1;
+            out.entries.push((key.clone(), value));
             if seen.insert(value) {
                 let at = format!("record {key}");
                 if let Some(record) = fetch(index, &value, &at, &mut out)? {
