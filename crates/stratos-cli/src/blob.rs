@@ -1,6 +1,7 @@
 //! `stratos blob export|ls|download|upload`, as goat names them: every blob of a signed-in
 //! account into a folder, one file per CID (`<handle>_blobs` by default; a rerun skips what is
-//! there), the list of its blobs, one blob to a file, and a file uploaded as a new blob.
+//! there), the list of any account's blobs, one blob to a file, and a file uploaded as a new blob
+//! of a signed-in account.
 
 use std::path::PathBuf;
 
@@ -22,15 +23,16 @@ pub enum BlobCommand {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
-    /// List every blob of the account (CIDs).
+    /// List every blob of an account (CIDs); no sign-in needed.
     #[command(visible_alias = "list")]
     Ls {
-        /// Handle or DID; the selected account when omitted.
+        /// Handle or DID of any account; the selected account when omitted.
         id: Option<String>,
     },
-    /// Download one blob to a file (named by its CID unless --output); never overwrites.
+    /// Download one blob of an account to a file (named by its CID unless --output); never
+    /// overwrites; no sign-in needed.
     Download {
-        /// Handle or DID of a signed-in account.
+        /// Handle or DID of any account.
         id: String,
         /// The blob's CID, as `blob ls` lists it.
         cid: String,

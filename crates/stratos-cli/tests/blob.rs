@@ -1,5 +1,6 @@
 //! `stratos blob upload|ls|download` against the reference PDS: a file uploaded, referenced by a
-//! record, listed and downloaded back byte for byte; and what is refused.
+//! record, listed and downloaded back byte for byte, also by a Stratos where nobody is signed
+//! in; and what is refused.
 
 mod common;
 
@@ -56,6 +57,34 @@ async fn upload_list_and_download() {
         &["blob", "download", &acct.did, &cid, "-o", out],
         "file_exists",
         "already exists",
+    )
+    .await;
+    // Blobs are public: a Stratos with no account signed in reads them too, by handle.
+    let stranger = Home::new();
+    let listed = stranger
+        .run(&["--json", "blob", "ls", &acct.handle])
+        .await
+        .ok_json();
+    assert_eq!(listed["cids"], json!([cid]));
+    assert_eq!(listed["did"], acct.did.as_str());
+    let copy = stranger.path().join("copy.bin");
+    stranger
+        .run(&[
+            "blob",
+            "download",
+            &acct.handle,
+            &cid,
+            "-o",
+            copy.to_str().unwrap(),
+        ])
+        .await
+        .ok();
+    assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+    assert_fails(
+        &stranger,
+        &["blob", "ls", "nobody-here.test"],
+        "handle_not_found",
+        "nobody-here.test",
     )
     .await;
     assert_fails(

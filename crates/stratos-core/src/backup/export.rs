@@ -21,7 +21,8 @@ use url::Url;
 use super::store::{self, AccountStore, BlockIndex, StoreError};
 use super::{BackupError, BackupProgress, BackupStep, CancellationToken, car, tree};
 use crate::accounts::{Accounts, AccountsError};
-use crate::base::identifier::ParseError;
+use crate::base::identifier::{Identifier, ParseError};
+use crate::identity::IdentityError;
 
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -435,23 +436,42 @@ pub struct BlobList {
     pub cids: Vec<String>,
 }
 
-/// Every blob a signed-in account's PDS lists for it (`sync.listBlobs`, all pages), as
-/// `goat blob ls`.
+/// Every blob an account's PDS lists for it (`sync.listBlobs`, all pages), as `goat blob ls`:
+/// a signed-in account, or any handle or DID (see [`public_repo`]).
 pub async fn blob_list(accounts: &Accounts, id: Option<&str>) -> Result<BlobList, BackupError> {
-    let record = accounts.find(id)?;
-    let pds = pds_url(&record.pds_url)?;
+    let (did, pds) = public_repo(accounts, id).await?;
     let cids = super::list_blobs(
         accounts.context().xrpc(),
         &pds,
-        &record.did,
+        &did,
         &|_| {},
         &CancellationToken::new(),
     )
     .await?;
-    Ok(BlobList {
-        did: record.did,
-        cids,
-    })
+    Ok(BlobList { did, cids })
+}
+
+/// The DID and PDS of `id`: a signed-in account as the account list has it, else any handle or
+/// DID resolved publicly to the PDS its DID document names. `sync.listBlobs` and `sync.getBlob`
+/// are public for an active account, so goat reads anyone's blobs; so does Stratos.
+async fn public_repo(accounts: &Accounts, id: Option<&str>) -> Result<(String, Url), BackupError> {
+    let typed = match accounts.find(id) {
+        Ok(record) => return Ok((record.did, pds_url(&record.pds_url)?)),
+        Err(AccountsError::NotSignedIn { id }) => id,
+        Err(e) => return Err(e.into()),
+    };
+    let identifier: Identifier = typed.parse().map_err(AccountsError::BadInput)?;
+    let resolved = accounts
+        .context()
+        .resolver()
+        .resolve(&identifier)
+        .await
+        .map_err(AccountsError::from)?;
+    let did = resolved.did.as_str().to_owned();
+    let pds = resolved
+        .pds
+        .ok_or_else(|| AccountsError::from(IdentityError::NoPdsInDocument { did: did.clone() }))?;
+    Ok((did, pds))
 }
 
 /// One blob written to a file.
@@ -468,16 +488,15 @@ pub struct BlobDownload {
     pub bytes: u64,
 }
 
-/// Downloads blob `cid` of a signed-in account to `path` (the CID as file name by default), as
-/// `goat blob download`; an existing file is refused, not replaced.
+/// Downloads blob `cid` of an account (signed in or not, see [`public_repo`]) to `path` (the
+/// CID as file name by default), as `goat blob download`; an existing file is refused.
 pub async fn blob_download(
     accounts: &Accounts,
     id: Option<&str>,
     cid: &str,
     path: Option<&Path>,
 ) -> Result<BlobDownload, BackupError> {
-    let record = accounts.find(id)?;
-    let pds = pds_url(&record.pds_url)?;
+    let (did, pds) = public_repo(accounts, id).await?;
     if cid.parse::<Cid>().is_err() {
         return Err(BackupError::NotACid {
             input: cid.to_owned(),
@@ -492,14 +511,14 @@ pub async fn blob_download(
     let bytes = super::download_blob(
         accounts.context().xrpc(),
         &pds,
-        &record.did,
+        &did,
         cid,
         &path,
         &CancellationToken::new(),
     )
     .await?;
     Ok(BlobDownload {
-        did: record.did,
+        did,
         cid: cid.to_owned(),
         path,
         bytes,
