@@ -77,8 +77,7 @@ enum Command {
     Pds(pds::PdsCommand),
     /// The PLC directory itself: an identity's data, operations signed here and submitted
     /// (goat's `plc`; changes through the PDS are `account plc`).
-    #[command(subcommand)]
-    Plc(plc::PlcCommand),
+    Plc(plc::PlcArgs),
     /// Write the shell completions and man pages the packages install (for scripts/bundle.sh).
     #[command(hide = true)]
     GeneratePackageFiles(package_files::PackageFilesArgs),
@@ -108,7 +107,7 @@ async fn main() -> ExitCode {
             Command::Blob(cmd) => blob::run(cmd, config, &out).await,
             Command::Resolve(args) => resolve::run(args, config, &out).await,
             Command::Pds(cmd) => pds::run(cmd, config, &out).await,
-            Command::Plc(cmd) => plc::run(cmd, config, &out).await,
+            Command::Plc(args) => plc::run(args, config, &out).await,
             Command::GeneratePackageFiles(args) => package_files::run::<Cli>(args, &out),
         },
         Err(e) => Err(Problem {

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
+use stratos_core::base::identifier::parse_service_url;
+use stratos_core::config::PLC_URL_VAR;
 use stratos_core::keys::{self, PrivateKey};
 use stratos_core::plc::guard;
 use stratos_core::plc::{self, operation};
@@ -23,6 +25,17 @@ const PLC_SIGNING_KEY: Need = Need {
     prompt: "Private key (multibase): ",
     secret: true,
 };
+
+/// `plc` and its verbs, with goat's `--plc-host`.
+#[derive(clap::Args)]
+pub struct PlcArgs {
+    /// The PLC directory for this command (goat's flag; also from $ATP_PLC_HOST), instead of
+    /// STRATOS_PLC_URL or the one in Settings.
+    #[arg(long, env = "ATP_PLC_HOST", global = true)]
+    plc_host: Option<String>,
+    #[command(subcommand)]
+    command: PlcCommand,
+}
 
 /// Directory verbs, as goat names them.
 #[derive(Subcommand)]
@@ -59,7 +72,13 @@ pub enum PlcCommand {
 }
 
 /// Runs one `plc` verb.
-pub async fn run(cmd: PlcCommand, config: Config, out: &Output) -> Result<(), Problem> {
+pub async fn run(args: PlcArgs, mut config: Config, out: &Output) -> Result<(), Problem> {
+    if let Some(host) = args.plc_host.as_deref().filter(|h| !h.trim().is_empty()) {
+        config.plc_url = parse_service_url(host).map_err(|e| e.explain())?;
+        // As the environment variable does, this wins over the directory saved in Settings.
+        config.set_by_env.push(PLC_URL_VAR);
+    }
+    let cmd = args.command;
     let accounts = &store::open(config)?;
     let explain = |e: plc::PlcError| e.explain();
     match cmd {

@@ -51,6 +51,22 @@ async fn data_sign_and_submit_an_update() {
     }
     let text = home.run(&["plc", "data", &acct.did]).await;
     assert!(text.ok().contains("atproto_pds"), "{text:#?}");
+    // goat's --plc-host wins over the configured directory: here, one where nothing listens.
+    let elsewhere = home
+        .run(&[
+            "--json",
+            "plc",
+            "data",
+            &acct.did,
+            "--plc-host",
+            "http://127.0.0.1:9",
+        ])
+        .await;
+    let error = elsewhere.assert_error_code("plc_unreachable");
+    assert!(
+        error["message"].as_str().unwrap().contains(&acct.did),
+        "{error}"
+    );
 
     let key = home.run(&["key", "generate"]).await.ok().trim().to_owned();
     let seen = net.count_mails(&acct.email, subjects::PLC_OPERATION).await;
