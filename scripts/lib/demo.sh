@@ -53,11 +53,12 @@ demo_seed() {
   local alice=alice$sfx.test bob=bob$sfx.pds2.test
   local -a pw=(--password "$DEMO_PASSWORD")
 
-  echo "demo: creating $alice and $bob" >&2
-  "$cli" account create --pds-host "$pds1" --handle "$alice" --email "alice$sfx@example.com" \
-    "${pw[@]}" --recovery-key k256 >&2
+  echo "demo: creating $bob and $alice" >&2
+  # Alice last: the account made last is the one the app opens on.
   "$cli" account create --pds-host "$pds2" --handle "$bob" --email "bob$sfx@example.com" \
     "${pw[@]}" >&2
+  "$cli" account create --pds-host "$pds1" --handle "$alice" --email "alice$sfx@example.com" \
+    "${pw[@]}" --recovery-key k256 >&2
   "$node" "$demo_root/tests/network/demo-records.mjs" "$pds1" "$alice" "$DEMO_PASSWORD" Alice "$control" >&2
   "$node" "$demo_root/tests/network/demo-records.mjs" "$pds2" "$bob" "$DEMO_PASSWORD" Bob "$control" >&2
   "$cli" account app-password create "Phone app" "$alice" >/dev/null

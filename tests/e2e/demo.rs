@@ -99,6 +99,8 @@ async fn demo_opens_signed_in_to_both() {
         ("STRATOS_KEYRING_SERVICE".to_owned(), service),
     ];
     let mut app = App::launch_on(desktop, "demo", &env).await;
+    // It opens on Alice, the account made last.
+    app.el(&overview_of(&alice)).await;
     for theme in ["light", "dark"] {
         if theme == "dark" {
             // WebKitGTK takes prefers-color-scheme from the GTK theme variant.
