@@ -92,6 +92,26 @@ pub enum BackupError {
     /// A prune asked to keep no snapshot.
     #[error(transparent)]
     KeepNone(#[from] prune::KeepNone),
+    /// A file given as a repository CAR is not one.
+    #[error("{path} is not a repository CAR file: {detail}")]
+    NotARepo {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// What was given as a blob's CID is not a CID.
+    #[error("{input:?} is not a CID")]
+    NotACid {
+        /// What was given.
+        input: String,
+    },
+    /// A download would replace a file (goat refuses too).
+    #[error("{path} already exists")]
+    Exists {
+        /// The file.
+        path: String,
+    },
 }
 
 impl Explain for BackupError {
@@ -124,6 +144,21 @@ impl Explain for BackupError {
                 Some(
                     "Check the connection to the PLC directory (or the did:web host) and try again.",
                 ),
+            ),
+            BackupError::NotARepo { .. } => Problem::new(
+                "not_a_repo",
+                self,
+                Some("Pass a repository export, as `stratos repo export` writes it."),
+            ),
+            BackupError::NotACid { .. } => Problem::new(
+                "bad_cid",
+                self,
+                Some("Pass a blob CID as `stratos blob ls` lists them (bafkrei…)."),
+            ),
+            BackupError::Exists { .. } => Problem::new(
+                "file_exists",
+                self,
+                Some("Choose another file with --output, or move that one away."),
             ),
             BackupError::KeepNone(_) => Problem::new(
                 "bad_input",
