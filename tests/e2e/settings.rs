@@ -5,7 +5,7 @@ use std::time::Duration;
 use stratos_testkit::Network;
 
 use crate::support::app::{App, poll_until};
-use crate::support::flows::{SETTINGS, closed_port_url, save_settings};
+use crate::support::flows::{SETTINGS, closed_port_url, save_settings, settle_settings};
 use crate::support::logs::{log_files_text, wait_log};
 
 /// Every setting on the screen is saved and takes effect without a restart: the PLC directory
@@ -31,7 +31,7 @@ async fn settings_take_effect_while_running() {
     // A PLC directory that is not there: looking up a did:plc fails.
     let dead = closed_port_url();
     app.click("[data-testid=settings]").await;
-    app.fill(&format!("{SETTINGS} input[name=plcUrl]"), &dead)
+    app.retype(&format!("{SETTINGS} input[name=plcUrl]"), &dead)
         .await;
     save_settings(&app).await;
     app.click("[data-testid=lookup]").await;
@@ -44,7 +44,7 @@ async fn settings_take_effect_while_running() {
 
     // The network's PLC directory, set on the screen: the same look-up works, no restart.
     app.click("[data-testid=settings]").await;
-    app.fill(&format!("{SETTINGS} input[name=plcUrl]"), &plc)
+    app.retype(&format!("{SETTINGS} input[name=plcUrl]"), &plc)
         .await;
     save_settings(&app).await;
     app.click("[data-testid=lookup]").await;
@@ -54,9 +54,40 @@ async fn settings_take_effect_while_running() {
     app.el("[data-testid=lookup-result] [data-testid=overview-repo-status][data-status=active]")
         .await;
 
+    // A change applies at once: a switch flipped, then straight to another screen (no Save to
+    // press, nothing to lose), is still flipped when Settings opens again, and in the state file.
+    app.click("[data-testid=settings]").await;
+    let notify = format!("{SETTINGS} input[name=notifyOnNewDevices]");
+    let checked = |app: &App| {
+        let script = format!("return document.querySelector('{notify}').checked");
+        let client = app.client.clone();
+        async move { client.execute(&script, vec![]).await.expect("script runs") }
+    };
+    app.el(&notify).await;
+    let before = checked(&app).await;
+    app.click(&notify).await;
+    app.click("[data-testid=lookup]").await;
+    let flipped = format!("\"notifyOnNewDevices\": {}", !before.as_bool().unwrap());
+    assert!(
+        poll_until(Duration::from_secs(10), || {
+            let s = std::fs::read_to_string(app.data_dir.join("state.json")).unwrap_or_default();
+            let ok = s.contains(&flipped);
+            async move { ok }
+        })
+        .await,
+        "{flipped} saved"
+    );
+    app.click("[data-testid=settings]").await;
+    app.el(&notify).await;
+    assert_ne!(
+        checked(&app).await,
+        before,
+        "the switch stayed where it was put"
+    );
+
     // Interval, start at login, access.
     app.click("[data-testid=settings]").await;
-    app.fill(
+    app.retype(
         &format!("{SETTINGS} input[name=refreshIntervalMinutes]"),
         "17",
     )
@@ -124,18 +155,19 @@ async fn settings_take_effect_while_running() {
     assert!(!autostart.exists(), "the login item was removed");
 
     // A hosted client id switches browser sign-in to it at once; a bad one is refused.
-    app.fill(
+    app.retype(
         &format!("{SETTINGS} input[name=oauthClientId]"),
         "http://not-https.example/client.json",
     )
     .await;
-    app.click("[data-testid=settings-save]").await;
+    settle_settings(&app).await;
+    // The error is shown at the field it is about.
     app.el(&format!(
-        "{SETTINGS} [data-testid=form-error][data-code=config]"
+        "{SETTINGS} [data-testid=oauth-client] .setting-error [data-testid=form-error][data-code=config]"
     ))
     .await;
     app.shot("settings-bad-client-id").await;
-    app.fill(
+    app.retype(
         &format!("{SETTINGS} input[name=oauthClientId]"),
         "https://stratos.example.org/client-metadata.json",
     )

@@ -189,8 +189,10 @@ async fn themes_sizes_and_keyboard() {
             );
             let used =
                 layout["contentTop"].as_i64().unwrap() - layout["headerTop"].as_i64().unwrap();
+            // Compact where space is short; the large window has room for the roomy header.
+            let limit = if w == 800 { 150 } else { 200 };
             assert!(
-                used <= 150,
+                used <= limit,
                 "header and tabs take {used} px at {w}x{h}: {layout}"
             );
             if w == 800 {

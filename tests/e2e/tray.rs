@@ -36,13 +36,12 @@ async fn lookup_settings_and_tray_actions() {
     app.shot("lookup").await;
 
     app.click("[data-testid=settings]").await;
-    app.fill(
+    app.retype(
         "[data-testid=settings-form] input[name=refreshIntervalMinutes]",
         "17",
     )
     .await;
-    app.click("[data-testid=settings-save]").await;
-    app.el("[data-testid=settings-saved]:not(:empty)").await;
+    crate::support::flows::save_settings(&app).await;
     app.shot("settings").await;
     let state = std::fs::read_to_string(app.data_dir.join("state.json")).expect("state file");
     assert!(state.contains("\"refreshIntervalMinutes\": 17"), "{state}");

@@ -9,12 +9,14 @@ const MAX = 1440;
 
 export function mount(main, ctx) {
   const titleId = nextId('title');
+  const screenStatus = h('div', { class: 'screen-status' });
   const content = h('div', { class: 'settings-content', 'aria-busy': 'true' }, skeletonGroups());
   const screen = h('section', { class: 'screen screen--narrow', 'aria-labelledby': titleId, 'data-testid': 'settings-screen' },
     h('header', { class: 'screen-header' },
       h('div', {},
         h('h1', { id: titleId, tabindex: '-1' }, 'Settings'),
-        h('p', { class: 'screen-subtitle' }, 'How Stratos watches your accounts and signs you in.'))),
+        h('p', { class: 'screen-subtitle' }, 'How Stratos watches your accounts and signs you in. Changes apply at once.')),
+      screenStatus),
     content);
   main.replaceChildren(screen);
 
@@ -34,6 +36,7 @@ export function mount(main, ctx) {
     }
   }
 
+  // `settings` is what was loaded, updated by each save's answer.
   function form(settings, oauth, { savedNote = false } = {}) {
     const fromEnv = (name) => (settings.setByEnv || []).includes(name);
     const intervalId = nextId('interval');
@@ -91,8 +94,9 @@ export function mount(main, ctx) {
         interval.removeAttribute('aria-invalid');
       }
     };
+    // Each setting is applied as soon as it changes (as a system's own settings are); this line
+    // says when the last change was saved, and errors show at the setting they are about.
     const saved = h('span', { class: 'saved-status', role: 'status', 'data-testid': 'settings-saved' });
-    const save = button('Save', { variant: 'primary', type: 'submit', 'data-testid': 'settings-save' });
 
     const readOnly = (label, value, name) => {
       const id = nextId(name);
@@ -156,38 +160,40 @@ export function mount(main, ctx) {
         readOnly('Data folder', settings.dataDir, 'dataDir'),
         readOnly('Keychain service', settings.keyringService, 'keyringService'),
         h('p', { class: 'group-note' }, icon('lock'), 'Sessions, device sign-ins and keys are kept in your system keychain under this service name, never in the data folder. Passwords are not kept.')),
-      errorSlot,
-      h('div', { class: 'form-actions' }, saved, save));
+      errorSlot);
+    screenStatus.replaceChildren(saved);
 
-    const clearSaved = () => { saved.replaceChildren(); };
-    interval.addEventListener('input', () => { showIntervalError(null); clearSaved(); });
-    notify.addEventListener('change', clearSaved);
-    startAtLogin.addEventListener('change', clearSaved);
-    logLevel.addEventListener('change', clearSaved);
-    backupEvery.addEventListener('change', clearSaved);
-    backupKeep.addEventListener('input', clearSaved);
-    backupFolder.input.addEventListener('input', clearSaved);
-    plc.input.addEventListener('input', clearSaved);
-    stepUp.addEventListener('input', clearSaved);
-    browserSignIn.el.addEventListener('change', clearSaved);
+    interval.addEventListener('input', () => showIntervalError(null));
+    // An error shown at a setting goes when that setting is edited again.
+    el.addEventListener('input', (e) => clearFieldError(e.target));
 
-    el.addEventListener('submit', async (e) => {
-      e.preventDefault();
+    // One save at a time, in the order the changes were made; `data-pending` lets a test (and
+    // the screen) know when every change is saved.
+    let queue = Promise.resolve();
+    let pending = 0;
+    const setPending = (n) => { pending = n; el.dataset.pending = String(n); };
+    setPending(0);
+    el.addEventListener('submit', (e) => { e.preventDefault(); document.activeElement?.blur?.(); });
+    el.addEventListener('change', (e) => {
+      const source = e.target;
+      if (!source?.name || source.readOnly) return;
+      setPending(pending + 1);
+      queue = queue.then(() => apply(source)).finally(() => setPending(pending - 1));
+    });
+
+    async function apply(source) {
       errorSlot.replaceChildren();
-      clearSaved();
+      saved.replaceChildren();
       const minutes = Number(interval.value);
       if (!interval.value.trim() || !Number.isInteger(minutes) || minutes < MIN || minutes > MAX) {
         showIntervalError(`Enter a whole number of minutes from ${MIN} to ${MAX}.`);
-        interval.focus();
         return;
       }
       const stepUpMinutes = Number(stepUp.value);
       if (!stepUp.value.trim() || !Number.isInteger(stepUpMinutes) || stepUpMinutes < 0 || stepUpMinutes > 120) {
-        errorSlot.replaceChildren(errorBox({ code: 'bad_number', message: 'Enter a whole number of minutes from 0 to 120.', hint: null }));
-        stepUp.focus();
+        fieldErrorAt(stepUp, { code: 'bad_number', message: 'Enter a whole number of minutes from 0 to 120.', hint: null });
         return;
       }
-      setBusy(save, true, 'Saving…');
       try {
         const changes = {
           refreshIntervalMinutes: minutes,
@@ -208,27 +214,40 @@ export function mount(main, ctx) {
           || changes.oauthClientId !== undefined && changes.oauthClientId !== (settings.oauthClientIdSetting || '');
         const result = await api.setSettings(changes);
         if (ctx.signal.aborted) return;
+        settings = { ...settings, ...(result || {}) };
         if (services) {
           // A new PLC directory or client changes what the rest of the form shows: redraw it.
           await load({ savedNote: true });
           return;
         }
         if (result) {
-          interval.value = String(result.refreshIntervalMinutes);
-          notify.checked = !!result.notifyOnNewDevices;
-          stepUp.value = String(result.stepUpMinutes ?? stepUpMinutes);
-          startAtLogin.checked = !!result.startAtLogin;
           browserSignIn.update(result);
         }
-        saved.replaceChildren(icon('check'), 'Settings saved');
+        saved.replaceChildren(icon('check'), 'Saved');
       } catch (err) {
         if (ctx.signal.aborted) return;
-        errorSlot.replaceChildren(errorBox(err));
-      } finally {
-        if (!ctx.signal.aborted) setBusy(save, false);
+        fieldErrorAt(source, err);
       }
-    });
-    if (savedNote) saved.replaceChildren(icon('check'), 'Settings saved');
+    }
+
+    /** An error shown at the setting `input` belongs to (the whole form's slot when none). */
+    function fieldErrorAt(input, err) {
+      const row = input.closest('.setting, .group');
+      if (!row) {
+        errorSlot.replaceChildren(errorBox(err));
+        return;
+      }
+      row.querySelector(':scope > .setting-error')?.remove();
+      row.append(h('div', { class: 'setting-error' }, errorBox(err)));
+      input.setAttribute('aria-invalid', 'true');
+    }
+    function clearFieldError(input) {
+      if (!input?.closest) return;
+      input.removeAttribute('aria-invalid');
+      input.closest('.setting, .group')?.querySelector(':scope > .setting-error')?.remove();
+    }
+
+    if (savedNote) saved.replaceChildren(icon('check'), 'Saved');
     return el;
   }
 

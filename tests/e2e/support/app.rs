@@ -276,6 +276,23 @@ impl App {
         }
     }
 
+    /// Replaces the text of the input matching `css` as a person does (select all, type), with
+    /// no intermediate empty value: a settings field applies its value when it loses focus.
+    pub async fn retype(&self, css: &str, text: &str) {
+        let input = self.el(css).await;
+        self.client
+            .execute(
+                "arguments[0].focus(); arguments[0].select();",
+                vec![serde_json::to_value(&input).expect("an element as a script argument")],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("select the text of {css}: {e}"));
+        input
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
     /// The trimmed text of the element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         self.el(css)

@@ -91,18 +91,27 @@ pub fn hosted_client_env(acct: &TestAccount, client_id: &str) -> Vec<(String, St
     env
 }
 
-/// Saves the settings form and waits for this save's confirmation.
-pub async fn save_settings(app: &App) {
-    // Clear the previous confirmation first so the wait below sees this save's.
+/// Settings apply as they change: leaves the field being edited (a typed value applies when it
+/// loses focus, as when a person moves on) and waits until every change has been answered.
+pub async fn settle_settings(app: &App) {
     app.client
-        .execute(
-            "document.querySelector('[data-testid=settings-saved]')?.replaceChildren()",
-            vec![],
-        )
+        .execute("document.activeElement?.blur();", vec![])
         .await
         .expect("script runs");
-    app.click("[data-testid=settings-save]").await;
+    app.el("[data-testid=settings-form][data-pending='0']")
+        .await;
+}
+
+/// [`settle_settings`], and the last change was saved.
+pub async fn save_settings(app: &App) {
+    settle_settings(app).await;
     app.el("[data-testid=settings-saved]:not(:empty)").await;
+    assert_eq!(
+        app.count("[data-testid=settings-form] .setting-error")
+            .await,
+        0,
+        "every change was saved"
+    );
 }
 
 /// An `http://127.0.0.1:<port>` address where nothing listens (a dead server).
