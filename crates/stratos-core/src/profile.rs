@@ -52,7 +52,7 @@ pub async fn fetch(xrpc: &Xrpc, pds: &Url, did: &str) -> Option<Profile> {
             url.query_pairs_mut()
                 .append_pair("did", did)
                 .append_pair("cid", cid);
-            crate::devices::logo::data_url_up_to(xrpc.http(), url.as_str(), AVATAR_MAX_BYTES).await
+            crate::net::image::data_url_up_to(xrpc.http(), url.as_str(), AVATAR_MAX_BYTES).await
         }
         None => None,
     };

@@ -12,7 +12,6 @@
 //! so they are kept in the keychain under `<did>#account-manager` (never in the state file, never
 //! logged) and reused until the server rejects them ([`DevicesError::SignInNeeded`]).
 
-pub mod logo;
 pub mod watch;
 
 use std::collections::BTreeMap;
@@ -59,7 +58,7 @@ pub struct App {
     pub client_uri: Option<String>,
     /// The app's logo, when published.
     pub logo_uri: Option<String>,
-    /// That logo as a `data:` URL the UI can show (see [`crate::devices::logo`]), when it could be
+    /// That logo as a `data:` URL the UI can show (see [`crate::net::image`]), when it could be
     /// fetched.
     #[serde(default)]
     pub logo: Option<String>,
@@ -600,7 +599,7 @@ pub async fn apps(accounts: &Accounts, did: &str) -> Result<Vec<App>, DevicesErr
     let http = accounts.context().xrpc().http();
     let logos = futures::future::join_all(apps.iter().map(|a| async {
         match &a.logo_uri {
-            Some(uri) => crate::devices::logo::data_url(http, uri).await,
+            Some(uri) => crate::net::image::data_url(http, uri).await,
             None => None,
         }
     }))

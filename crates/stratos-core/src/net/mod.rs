@@ -2,4 +2,5 @@
 //! it. Every call Stratos makes to a server goes through here, so every call is bounded.
 
 pub mod http;
+pub mod image;
 pub mod xrpc;

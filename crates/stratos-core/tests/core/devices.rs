@@ -304,9 +304,9 @@ async fn app_logo_is_fetched_for_the_apps_list() {
     assert_eq!(&bytes[1..4], b"PNG");
 
     let http = reqwest::Client::new();
-    let logo = stratos_core::devices::logo::data_url;
+    let logo = stratos_core::net::image::data_url;
     assert!(logo(&http, &net.image_url("html", 0)).await.is_none());
-    let too_big = stratos_core::devices::logo::MAX_BYTES + 1;
+    let too_big = stratos_core::net::image::MAX_BYTES + 1;
     assert!(logo(&http, &net.image_url("png", too_big)).await.is_none());
     assert!(logo(&http, "ftp://example.com/logo.png").await.is_none());
     assert!(logo(&http, "http://127.0.0.1:9/logo.png").await.is_none());

@@ -1,7 +1,7 @@
-//! App logos for the "apps with access" list. The desktop app's content security policy loads
-//! no remote images (a remote image would also tell the app's server whenever the person looks
-//! at the list), so the logo is fetched here, bounded in size and time, and handed to the UI as
-//! a `data:` URL.
+//! Pictures the window shows: app logos in the "apps with access" list and a profile's avatar.
+//! The desktop app's content security policy loads no remote images (a remote image would also
+//! tell its server whenever the person looks), so the picture is fetched here, bounded in size,
+//! time and type, and handed to the UI as a `data:` URL.
 
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ pub async fn data_url_up_to(http: &reqwest::Client, uri: &str, max_bytes: usize)
     match fetch(http, uri, max_bytes).await {
         Ok(url) => Some(url),
         Err(why) => {
-            log::info!("image {uri} not shown: {why}");
+            log::info!("picture {uri} not shown: {why}");
             None
         }
     }
