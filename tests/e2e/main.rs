@@ -25,4 +25,5 @@ mod settings;
 mod themes;
 mod tools;
 mod tray;
+mod updates;
 mod window;
