@@ -125,7 +125,7 @@ async fn updates_are_offered_verified_and_refused() {
     let signer = Signer::new();
     let good = package("9.0.0");
     let feed_url = publish(
-        &net,
+        net,
         &dir,
         "9.0.0",
         good.clone(),
@@ -171,14 +171,14 @@ async fn updates_are_offered_verified_and_refused() {
     // The same announcement, but the file was changed after it was signed.
     let mut changed = good.clone();
     changed[40] ^= 0x01;
-    publish(&net, &dir, "9.0.0", changed, &signer.sign(&good, "9.0.0")).await;
+    publish(net, &dir, "9.0.0", changed, &signer.sign(&good, "9.0.0")).await;
     refused(&app, "update_tampered", "changed after it was signed").await;
     shot(&app, "tampered").await;
 
     // A well-formed signature, but by a key this build does not trust.
     let stranger = Signer::new();
     publish(
-        &net,
+        net,
         &dir,
         "9.0.0",
         good.clone(),
@@ -193,14 +193,7 @@ async fn updates_are_offered_verified_and_refused() {
         .update_feed_requests(&format!("{dir}/Stratos.AppImage"))
         .await;
     let old = package("0.0.1");
-    publish(
-        &net,
-        &dir,
-        "0.0.1",
-        old.clone(),
-        &signer.sign(&old, "0.0.1"),
-    )
-    .await;
+    publish(net, &dir, "0.0.1", old.clone(), &signer.sign(&old, "0.0.1")).await;
     check_now(&app).await;
     let older = app.text("[data-testid=updates-older]").await;
     assert!(older.contains("0.0.1"), "{older}");
@@ -217,7 +210,7 @@ async fn updates_are_offered_verified_and_refused() {
 
     // The offer and a refusal in the dark theme.
     publish(
-        &net,
+        net,
         &dir,
         "9.0.0",
         good.clone(),
@@ -237,7 +230,7 @@ async fn updates_are_offered_verified_and_refused() {
     dark.el("[data-testid=updates-verified]").await;
     shot(&dark, "verified-dark").await;
     publish(
-        &net,
+        net,
         &dir,
         "9.0.0",
         good.clone(),
