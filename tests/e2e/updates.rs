@@ -14,6 +14,7 @@ use base64::Engine;
 use stratos_testkit::Network;
 
 use crate::support::app::{App, poll_until};
+use crate::support::flows::save_settings;
 use crate::support::logs::{log_files_text, wait_log};
 
 /// A throw-away signing key (no password), made fresh for each test and never written anywhere.
@@ -286,6 +287,61 @@ async fn refused(app: &App, code: &str, words: &str) {
     assert!(error.contains(words), "{error}");
     assert!(error.contains("nothing was installed"), "{error}");
     assert_eq!(app.count("[data-testid=updates-install]").await, 0);
+}
+
+/// With "Look for updates" off, a start asks the feed nothing; "Check now" still does.
+#[tokio::test(flavor = "multi_thread")]
+async fn updates_turned_off_are_not_checked_at_start() {
+    let net = Network::shared();
+    let dir = format!("updates-off-{}", std::process::id());
+    let signer = Signer::new();
+    let good = package("9.0.0");
+    let feed_url = publish(
+        net,
+        &dir,
+        "9.0.0",
+        good.clone(),
+        &signer.sign(&good, "9.0.0"),
+    )
+    .await;
+    let feed_path = format!("{dir}/latest.json");
+    let app = App::launch_with("updates_off", &feed_env(&feed_url, &signer)).await;
+    app.click("[data-testid=settings]").await;
+    app.el(OFFER).await;
+    app.click("input[name=checkForUpdates]").await;
+    save_settings(&app).await;
+    assert!(
+        wait_log(&app, "looking for updates is off in the settings").await,
+        "{}",
+        log_files_text(&app)
+    );
+
+    // Counted before the restart: the new run's start must add nothing.
+    let asked = net.update_feed_requests(&feed_path).await;
+    let app = app.restart().await;
+    app.click("[data-testid=settings]").await;
+    let toggle = app.el("input[name=checkForUpdates]").await;
+    assert_eq!(
+        toggle.prop("checked").await.expect("checked").as_deref(),
+        Some("false"),
+        "the setting was saved"
+    );
+    // The scheduler's round at start has run once it says so; it asked nothing.
+    let said = "looking for updates is off in the settings";
+    assert!(
+        poll_until(Duration::from_secs(30), || async {
+            log_files_text(&app).matches(said).count() >= 2
+        })
+        .await,
+        "{}",
+        log_files_text(&app)
+    );
+    assert_eq!(net.update_feed_requests(&feed_path).await, asked);
+    check_now(&app).await;
+    app.el(OFFER).await;
+    assert_eq!(net.update_feed_requests(&feed_path).await, asked + 1);
+    shot(&app, "off").await;
+    app.close().await;
 }
 
 /// A build without a feed (the tests' build, with no feed in the environment) never registers

@@ -377,6 +377,7 @@ pub fn spawn_schedule(app: AppHandle) {
             .wait(Duration::from_secs(10))
             .await;
         let wake = app.state::<Updates>().wake.clone();
+        let mut was_enabled = None;
         loop {
             let enabled = app
                 .state::<crate::AppState>()
@@ -384,6 +385,10 @@ pub fn spawn_schedule(app: AppHandle) {
                 .ok()
                 .and_then(|a| a.state().ok())
                 .is_none_or(|s| s.settings.check_for_updates);
+            if was_enabled != Some(enabled) && !enabled {
+                log::info!("updates: looking for updates is off in the settings");
+            }
+            was_enabled = Some(enabled);
             let last = app.state::<Updates>().checked_at();
             if updates::check_due(enabled, last, Utc::now()) {
                 if let Ok(Finding::Available(offer)) = check(&app).await {
