@@ -22,7 +22,7 @@ use std::sync::Arc;
 use commands::updates;
 use commands::{
     accounts, activation, app_passwords, backup, blobs, create, deletion, devices, email, handle,
-    keys, logs, migrate, oauth, overview, password, plc, service_auth, settings, status,
+    keys, logs, migrate, oauth, overview, password, pick, plc, service_auth, settings, status,
 };
 use stratos_core::{Accounts, Config, Explain, Problem};
 use tauri::{Manager, WindowEvent};
@@ -67,6 +67,7 @@ impl AppState {
 
 fn open_accounts() -> Result<Arc<Accounts>, Problem> {
     let config = Config::from_env().map_err(|e| Problem {
+        detail: None,
         code: "config",
         message: e.to_string(),
         hint: None,
@@ -109,6 +110,7 @@ fn main() {
         .plugin(logging::plugin(settings.log_level))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(desktop::autostart_plugin())
         .plugin(desktop::window_state_plugin())
@@ -119,6 +121,7 @@ fn main() {
         .manage(updates::Updates::new(update_feed))
         .invoke_handler(tauri::generate_handler![
             accounts::list_accounts,
+            pick::pick_path,
             accounts::refresh_accounts,
             accounts::login_password,
             accounts::select_account,

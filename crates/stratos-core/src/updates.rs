@@ -195,23 +195,26 @@ impl Explain for UpdateError {
                     "Update Stratos the way you installed it (your package manager or the download page).",
                 ),
             ),
-            UpdateError::Feed(_) => Problem::new(
+            UpdateError::Feed(detail) => Problem::new(
                 "update_feed_unreachable",
-                self,
+                "could not read the update feed",
                 Some("Check your internet connection; Stratos tries again tomorrow, or check now."),
-            ),
-            UpdateError::NoDownloadForSystem(_) => Problem::new(
+            )
+            .with_detail(detail.clone()),
+            UpdateError::NoDownloadForSystem(targets) => Problem::new(
                 "update_not_for_this_system",
-                self,
+                "the update feed has no download for this system",
                 Some(
                     "This release was not published for your system yet; try again later or use the download page.",
                 ),
-            ),
-            UpdateError::Download(_) => Problem::new(
+            )
+            .with_detail(format!("looked for: {targets}")),
+            UpdateError::Download(detail) => Problem::new(
                 "update_download_failed",
-                self,
+                "could not download the update",
                 Some("Try the download again; nothing was changed."),
-            ),
+            )
+            .with_detail(detail.clone()),
             UpdateError::TooLarge => Problem::new(
                 "update_too_large",
                 self,
@@ -232,13 +235,14 @@ impl Explain for UpdateError {
                     "Do not install this file by other means. Tell the Stratos maintainers; your current version keeps working.",
                 ),
             ),
-            UpdateError::UnreadableSignature(_) => Problem::new(
+            UpdateError::UnreadableSignature(detail) => Problem::new(
                 "update_signature_unreadable",
-                self,
+                "the update's signature could not be read; nothing was installed",
                 Some(
-                    "Nothing was installed. Tell the Stratos maintainers; your current version keeps working.",
+                    "Tell the Stratos maintainers; your current version keeps working.",
                 ),
-            ),
+            )
+            .with_detail(detail.clone()),
             UpdateError::Cancelled => Problem::new("cancelled", self, None),
             UpdateError::NothingDownloaded => Problem::new(
                 "update_not_downloaded",
@@ -247,13 +251,14 @@ impl Explain for UpdateError {
                     "Download the update first; it is installed only once its signature checks out.",
                 ),
             ),
-            UpdateError::Install(_) => Problem::new(
+            UpdateError::Install(detail) => Problem::new(
                 "update_install_failed",
-                self,
+                "the update could not be installed",
                 Some(
                     "Your current version is unchanged. Install the new version from the download page, or try again.",
                 ),
-            ),
+            )
+            .with_detail(detail.clone()),
         }
     }
 }
@@ -284,6 +289,17 @@ mod tests {
         assert_eq!(compare(&v("1.2.0"), &v("1.2.0-rc.1")), Comparison::Older);
         assert_eq!(compare(&v("1.2.0-rc.1"), &v("1.2.0")), Comparison::Newer);
         assert_eq!(compare(&v("0.10.0"), &v("0.9.9")), Comparison::Older);
+    }
+
+    #[test]
+    fn technical_causes_go_to_the_details() {
+        let p = UpdateError::Feed("error sending request for url (https://x/latest.json)".into())
+            .explain();
+        assert_eq!(p.message, "Could not read the update feed");
+        assert!(p.detail.unwrap().contains("error sending request"));
+        let p = UpdateError::UntrustedKey.explain();
+        assert_eq!(p.code, "update_untrusted_key");
+        assert!(p.message.contains("nothing was installed"), "{}", p.message);
     }
 
     #[test]
