@@ -14,6 +14,10 @@
 // On Linux, scripts/bundle.sh also names the `stratos` command line to install beside the app
 // ($STRATOS_CLI_BINARY) and the folder of its generated completions and gzipped man pages
 // ($STRATOS_CLI_FILES); they become the packages' extra `files`, each where its tool looks.
+// Signed updates: with $STRATOS_UPDATE_FEED and $STRATOS_UPDATE_PUBKEY (which the app's build
+// compiles in) and the private key in $TAURI_SIGNING_PRIVATE_KEY, the CLI also makes the updater
+// artifacts and signs them (bundle.createUpdaterArtifacts; docs/updates.md). The private key is
+// only ever in that variable, never in a file of the repository.
 // The copy is ignored by git.
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -71,6 +75,27 @@ if (s === null) {
   config.plugins ??= {};
   config.plugins["deep-link"] = { desktop: { schemes: [s] } };
   console.error(`tauri-cli-config: the packages register the ${s}: scheme`);
+}
+
+const feed = process.env.STRATOS_UPDATE_FEED?.trim();
+const pubkey = process.env.STRATOS_UPDATE_PUBKEY?.trim();
+const signing = !!process.env.TAURI_SIGNING_PRIVATE_KEY?.trim();
+if (!!feed !== !!pubkey) {
+  console.error("tauri-cli-config: set both STRATOS_UPDATE_FEED and STRATOS_UPDATE_PUBKEY, or neither");
+  process.exit(1);
+}
+if (feed && signing) {
+  config.bundle.createUpdaterArtifacts = true;
+  config.plugins ??= {};
+  config.plugins.updater = { pubkey, endpoints: [feed] };
+  console.error(`tauri-cli-config: the app checks ${feed}; the bundles get signed updater artifacts`);
+} else if (feed) {
+  console.error(
+    "tauri-cli-config: the app checks the update feed, but TAURI_SIGNING_PRIVATE_KEY is not set: " +
+      "these bundles cannot be published as updates",
+  );
+} else {
+  console.error("tauri-cli-config: no update feed; the app never checks for updates");
 }
 
 writeFileSync(join(root, "src-tauri", "tauri.conf.json"), JSON.stringify(config, null, 2) + "\n");

@@ -17,6 +17,10 @@
 # $STRATOS_DEFAULT_OAUTH_CLIENT_ID (its host reversed; the release build compiles that client in),
 # else none.
 #
+# Signed updates (docs/updates.md): with STRATOS_UPDATE_FEED and STRATOS_UPDATE_PUBKEY the app is
+# built to check that feed, and with TAURI_SIGNING_PRIVATE_KEY (and _PASSWORD) the release bundles
+# come with signed updater artifacts (<bundle>.sig, and the macOS .app.tar.gz).
+#
 # The CLI is the npm package @tauri-apps/cli (a prebuilt native binary, seconds to install),
 # pinned with a lockfile in packaging/cli/ and installed there; `cargo install tauri-cli` would
 # compile for about 8 minutes on 2 cores.
@@ -76,7 +80,7 @@ cd src-tauri
 start=$SECONDS
 if [[ $mode == debug ]]; then
   # Not patching keeps the packaged binary byte for byte the one the tests built (the patch only
-  # records the bundle kind for an updater, which Stratos does not use).
+  # records the bundle kind for the updater, and these debug packages are never published).
   "${tauri[@]}" bundle --debug --ci --no-sign --no-binary-patching ${bundles[@]+"${bundles[@]}"}
 else
   "${tauri[@]}" build --ci ${bundles[@]+"${bundles[@]}"}

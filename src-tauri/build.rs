@@ -77,6 +77,10 @@ fn main() {
             "migration_pause",
             "migration_cancel",
             "first_paint",
+            "updates_status",
+            "updates_check",
+            "updates_download",
+            "updates_install",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
 }

@@ -208,3 +208,13 @@ export const plcUndo = (did) => invoke('plc_undo', { did });
 export const plcRecoveryKeyCreate = () => invoke('plc_recovery_key_create');
 export const plcRecoveryKeyRequest = (did) => invoke('plc_recovery_key_request', { did });
 export const plcRecoveryKeyAdd = (did, didKey, token) => invoke('plc_recovery_key_add', { did, didKey, token });
+
+/* Signed updates (Settings › Updates). Each returns the updates view: {builtIn, currentVersion,
+ * checkForUpdates, checkedAt, finding: {kind: upToDate|available|older, …}, message, problem,
+ * verified (the version downloaded with a good signature), kept}. */
+export const updatesStatus = () => invoke('updates_status');
+export const updatesCheck = () => invoke('updates_check');
+/** Downloads and verifies the offered update as job `jobId` (`job-progress`, `cancel_job`). */
+export const updatesDownload = (jobId) => invoke('updates_download', { jobId });
+/** Installs the verified download and restarts Stratos. */
+export const updatesInstall = () => invoke('updates_install');

@@ -19,6 +19,7 @@ mod tray;
 
 use std::sync::Arc;
 
+use commands::updates;
 use commands::{
     accounts, activation, app_passwords, backup, blobs, create, deletion, devices, email, handle,
     keys, logs, migrate, oauth, overview, password, pick, plc, service_auth, settings, status,
@@ -92,7 +93,15 @@ fn main() {
         refresh_now: Arc::new(tokio::sync::Notify::new()),
         backups_now: Arc::new(tokio::sync::Notify::new()),
     };
-    tauri::Builder::default()
+    // Signed updates: only a build with a feed registers the updater (and so can ask anything).
+    let update_feed = updates::feed();
+    let mut context = tauri::generate_context!("../tauri.conf.json");
+    let mut builder = tauri::Builder::default();
+    if let Some(feed) = &update_feed {
+        updates::configure(&mut context, feed);
+        builder = builder.plugin(tauri_plugin_updater::Builder::new().build());
+    }
+    builder
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             log::info!("second launch: bringing the window to the front");
             shell::show_main_window(app);
@@ -109,6 +118,7 @@ fn main() {
         .manage(state)
         .manage(jobs::Jobs::default())
         .manage(first_paint::FirstPaint::default())
+        .manage(updates::Updates::new(update_feed))
         .invoke_handler(tauri::generate_handler![
             accounts::list_accounts,
             pick::pick_path,
@@ -179,6 +189,10 @@ fn main() {
             migrate::migration_pause,
             migrate::migration_cancel,
             first_paint::first_paint,
+            updates::updates_status,
+            updates::updates_check,
+            updates::updates_download,
+            updates::updates_install,
         ])
         .setup(move |app| {
             // The log plugin opened the gate fully while starting; narrow it to the setting.
@@ -192,6 +206,7 @@ fn main() {
             tray::install_after_first_paint(app.handle(), window_shown, shell::TRAY_ACTIONS)?;
             refresher::spawn(app.handle().clone());
             refresher::spawn_backups(app.handle().clone());
+            updates::spawn_schedule(app.handle().clone());
             oauth::register_scheme(app.handle());
             // Started by the OS with a deep-link callback as the argument.
             let args: Vec<String> = std::env::args().skip(1).collect();
@@ -209,6 +224,6 @@ fn main() {
                 desktop::explain_close_to_tray(window.app_handle());
             }
         })
-        .run(tauri::generate_context!("../tauri.conf.json"))
+        .run(context)
         .expect("the Tauri runtime starts");
 }

@@ -210,6 +210,8 @@ pub struct SettingsView {
     pub backup_folder: String,
     /// Snapshots kept per account.
     pub backup_keep: u32,
+    /// Whether Stratos looks for updates at start and daily.
+    pub check_for_updates: bool,
 }
 
 /// One right Stratos asks for, in plain words.
@@ -417,4 +419,28 @@ pub struct BackupsView {
     pub folder: String,
     /// The account's snapshots, oldest first.
     pub snapshots: Vec<stratos_core::backup::store::Listed>,
+}
+
+/// The updates section of the settings screen.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatesView {
+    /// Whether this build has an update feed; without one nothing is ever checked.
+    pub built_in: bool,
+    /// The running version.
+    pub current_version: String,
+    /// The setting: check at start and daily.
+    pub check_for_updates: bool,
+    /// When the feed was last asked (this run).
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What the last check found.
+    pub finding: Option<stratos_core::updates::Finding>,
+    /// That finding in a sentence.
+    pub message: Option<String>,
+    /// Why the last check failed, when it did.
+    pub problem: Option<stratos_core::Problem>,
+    /// The version downloaded with a good signature, ready to install.
+    pub verified: Option<String>,
+    /// What an update keeps (accounts, settings), in a sentence.
+    pub kept: &'static str,
 }

@@ -26,4 +26,5 @@ mod settings;
 mod themes;
 mod tools;
 mod tray;
+mod updates;
 mod window;

@@ -575,6 +575,12 @@ function injectFaults(pdsEntry) {
 // with the registered document; every other URL goes to the real fetch.
 const clientMetadata = new Map() // url -> document
 
+// An app update feed, as a release host serves it: static files (the feed JSON, the packages)
+// published by a test with PUT /update-feed/<path> and served at GET /update-feed/<path>, and
+// how many times each path was asked for (GET /update-feed-requests?path=<path>).
+const updateFeedFiles = new Map() // path -> { type, bytes }
+const updateFeedRequests = new Map() // path -> n
+
 function serveClientMetadata() {
   const realFetch = globalThis.fetch
   globalThis.fetch = async (input, init) => {
@@ -696,6 +702,25 @@ function controlHandler({ createDidWithoutPds, createDidWithKey, ageEmailTokens,
       }
       clientMetadata.set(url.href, body.document)
       return sendJson(res, 200, { url: url.href })
+    }
+
+    if (req.method === 'PUT' && url.pathname.startsWith('/update-feed/')) {
+      const path = url.pathname.slice('/update-feed/'.length)
+      const type = req.headers['content-type'] || 'application/octet-stream'
+      updateFeedFiles.set(path, { type, bytes: await readBody(req, 64 * 1024 * 1024) })
+      return sendJson(res, 200, { path })
+    }
+    if (req.method === 'GET' && url.pathname.startsWith('/update-feed/')) {
+      const path = url.pathname.slice('/update-feed/'.length)
+      updateFeedRequests.set(path, (updateFeedRequests.get(path) ?? 0) + 1)
+      const file = updateFeedFiles.get(path)
+      if (!file) return sendJson(res, 404, { error: 'NotFound', message: `nothing published at ${path}` })
+      res.writeHead(200, { 'content-type': file.type, 'content-length': file.bytes.length })
+      return res.end(file.bytes)
+    }
+    if (route === 'GET /update-feed-requests') {
+      const path = q.get('path') ?? ''
+      return sendJson(res, 200, { path, count: updateFeedRequests.get(path) ?? 0 })
     }
 
     if (route === 'PUT /faults') {

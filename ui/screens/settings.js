@@ -1,8 +1,10 @@
 // Settings: background checks, notifications, start at login, browser sign-in (client, access,
-// redirect), the PLC directory, logs and diagnostics, and where things are stored.
+// redirect), the PLC directory, updates (ui/screens/updates.js), logs and diagnostics, and where
+// things are stored.
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, nextId, skeleton, copyButton } from '../widgets/dom.js';
 import { pickButton } from '../widgets/pick.js';
+import { updatesSection } from './updates.js';
 
 const MIN = 1;
 const MAX = 1440;
@@ -109,6 +111,7 @@ export function mount(main, ctx) {
 
     const browserSignIn = browserSignInGroup(settings, oauth, fromEnv('STRATOS_OAUTH_CLIENT_ID'));
     const logs = logsGroup(settings, logLevel, levelId);
+    const updates = updatesSection(settings, ctx);
 
     const el = h('form', { class: 'form settings-form', 'data-testid': 'settings-form', novalidate: true },
       h('h2', { class: 'group-title' }, 'Monitoring'),
@@ -153,6 +156,8 @@ export function mount(main, ctx) {
       browserSignIn.el,
       h('h2', { class: 'group-title' }, 'Network'),
       h('div', { class: 'group' }, plc.el),
+      h('h2', { class: 'group-title' }, 'Updates'),
+      updates.el,
       h('h2', { class: 'group-title' }, 'Logs and diagnostics'),
       logs,
       h('h2', { class: 'group-title' }, 'Storage'),
@@ -207,6 +212,7 @@ export function mount(main, ctx) {
           backupFolder: backupFolder.input.value.trim(),
           backupKeep: Math.max(1, Math.min(1000, Math.round(Number(backupKeep.value) || 10))),
         };
+        if (updates.checkForUpdates() !== null) changes.checkForUpdates = updates.checkForUpdates();
         // Fields the environment decides are shown but not sent.
         if (!plc.input.readOnly) changes.plcUrl = plc.input.value.trim();
         if (browserSignIn.clientId() !== null) changes.oauthClientId = browserSignIn.clientId();

@@ -31,7 +31,9 @@
 //!    - [`create`], [`migrate`], [`recover`]: a new account, moving one to another PDS, and
 //!      moving one with only a backup and the person's rotation key (the old PDS gone);
 //!    - [`resolve`], [`pds`], [`prefs`]: goat's look-ups (a DID document, a server's
-//!      description) and an account's app preferences in a file.
+//!      description) and an account's app preferences in a file;
+//!    - [`updates`]: the desktop app's signed updates: when to check, which version is newer,
+//!      what to tell the person.
 
 pub mod base;
 pub mod config;
@@ -67,6 +69,7 @@ pub mod recover;
 pub mod resolve;
 pub mod service_auth;
 pub mod status;
+pub mod updates;
 
 pub use accounts::{Accounts, AccountsError, LoginRequest};
 pub use base::problem::{Explain, Problem, explained};

@@ -44,3 +44,5 @@ pub mod service_auth;
 pub mod settings;
 /// The public status of any account.
 pub mod status;
+/// Signed updates of the app: check, download and verify, install.
+pub mod updates;

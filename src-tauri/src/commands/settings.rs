@@ -3,7 +3,7 @@
 use stratos_core::Accounts;
 use stratos_core::config::oauth_client::redirect_choice;
 use stratos_core::store::state::{Settings, SettingsUpdate};
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::error::CommandError;
 use crate::models::SettingsView;
@@ -36,6 +36,7 @@ fn settings_view(app: &AppHandle, accounts: &Accounts, s: &Settings) -> Settings
             .display()
             .to_string(),
         backup_keep: s.backup_keep,
+        check_for_updates: s.check_for_updates,
     }
 }
 
@@ -83,5 +84,8 @@ pub async fn set_settings(
         };
     state.refresh_now.notify_one();
     state.backups_now.notify_one();
+    app.state::<crate::commands::updates::Updates>()
+        .wake
+        .notify_one();
     Ok(settings_view(&app, &accounts, &saved))
 }

@@ -418,6 +418,37 @@ impl Network {
         let _: Value = json_of(response, "PUT /client-metadata").await;
     }
 
+    /// Publishes `bytes` at `path` of the network's app update feed (static files, as a release
+    /// host serves them) and returns the URL the app downloads it from.
+    pub async fn publish_update_file(
+        &self,
+        path: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> String {
+        let url = self.control_url(&format!("/update-feed/{path}"), &[]);
+        let response = http()
+            .put(url.clone())
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        let _: Value = json_of(response, "PUT /update-feed").await;
+        url.to_string()
+    }
+
+    /// How many times `path` of the update feed was asked for.
+    pub async fn update_feed_requests(&self, path: &str) -> u64 {
+        let url = self.control_url("/update-feed-requests", &[("path", path)]);
+        let response =
+            http().get(url).send().await.unwrap_or_else(|e| {
+                panic!("the test network's control server is unreachable: {e}")
+            });
+        let v: Value = json_of(response, "GET /update-feed-requests").await;
+        v["count"].as_u64().expect("count is a number")
+    }
+
     /// FAULT INJECTION: the next `count` calls of `nsid` by `did` on `pds` are answered with
     /// HTTP `status` instead of reaching the PDS (see tests/network/README.md).
     pub async fn inject_faults(

@@ -135,6 +135,9 @@ pub struct Settings {
     pub backup_folder: Option<String>,
     /// How many snapshots of each account scheduled backups keep (the oldest are pruned).
     pub backup_keep: u32,
+    /// Whether the desktop app looks for a signed update at start and daily (only builds with an
+    /// update feed; see `crate::updates`).
+    pub check_for_updates: bool,
 }
 
 /// How much is logged, from least to most.
@@ -182,6 +185,7 @@ impl Default for Settings {
             backup_every_hours: 0,
             backup_folder: None,
             backup_keep: 10,
+            check_for_updates: true,
         }
     }
 }
@@ -248,6 +252,8 @@ pub struct SettingsUpdate {
     pub backup_folder: Option<String>,
     /// Snapshots kept per account.
     pub backup_keep: Option<u32>,
+    /// Whether to look for updates at start and daily.
+    pub check_for_updates: Option<bool>,
 }
 
 impl Settings {
@@ -270,6 +276,7 @@ impl Settings {
             backup_every_hours: update.backup_every_hours.unwrap_or(self.backup_every_hours),
             backup_folder: update.backup_folder.or(self.backup_folder),
             backup_keep: update.backup_keep.unwrap_or(self.backup_keep),
+            check_for_updates: update.check_for_updates.unwrap_or(self.check_for_updates),
         }
     }
 }
