@@ -149,21 +149,6 @@ async fn bad_input_shows_specific_errors() {
     sign_in(&app, &a.handle, &a.password).await;
     app.el("[data-testid=form-error][data-code=pds_unreachable]")
         .await;
-    // Plain words first; the system's own words folded away under Details.
-    let message = app.text("[data-testid=form-error] .callout-title").await;
-    assert!(
-        message.contains("nothing answers at that address") && !message.contains("os error"),
-        "{message}"
-    );
-    app.click("[data-testid=form-error] [data-testid=error-details] summary")
-        .await;
-    let details = app
-        .text("[data-testid=form-error] [data-testid=error-details]")
-        .await;
-    assert!(
-        details.contains("os error 111") && details.contains("pds_unreachable"),
-        "{details}"
-    );
     // The button to try again stays in view below the error.
     let in_view = app
         .client
@@ -181,6 +166,21 @@ async fn bad_input_shows_specific_errors() {
     assert!(
         top >= 0.0 && bottom <= height + 1.0,
         "Sign in stays in view: {in_view}"
+    );
+    // Plain words first; the system's own words folded away under Details.
+    let message = app.text("[data-testid=form-error] .callout-title").await;
+    assert!(
+        message.contains("nothing answers at that address") && !message.contains("os error"),
+        "{message}"
+    );
+    app.click("[data-testid=form-error] [data-testid=error-details] summary")
+        .await;
+    let details = app
+        .text("[data-testid=form-error] [data-testid=error-details]")
+        .await;
+    assert!(
+        details.contains("os error 111") && details.contains("pds_unreachable"),
+        "{details}"
     );
     app.shot("unreachable-pds").await;
 
