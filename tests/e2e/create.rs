@@ -31,7 +31,15 @@ async fn create_account_with_a_recovery_key() {
     let net = Network::shared();
     let pds = net.pds1();
     let existing = net.create_account(pds).await;
-    let app = App::launch("create_account").await;
+    // Where the system's save dialog "chooses" to put the key (a native dialog cannot be driven
+    // through WebDriver; debug builds take the test's choice from STRATOS_E2E_PICK).
+    let file = tempfile::tempdir().unwrap();
+    let path = file.path().join("recovery.txt");
+    let app = App::launch_with(
+        "create_account",
+        &[("STRATOS_E2E_PICK".to_owned(), path.display().to_string())],
+    )
+    .await;
     app.click("[data-testid=add-first-account]").await;
     app.el("[data-testid=create-account-open]").await;
     app.shot("add-account").await;
@@ -78,17 +86,31 @@ async fn create_account_with_a_recovery_key() {
     app.click("[data-testid=create-submit]").await;
 
     app.el("[data-testid=create-done]").await;
+    // Not before the key is saved (or the person explicitly skips saving it).
+    app.el("[data-testid=create-open-account]:disabled").await;
+    app.click("[data-testid=create-skip-export]").await;
+    app.el("[data-testid=create-open-account]:enabled").await;
+    app.click("[data-testid=create-skip-export]").await;
+    app.el("[data-testid=create-open-account]:disabled").await;
     let key = app.text("[data-testid=create-recovery-key]").await;
     assert!(key.starts_with("did:key:zQ3s"), "{key}");
-    let file = tempfile::tempdir().unwrap();
-    let path = file.path().join("recovery.txt");
-    app.fill(
-        "[data-testid=create-export-form] input[name=keyPath]",
-        &path.display().to_string(),
-    )
-    .await;
+    app.click("[data-testid=create-export-pick]").await;
+    let chosen = app
+        .client
+        .execute(
+            "return document.querySelector('[data-testid=create-export-form] input[name=keyPath]').value",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(
+        chosen,
+        serde_json::json!(path.display().to_string()),
+        "the chosen file fills the field"
+    );
     app.click("[data-testid=create-export]").await;
     app.el("[data-testid=create-export-done] .mono").await;
+    app.el("[data-testid=create-open-account]:enabled").await;
     app.shot("recovery-key-saved").await;
     let secret = std::fs::read_to_string(&path).expect("the key file was written");
     assert_eq!(

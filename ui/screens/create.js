@@ -5,6 +5,7 @@
 // captcha get their own sign-up page in the browser instead (OAuth prompt=create), which comes
 // back as `oauth-finished` like a browser sign-in.
 import * as api from '../api.js';
+import { pickButton } from '../widgets/pick.js';
 import { h, icon, button, setBusy, errorBox, callout, nextId, slowNote, hostOf, spinner, copyButton } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, passwordInput } from '../widgets/forms.js';
 import { strengthMeter } from '../widgets/strength_meter.js';
@@ -340,12 +341,20 @@ export function mount(main, ctx, params = {}) {
     const errorSlot = h('div', { class: 'error-slot' });
     const save = button('Save key to file', { iconName: 'download', type: 'submit', 'data-testid': 'create-export' });
     const saved = h('span', { class: 'saved-status', role: 'status', 'data-testid': 'create-export-done' });
-    const open = button('Open my account', { variant: 'primary', 'data-testid': 'create-open-account' });
+    // The account opens once the key is saved, or once the person says, in so many words, that
+    // they will save it later: a key nobody kept is no recovery key.
+    const open = button('Open my account', { variant: 'primary', 'data-testid': 'create-open-account', disabled: true });
     open.addEventListener('click', () => ctx.actions.accountAdded(account));
+    const skipId = nextId('skip');
+    const skip = h('input', { id: skipId, type: 'checkbox', 'data-testid': 'create-skip-export' });
+    skip.addEventListener('change', () => { open.disabled = !skip.checked && !saved.textContent; });
+    const skipLine = h('label', { class: 'check-line', for: skipId }, skip,
+      ' Open the account without saving a copy now (you can save it later in the Identity tab)');
     const exportForm = h('form', { class: 'form', novalidate: true, 'data-testid': 'create-export-form' },
       callout('warning', 'Anyone with this file controls your identity',
         'Keep it offline, such as in a password manager or on a USB stick in a drawer. Never share it. Stratos keeps its own copy in your system keychain.'),
-      field({ label: 'Save as', input: path, help: 'A new file; an existing file is never overwritten.' }),
+      field({ label: 'Save as', input: path, help: 'A new file; an existing file is never overwritten.',
+        trailing: pickButton(path, { kind: 'saveFile', title: 'Save the recovery key', label: 'Choose…', suggestedName: 'atproto-recovery-key.txt', testid: 'create-export-pick', onError: (err) => errorSlot.replaceChildren(errorBox(err)) }) }),
       errorSlot,
       h('div', { class: 'form-actions' }, saved, save));
     body.replaceChildren(h('section', { class: 'auth-card auth-card--primary create-card', 'aria-labelledby': headId, 'data-testid': 'create-done' },
@@ -355,7 +364,7 @@ export function mount(main, ctx, params = {}) {
         h('p', { class: 'waiting-text' }, 'Your recovery key is the first key allowed to change your identity:'),
         h('p', { class: 'mono selectable', 'data-testid': 'create-recovery-key' }, recoveryKey.didKey)),
       exportForm,
-      h('div', { class: 'form-actions create-done-footer' }, open)));
+      h('div', { class: 'form-actions create-done-footer' }, skipLine, open)));
     body.querySelector(`#${headId}`)?.focus();
     exportForm.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -366,6 +375,7 @@ export function mount(main, ctx, params = {}) {
         const done = await api.keyExport(recoveryKey.didKey, path.value.trim());
         if (ctx.signal.aborted) return;
         saved.replaceChildren(icon('check'), h('span', {}, 'Saved to ', h('span', { class: 'mono' }, done.path)));
+        open.disabled = false;
         open.focus();
       } catch (err) {
         if (ctx.signal.aborted) return;

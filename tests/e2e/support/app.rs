@@ -306,12 +306,19 @@ impl App {
 
     /// Saves a numbered screenshot of the window under target/e2e-artifacts/<test>/.
     pub async fn shot(&self, name: &str) {
-        // WebKit snapshots the last painted frame: let two frames paint first so the picture
-        // shows the state the test just waited for.
+        // The page says when it has drawn what was asked: its fonts are loaded, nothing on
+        // screen is still marked busy (a section loading sets aria-busy), then two frames paint
+        // (WebKit snapshots the last painted frame). A busy state the test means to show (a
+        // progress bar) is drawn after a bounded wait of 3 s.
         let _ = self
             .client
             .execute_async(
-                "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                r#"const done = arguments[arguments.length - 1];
+                   const busy = () => [...document.querySelectorAll('[aria-busy=true]')].some((el) => el.offsetParent !== null);
+                   const until = Date.now() + 3000;
+                   const paint = () => requestAnimationFrame(() => requestAnimationFrame(() => done()));
+                   const wait = () => (busy() && Date.now() < until ? setTimeout(wait, 50) : paint());
+                   document.fonts.ready.then(wait);"#,
                 vec![],
             )
             .await;
