@@ -8,6 +8,7 @@
 //! The order follows the PDS's "migrating without the old PDS" guide (DESIGN.md section 5).
 
 pub mod journal;
+pub mod preview;
 mod steps;
 
 use std::path::PathBuf;
