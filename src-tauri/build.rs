@@ -75,6 +75,11 @@ fn main() {
             "migration_continue",
             "migration_pause",
             "migration_cancel",
+            "recover_preview",
+            "recover_journal",
+            "recover_start",
+            "recover_resume",
+            "recover_cancel",
             "first_paint",
         ]));
     tauri_build::try_build(attrs).expect("tauri build configuration is valid");
