@@ -56,7 +56,7 @@ async fn says_what_is_missing_then_what_will_change() {
         p.identity.handle_before.as_deref(),
         Some(acct.handle.as_str())
     );
-    assert_eq!(p.identity.dropped, [pds_key.clone()]);
+    assert_eq!(p.identity.dropped, std::slice::from_ref(&pds_key));
 
     // A dead server is named as one, not an error.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
