@@ -9,6 +9,7 @@ fn main() {
         .config_path("../tauri.conf.json")
         .app_manifest(tauri_build::AppManifest::new().commands(&[
             "list_accounts",
+            "pick_path",
             "refresh_accounts",
             "account_overview",
             "lookup_status",

@@ -1,5 +1,6 @@
 // The only module that talks to the Rust side.
-// Every command rejects with {code, message, hint}; anything else is normalised to that shape.
+// Every command rejects with {code, message, hint, detail?}; anything else is normalised to that
+// shape. `detail` is the technical cause, shown only under "Details".
 
 function tauri() {
   return window.__TAURI__;
@@ -7,7 +8,7 @@ function tauri() {
 
 function toError(err) {
   if (err && typeof err === 'object' && typeof err.message === 'string') {
-    return { code: err.code || 'error', message: err.message, hint: err.hint ?? null };
+    return { code: err.code || 'error', message: err.message, hint: err.hint ?? null, detail: err.detail ?? null };
   }
   if (typeof err === 'string' && err) {
     return { code: 'error', message: err, hint: null };
@@ -56,6 +57,13 @@ export const oauthInfo = () => invoke('oauth_info');
 export const oauthStart = ({ account, redirect = null, signUp = false }) => invoke('oauth_start', { account, redirect, signUp });
 /** Stops a browser sign-in under way; `stateId` is the `state` that oauthStart resolved to. */
 export const oauthCancel = (stateId) => invoke('oauth_cancel', { stateId });
+
+/**
+ * The system's file or folder dialog: `kind` 'folder' or 'saveFile'. Resolves to the chosen path,
+ * or null when the person closed the dialog.
+ */
+export const pickPath = ({ kind, title, suggestedName = null, startIn = null }) =>
+  invoke('pick_path', { kind, title, suggestedName, startIn });
 
 export function loginPassword({ identifier, password, authFactorToken = null, pdsHost = null }) {
   return invoke('login_password', { identifier, password, authFactorToken, pdsHost });

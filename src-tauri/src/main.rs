@@ -21,7 +21,8 @@ use std::sync::Arc;
 
 use commands::{
     accounts, activation, app_passwords, backup, blobs, create, deletion, devices, email, handle,
-    keys, logs, migrate, oauth, overview, password, plc, recover, service_auth, settings, status,
+    keys, logs, migrate, oauth, overview, password, pick, plc, recover, service_auth, settings,
+    status,
 };
 use stratos_core::{Accounts, Config, Explain, Problem};
 use tauri::{Manager, WindowEvent};
@@ -66,6 +67,7 @@ impl AppState {
 
 fn open_accounts() -> Result<Arc<Accounts>, Problem> {
     let config = Config::from_env().map_err(|e| Problem {
+        detail: None,
         code: "config",
         message: e.to_string(),
         hint: None,
@@ -100,6 +102,7 @@ fn main() {
         .plugin(logging::plugin(settings.log_level))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(desktop::autostart_plugin())
         .plugin(desktop::window_state_plugin())
@@ -109,6 +112,7 @@ fn main() {
         .manage(first_paint::FirstPaint::default())
         .invoke_handler(tauri::generate_handler![
             accounts::list_accounts,
+            pick::pick_path,
             accounts::refresh_accounts,
             accounts::login_password,
             accounts::select_account,

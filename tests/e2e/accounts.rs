@@ -149,6 +149,31 @@ async fn bad_input_shows_specific_errors() {
     sign_in(&app, &a.handle, &a.password).await;
     app.el("[data-testid=form-error][data-code=pds_unreachable]")
         .await;
+    // Plain words first; the system's own words folded away under Details.
+    let message = app.text("[data-testid=form-error] .callout-title").await;
+    assert!(
+        message.contains("nothing answers at that address") && !message.contains("os error"),
+        "{message}"
+    );
+    app.click("[data-testid=form-error] [data-testid=error-details] summary")
+        .await;
+    let details = app
+        .text("[data-testid=form-error] [data-testid=error-details]")
+        .await;
+    assert!(
+        details.contains("os error 111") && details.contains("pds_unreachable"),
+        "{details}"
+    );
+    // The button to try again stays in view below the error.
+    let in_view = app
+        .client
+        .execute(
+            "const r = document.querySelector('[data-testid=add-account-form] button[type=submit]').getBoundingClientRect(); return r.bottom <= window.innerHeight && r.top >= 0;",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(in_view, serde_json::json!(true), "Sign in stays in view");
     app.shot("unreachable-pds").await;
 
     let did = net.did_without_pds().await;

@@ -87,7 +87,7 @@ async fn devices_and_apps() {
     })
     .await;
     assert!(notified, "a notification for the new device");
-    app.click("[data-testid=devices-refresh]").await;
+    app.click("[data-testid=refresh]").await;
     app.el(&format!(
         "[data-testid=device-row][data-device-id='{other_id}']"
     ))

@@ -15,6 +15,7 @@ mod app_passwords;
 mod backup;
 mod create;
 mod deletion;
+mod demo;
 mod devices;
 mod handle;
 mod migrate;

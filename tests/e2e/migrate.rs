@@ -51,6 +51,14 @@ async fn migration_wizard_moves_an_account() {
     app.el("[data-testid=migration-code-form]").await;
     app.el("[data-testid=migration-steps] [data-step=verify][data-state=done]")
         .await;
+    // The identity change in words: who may update the identity, where the account lives.
+    let changes = app.text("[data-testid=migration-changes]").await;
+    assert!(
+        changes.contains("Your new server can update your identity")
+            && changes.contains("Your account's home becomes")
+            && !changes.contains("rotationKeys"),
+        "{changes}"
+    );
     app.shot("migration-verified-code-step").await;
     let code = net.wait_code(&a.email, subjects::PLC_OPERATION, seen).await;
 

@@ -156,6 +156,33 @@ async fn themes_sizes_and_keyboard() {
             app.el("[data-testid=overview-health][data-health=active]")
                 .await;
             app.shot(&format!("{theme}-{w}x{h}-overview")).await;
+            // The header is compact and the eight tabs stay on one row, each on screen, so the
+            // account's content starts high enough to be seen.
+            let layout = app
+                .client
+                .execute(
+                    r#"const tabs = [...document.querySelectorAll('[data-testid=account-tabs] [role=tab]')].map((t) => t.getBoundingClientRect());
+                       const header = document.querySelector('.overview-header').getBoundingClientRect();
+                       const row = document.querySelector('[data-testid=account-tabs]').getBoundingClientRect();
+                       return { tabs: tabs.length, rows: new Set(tabs.map((r) => Math.round(r.top))).size,
+                                inside: tabs.every((r) => r.right <= row.right + 1 && r.left >= row.left - 1 && r.width > 0),
+                                contentTop: Math.round(row.bottom), headerTop: Math.round(header.top) };"#,
+                    vec![],
+                )
+                .await
+                .expect("script runs");
+            assert_eq!(layout["tabs"], 8, "{layout}");
+            assert_eq!(layout["rows"], 1, "one row of tabs at {w}x{h}: {layout}");
+            assert_eq!(
+                layout["inside"], true,
+                "every tab on screen at {w}x{h}: {layout}"
+            );
+            let used =
+                layout["contentTop"].as_i64().unwrap() - layout["headerTop"].as_i64().unwrap();
+            assert!(
+                used <= 150,
+                "header and tabs take {used} px at {w}x{h}: {layout}"
+            );
             if w == 800 {
                 // Every account section at the smallest size: labelled controls, a picture.
                 for tab in [

@@ -2,6 +2,7 @@
 // Settings, or made now), each verifiable and exportable; then a one-off copy of the repository (a
 // CAR file) and all blobs into a folder of the person's choice, as a long job that resumes.
 import * as api from '../api.js';
+import { pickButton } from '../widgets/pick.js';
 import { h, icon, button, setBusy, errorBox, nextId, mono, muted, row, fullTime, relativeTime, callout, hostOf } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, panelCard } from '../widgets/forms.js';
 import { formatBytes } from '../widgets/format.js';
@@ -82,7 +83,9 @@ function snapshotsCard(ctx, acct, { announce }) {
       h('div', { class: 'snapshot-head' },
         h('time', { datetime: m.createdAt, title: fullTime(m.createdAt) }, relativeTime(m.createdAt) || fullTime(m.createdAt)),
         h('span', { class: 'muted' }, ` · ${records.toLocaleString()} records · ${Number(m.blobs || 0).toLocaleString()} blobs · ${formatBytes(Number(m.newBlockBytes || 0) + Number(m.newBlobBytes || 0)) || '0 B'} new · rev `, mono(m.rev))),
-      h('div', { class: 'inline-form' }, verify, out, exportBtn),
+      h('div', { class: 'inline-form' }, verify, out,
+        pickButton(out, { kind: 'folder', title: 'Export into folder', testid: 'snapshot-export-pick', onError: (err) => result.replaceChildren(errorBox(err)) }),
+        exportBtn),
       result);
   }
 
@@ -155,7 +158,8 @@ export function mount(parent, ctx, acct, tab) {
   const submit = button('Back up', { variant: 'primary', type: 'submit', iconName: 'download', 'data-testid': 'backup-submit' });
   const form = h('form', { class: 'form tool-form', 'data-testid': 'backup-form', novalidate: true },
     field({ label: 'Folder', input: folder,
-      help: 'A folder on this computer. There’s no folder picker yet: type or paste its path. Use the same folder again to resume or update a backup.' }),
+      trailing: pickButton(folder, { kind: 'folder', title: 'Back up into folder', testid: 'backup-folder-choose', onError: (err) => errorSlot.replaceChildren(errorBox(err)) }),
+      help: 'A folder on this computer: choose it, or type or paste its path. Use the same folder again to resume or update a backup.' }),
     errorSlot,
     progressSlot,
     h('div', { class: 'form-actions' }, submit));

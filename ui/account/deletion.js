@@ -40,7 +40,7 @@ export function mount(parent, ctx, acct) {
         h('div', {},
           h('p', { class: 'strong' }, 'Make a backup first'),
           h('p', { class: 'muted' }, 'Save a copy of your repository and media into a folder (Tools › Backup), or with the command line: ',
-            h('span', { class: 'mono selectable' }, 'stratos account backup --to <folder>')),
+            h('span', { class: 'mono selectable' }, 'stratos backup run --to <folder>')),
           backupLink())),
       h('p', { class: 'panel-text' }, 'To delete, your server first emails a deletion code to the address on this account.'),
       stepSlot,

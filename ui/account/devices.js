@@ -28,13 +28,13 @@ export function mount(parent, ctx, acct) {
   let busy = false;
 
   const status = h('p', { class: 'visually-hidden', role: 'status', 'data-testid': 'devices-status' });
-  const refreshBtn = button('Refresh', { iconName: 'refresh', size: 'sm', 'data-testid': 'devices-refresh', onclick: () => load({ manual: true }) });
+  // The account header's Refresh reloads this tab (one Refresh per screen); focus falls back to the
+  // section's intro when a row it was on goes away.
+  const intro = h('p', { class: 'devices-intro', tabindex: '-1' }, 'Where this account is signed in on its server, and which apps may act as you. Sign out anything you don’t recognise.');
   const body = h('div', { class: 'devices-body' });
 
   parent.append(h('div', { class: 'devices-section', 'data-testid': 'devices-section' },
-    h('header', { class: 'devices-toolbar' },
-      h('p', { class: 'devices-intro' }, 'Where this account is signed in on its server, and which apps may act as you. Sign out anything you don’t recognise.'),
-      refreshBtn),
+    h('header', { class: 'devices-toolbar' }, intro),
     body,
     status));
 
@@ -64,10 +64,9 @@ export function mount(parent, ctx, acct) {
   }
 
   /* ----- Loading ----- */
-  async function load({ manual = false } = {}) {
+  async function load() {
     const mine = ++seq;
     busy = true;
-    setBusy(refreshBtn, true);
     if (mode === 'lists') {
       if (devices) devicesCard.slot.classList.add('is-stale');
       else devicesCard.slot.replaceChildren(skeletonRows());
@@ -84,7 +83,6 @@ export function mount(parent, ctx, acct) {
     const [d, a] = await Promise.allSettled([api.devicesList(did), api.appsList(did)]);
     if (ctx.signal.aborted || mine !== seq) return;
     busy = false;
-    setBusy(refreshBtn, false);
     body.removeAttribute('aria-busy');
     for (const c of [devicesCard, appsCard]) {
       c.slot.removeAttribute('aria-busy');
@@ -113,7 +111,6 @@ export function mount(parent, ctx, acct) {
     } else {
       listError(appsCard, a.reason, 'apps-retry', !!apps);
     }
-    if (manual) refreshBtn.focus();
   }
 
   /** A list that failed to load: the error in its card (above the old rows, if there were some). */
@@ -145,7 +142,7 @@ export function mount(parent, ctx, acct) {
           ? 'No other browser or program is signed in to your account page.'
           : 'No browser or program is signed in to your account page.')));
     devicesCard.slot.replaceChildren(...[ul, empty].filter(Boolean));
-    if (focusAfter !== null) focusRowButton(devicesCard.slot, '[data-testid="device-revoke"]', focusAfter, refreshBtn);
+    if (focusAfter !== null) focusRowButton(devicesCard.slot, '[data-testid="device-revoke"]', focusAfter, intro);
   }
 
   function deviceRow(dv) {
@@ -208,12 +205,12 @@ export function mount(parent, ctx, acct) {
         icon('key', 'empty-hint-icon'),
         h('p', { class: 'strong' }, 'No apps have access'),
         h('p', { class: 'muted' }, 'When you approve an app with your account, it appears here so you can revoke it later.')));
-      if (focusAfter !== null) refreshBtn.focus();
+      if (focusAfter !== null) intro.focus();
       return;
     }
     const sorted = [...apps].sort((x, y) => String(y.updatedAt || y.createdAt || '').localeCompare(String(x.updatedAt || x.createdAt || '')));
     appsCard.slot.replaceChildren(h('ul', { class: 'ap-list dv-list', 'aria-label': 'Apps with access' }, sorted.map(appRow)));
-    if (focusAfter !== null) focusRowButton(appsCard.slot, '[data-testid="app-revoke"]', focusAfter, refreshBtn);
+    if (focusAfter !== null) focusRowButton(appsCard.slot, '[data-testid="app-revoke"]', focusAfter, intro);
   }
 
   function appRow(app) {
@@ -328,7 +325,6 @@ export function mount(parent, ctx, acct) {
     mode = 'sign-in';
     seq++; // a list load still under way no longer matters
     busy = false;
-    setBusy(refreshBtn, false);
     body.removeAttribute('aria-busy');
     const { input: password, reveal } = passwordInput('devicesPassword', { autocomplete: 'current-password' });
     const code = codeInput('devicesEmailCode', { required: false });

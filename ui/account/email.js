@@ -132,7 +132,7 @@ export function mount(parent, ctx, acct, { announce }) {
     changeStart.addEventListener('click', () => openChange());
     return [
       h('p', { class: 'panel-text' }, info.confirmed
-        ? 'Your server has confirmed this address.'
+        ? 'Sign-in codes and password resets are sent here.'
         : 'Your server hasn’t confirmed this address yet. Confirm it so sign-in codes and password resets can reach you.'),
       errSlot,
       h('div', { class: 'btn-row' }, confirmStart, changeStart),

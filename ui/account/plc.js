@@ -3,6 +3,7 @@
 // person's own above the PDS's, and the checked history as a timeline. Everything is decided by the
 // core (plc_identity); this renders it.
 import * as api from '../api.js';
+import { pickButton } from '../widgets/pick.js';
 import { h, button, setBusy, errorBox, callout, copyButton, tonePill, fullTime, relativeTime, mono, muted, row, skeleton } from '../widgets/dom.js';
 import { panelCard, codeInput, field } from '../widgets/forms.js';
 
@@ -26,7 +27,7 @@ function timeLeft(iso) {
 }
 
 const changeList = (changes, testid) => h('ul', { class: 'plc-changes', 'data-testid': testid },
-  ...(changes || []).map((c) => h('li', { class: 'plc-change' }, c.description)));
+  ...(changes || []).map((c) => h('li', { class: 'plc-change', title: c.description }, c.plain || c.description)));
 
 export function mount(parent, ctx, acct) {
   const { did } = acct;
@@ -249,8 +250,12 @@ export function mount(parent, ctx, acct) {
     body.prepend(
       h('p', {}, 'A new key was made in your keychain: ', mono(key.didKey)),
       h('p', { class: 'step-text' }, '1. Save a copy you keep offline: the key file, the 24 words (they type back into `stratos key import --words`), or both. Without a copy, a lost computer means a lost key.'),
-      h('div', { class: 'inline-form' }, path, save),
-      h('div', { class: 'inline-form' }, wordsPath, saveWords), saved,
+      h('div', { class: 'inline-form' }, path,
+        pickButton(path, { kind: 'saveFile', title: 'Save the recovery key file', label: 'Save as…', suggestedName: () => path.value.split('/').pop(), testid: 'recovery-key-pick', onError: (err) => errSlot.replaceChildren(errorBox(err)) }),
+        save),
+      h('div', { class: 'inline-form' }, wordsPath,
+        pickButton(wordsPath, { kind: 'saveFile', title: 'Save the 24 recovery words', label: 'Save as…', suggestedName: () => wordsPath.value.split('/').pop(), testid: 'recovery-words-pick', onError: (err) => errSlot.replaceChildren(errorBox(err)) }),
+        saveWords), saved,
       h('label', { class: 'check-line' }, kept, ' I have kept the copy somewhere safe'),
       h('p', { class: 'step-text' }, '2. Your PDS signs the change: it emails you a code.'),
       h('div', { class: 'inline-form' }, send),

@@ -8,7 +8,7 @@
 // offered to be resumed (also after the app was closed). Progress arrives as `recover-progress`
 // {did, event}: stepStarted/stepDone {step}, blobs {done, total}.
 import * as api from '../api.js';
-import { h, icon, button, setBusy, callout, nextId, hostOf, mono, muted, fullTime, relativeTime, spinner } from '../widgets/dom.js';
+import { h, icon, button, setBusy, callout, errorBox, nextId, hostOf, mono, muted, fullTime, relativeTime, spinner } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, passwordInput, panelCard } from '../widgets/forms.js';
 
 /** The core's steps, in order, with what each means for the person. */
@@ -52,17 +52,14 @@ const PLAIN = {
 const sum = (counts) => Object.values(counts || {}).reduce((a, b) => a + b, 0);
 const shortKey = (key) => (key && key.length > 30 ? `${key.slice(0, 18)}…${key.slice(-8)}` : key || '');
 
-/** An error in plain words, its hint, and the detail in a Details disclosure. */
-function problemBox(err, { testid = 'recover-error', tone = 'danger', fallback = 'The recovery stopped' } = {}) {
-  const title = PLAIN[err.code] || fallback;
-  return h('div', { class: `callout callout--${tone}`, role: 'alert', 'data-testid': testid, 'data-code': err.code || 'error' },
-    icon('alert', 'callout-icon'),
-    h('div', { class: 'callout-body' },
-      h('p', { class: 'callout-title' }, title),
-      err.hint ? h('p', { class: 'callout-text' }, err.hint) : null,
-      h('details', { class: 'advanced rec-details' },
-        h('summary', {}, icon('chevronRight', 'advanced-chevron'), 'Details'),
-        h('p', { class: 'advanced-body mono' }, err.message || title, ' ', muted(`(${err.code || 'error'})`)))));
+/**
+ * An error in plain words (by its code, else the core's own sentence) with its hint; the core's
+ * sentence and the technical cause go under Details (the widgets' disclosure).
+ */
+function problemBox(err, { testid = 'recover-error', fallback = 'The recovery stopped' } = {}) {
+  const plain = PLAIN[err.code];
+  const detail = plain ? [err.message, err.detail].filter(Boolean).join(' — ') : err.detail;
+  return errorBox({ ...err, message: plain || err.message || fallback, detail }, { testid });
 }
 
 export function mount(main, ctx, { did }) {

@@ -439,6 +439,9 @@ export function mount(main, ctx, params = {}) {
         target.focus();
         target.select?.();
       }
+      // The error and the button to try again both in view (the error grows the form).
+      if (!target) submitBtn.focus({ preventScroll: true });
+      submitBtn.scrollIntoView({ block: 'nearest' });
     }
   }
 

@@ -143,15 +143,23 @@ export function mount(main, ctx, params = {}) {
 
     const recoveryId = nextId('recovery');
     const recovery = h('input', { id: recoveryId, name: 'recoveryKey', type: 'checkbox', class: 'switch', checked: true, 'aria-describedby': `${recoveryId}-help`, 'data-testid': 'create-recovery' });
+    // One sensible default (secp256k1, what servers and goat use); the other kind is explained
+    // and offered in a disclosure for those who need it.
     const recoveryType = h('select', { name: 'recoveryKeyType', class: 'input select create-recovery-type', 'aria-label': 'Recovery key type', 'data-testid': 'create-recovery-type' },
-      h('option', { value: 'k256' }, 'k256'), h('option', { value: 'p256' }, 'P-256'));
+      h('option', { value: 'k256' }, 'secp256k1 (recommended)'), h('option', { value: 'p256' }, 'P-256'));
+    const recoveryKind = h('details', { class: 'setting-more', 'data-testid': 'create-recovery-kind' },
+      h('summary', {}, 'Key type'),
+      h('p', { class: 'setting-help' },
+        'secp256k1 is what atproto servers use for their own keys and what goat makes; choose it unless you know you need P-256 (the NIST curve some hardware keys and key stores offer). Both work for your identity.'),
+      recoveryType);
     recovery.addEventListener('change', () => { recoveryType.disabled = !recovery.checked; });
     const recoverySetting = h('div', { class: 'setting' },
       h('div', { class: 'setting-text' },
         h('label', { class: 'choice-title', for: recoveryId }, 'Make a recovery key'),
         h('span', { class: 'setting-help', id: `${recoveryId}-help` },
-          'A key kept in your system keychain that stands above your server’s own key: with it you can move or rescue your identity even if the server disappears. Recommended.')),
-      h('div', { class: 'setting-control' }, recoveryType, recovery));
+          'A key kept in your system keychain that stands above your server’s own key: with it you can move or rescue your identity even if the server disappears. Recommended.'),
+        recoveryKind),
+      h('div', { class: 'setting-control' }, recovery));
 
     const terms = [server.termsOfService && ['Terms of service', server.termsOfService], server.privacyPolicy && ['Privacy policy', server.privacyPolicy]].filter(Boolean);
     const termsNote = terms.length

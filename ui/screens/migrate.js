@@ -151,8 +151,8 @@ export function mount(main, ctx, { did }) {
     const errorSlot = h('div', { class: 'error-slot' });
     const submit = button('Point my identity at the new server', { variant: 'primary', type: 'submit', 'data-testid': 'migration-identity-submit' });
     const changes = h('ul', { class: 'mig-changes', 'data-testid': 'migration-changes' },
-      ...(outcome.changes || []).map((c) => h('li', { class: `mig-change mig-change--${c.kind}` },
-        h('span', { class: 'tag' }, { added: 'Added', removed: 'Removed', changed: 'Changed', moved: 'Moved' }[c.kind] || c.kind), ' ', c.description)));
+      ...(outcome.changes || []).map((c) => h('li', { class: `mig-change mig-change--${c.kind}`, title: c.description },
+        h('span', { class: 'tag' }, { added: 'Added', removed: 'Removed', changed: 'Changed', moved: 'Moved' }[c.kind] || c.kind), ' ', c.plain || c.description)));
     const form = h('form', { class: 'mig-form', novalidate: true, 'data-testid': 'migration-code-form' },
       callout('success', 'Everything is copied and verified', `The copy on ${target} matches your account. One step is left, and it cannot be undone simply: your identity will point at ${target}.`, { iconName: 'check' }),
       h('h2', { class: 'mig-h2' }, 'What changes in your identity'),

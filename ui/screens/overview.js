@@ -51,8 +51,8 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     checkedAt: summary?.checkedAt,
     host: hostOf(summary?.pdsUrl),
   });
-  const refreshBtn = button('Refresh', { iconName: 'refresh', 'data-testid': 'refresh' });
-  const logoutBtn = button('Sign out', { variant: 'danger-ghost', iconName: 'logout', 'data-testid': 'logout' });
+  const refreshBtn = button('Refresh', { iconName: 'refresh', title: 'Refresh', 'data-testid': 'refresh' });
+  const logoutBtn = button('Sign out', { variant: 'danger-ghost', iconName: 'logout', title: 'Sign out', 'data-testid': 'logout' });
   header.actions.append(refreshBtn, logoutBtn);
 
   const noticeSlot = h('div', { class: 'banner-slot' });
@@ -71,7 +71,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     const panelId = nextId('tabpanel');
     const btn = h('button', {
       type: 'button', id: btnId, class: `tab${def.danger ? ' tab--danger' : ''}`, role: 'tab',
-      'aria-selected': 'false', 'aria-controls': panelId, tabindex: '-1', 'data-testid': `tab-${def.id}`, 'data-tab': def.id,
+      'aria-selected': 'false', 'aria-controls': panelId, tabindex: '-1', 'data-testid': `tab-${def.id}`, 'data-tab': def.id, title: def.label,
       onclick: () => select(def.id),
     }, icon(def.iconName, 'tab-icon'), h('span', {}, def.label));
     const panel = h('div', { id: panelId, class: 'tab-panel', role: 'tabpanel', 'aria-labelledby': btnId, hidden: true, 'data-tab': def.id });

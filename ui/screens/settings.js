@@ -2,6 +2,7 @@
 // redirect), the PLC directory, logs and diagnostics, and where things are stored.
 import * as api from '../api.js';
 import { h, icon, button, setBusy, errorBox, nextId, skeleton, copyButton } from '../widgets/dom.js';
+import { pickButton } from '../widgets/pick.js';
 
 const MIN = 1;
 const MAX = 1440;
@@ -74,6 +75,7 @@ export function mount(main, ctx) {
       name: 'backupFolder', label: 'Backup folder', value: settings.backupFolderSetting, effective: settings.backupFolder,
       placeholder: settings.backupFolder, envVar: null, type: 'text',
       help: 'Where snapshots are kept. Leave empty for the backups folder in Stratos’s data folder.',
+      pick: { kind: 'folder', title: 'Choose the backup folder', testid: 'backup-folder-pick' },
     });
     const keepId = nextId('keep');
     const backupKeep = h('input', { id: keepId, name: 'backupKeep', type: 'number', min: '1', max: '1000', class: 'input input--number', value: String(settings.backupKeep ?? 10), 'aria-describedby': `${keepId}-help` });
@@ -238,7 +240,7 @@ export function mount(main, ctx) {
  * A one-line text setting with its label and help; read-only with a note when an environment
  * variable decides it. Returns {el, input}.
  */
-function textSetting({ name, label, value, effective = null, placeholder, help, envVar = null, type = 'url' }) {
+function textSetting({ name, label, value, effective = null, placeholder, help, envVar = null, type = 'url', pick = null }) {
   const id = nextId(name);
   const input = h('input', {
     id, name, type, class: 'input input--mono', spellcheck: false, autocomplete: 'off',
@@ -251,7 +253,7 @@ function textSetting({ name, label, value, effective = null, placeholder, help, 
       h('p', { class: 'setting-help', id: `${id}-help` }, help,
         envVar ? h('span', { class: 'choice-note', 'data-testid': `${name}-from-env` }, icon('info'),
           `Set by ${envVar} when Stratos started; the environment wins over this setting.`) : null)),
-    input);
+    pick && !envVar ? h('div', { class: 'path-row' }, input, pickButton(input, pick)) : input);
   return { el, input };
 }
 

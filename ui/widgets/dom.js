@@ -226,7 +226,17 @@ export function errorBox(err, { testid = 'form-error', action = null, tone = 'da
     h('div', { class: 'callout-body' },
       h('p', { class: 'callout-title' }, err.message || 'Something went wrong.'),
       err.hint ? h('p', { class: 'callout-text' }, err.hint) : null,
-      action ? h('div', { class: 'callout-actions' }, action) : null));
+      action ? h('div', { class: 'callout-actions' }, action) : null,
+      errorDetails(err)));
+}
+
+/** The technical cause and the error's code, folded away: for whoever helps, not the first read. */
+export function errorDetails(err) {
+  if (!err || (!err.detail && (!err.code || err.code === 'error'))) return null;
+  return h('details', { class: 'callout-details', 'data-testid': 'error-details' },
+    h('summary', {}, 'Details'),
+    err.detail ? h('p', { class: 'callout-detail' }, err.detail) : null,
+    err.code && err.code !== 'error' ? h('p', { class: 'callout-detail' }, `Code: ${err.code}`) : null);
 }
 
 export function callout(tone, title, text, { action = null, iconName = tone === 'danger' || tone === 'warning' ? 'alert' : 'info', ...props } = {}) {

@@ -97,7 +97,7 @@ pub enum AccountCommand {
     Delete(account_deletion::DeleteArgs),
     /// Blobs the account's records reference but its PDS lacks; `--repair-from` copies them.
     MissingBlobs(account_blobs::MissingBlobsArgs),
-    /// Copy the repository (CAR) and every blob into a folder; a rerun resumes.
+    /// Deprecated name of `stratos backup run --to DIR`: an incremental snapshot into a folder.
     Backup(account_backup::BackupArgs),
     /// Move the account to another PDS: copy, verify, then point the identity there (asks for
     /// the emailed PLC code only then); `--resume` continues after any interruption.

@@ -49,6 +49,7 @@ pub async fn deactivate(args: DeactivateArgs, config: Config, out: &Output) -> R
     let did = store::account_did(&accounts, args.id.as_deref())?;
     let delete_after = match args.delete_after.as_deref() {
         Some(s) => Some(s.trim().parse().map_err(|e| Problem {
+            detail: None,
             code: "bad_delete_after",
             message: format!("{s:?} is not a date and time: {e}"),
             hint: Some("Use RFC 3339, like 2030-01-31T12:00:00Z.".into()),

@@ -73,6 +73,7 @@ pub async fn run(args: MissingBlobsArgs, config: Config, out: &Output) -> Result
     if !summary.failed.is_empty() {
         let first = &summary.failed[0];
         return Err(Problem {
+            detail: None,
             code: "blobs_not_repaired",
             message: format!(
                 "{} of {} missing blobs could not be copied from {} (first: {}: {})",

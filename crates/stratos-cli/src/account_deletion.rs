@@ -1,5 +1,5 @@
 //! `stratos account delete`: deletion for good, with the emailed code and the handle typed out
-//! (`stratos account backup` makes a local copy first).
+//! (`stratos backup run` makes a local copy first).
 
 use clap::Args;
 use serde_json::json;
@@ -55,7 +55,7 @@ pub async fn run(args: DeleteArgs, config: Config, out: &Output) -> Result<(), P
             let doc = json!({ "did": record.did, "codeSent": true });
             out.emit(&doc, || {
                 format!(
-                    "A deletion code was emailed for {}. Consider `stratos account backup --to <folder>` first.\nThen run again with --token <CODE> to delete the account for good.",
+                    "A deletion code was emailed for {}. Consider `stratos backup run --to <folder>` first.\nThen run again with --token <CODE> to delete the account for good.",
                     record.handle
                 )
             });

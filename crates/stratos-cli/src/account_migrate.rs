@@ -132,6 +132,7 @@ pub async fn run(args: MigrateArgs, config: Config, out: &Output) -> Result<(), 
                 };
                 if !std::io::stdin().is_terminal() || out.json {
                     break Err(Problem {
+                        detail: None,
                         code: "plc_token_needed",
                         message: format!(
                             "the copy is verified; the identity change needs the emailed code. {sent}\n{}",
@@ -150,6 +151,7 @@ pub async fn run(args: MigrateArgs, config: Config, out: &Output) -> Result<(), 
                 view.clear();
                 if !std::io::stdin().is_terminal() || out.json {
                     break Err(Problem {
+                        detail: None,
                         code: "confirmation_needed",
                         message: format!(
                             "the identity change needs your agreement:\n{}",
@@ -163,6 +165,7 @@ pub async fn run(args: MigrateArgs, config: Config, out: &Output) -> Result<(), 
                     input::prompt_line("Type yes to point your identity at the new server: ")?;
                 if answer.trim() != "yes" {
                     break Err(Problem {
+                        detail: None,
                         code: "not_confirmed",
                         message: "the identity was not changed".to_owned(),
                         hint: Some("Run again with --resume when ready, or --cancel.".to_owned()),

@@ -236,6 +236,7 @@ pub async fn run(cmd: PlcCommand, config: Config, out: &Output) -> Result<(), Pr
             }
             if !check.unexpected.is_empty() {
                 return Err(Problem {
+                    detail: None,
                     code: "plc_unexpected_change",
                     message: format!(
                         "{} has {} PLC change(s) Stratos did not make",
@@ -440,11 +441,13 @@ async fn session(
 
 fn read_json(path: &Path) -> Result<serde_json::Value, Problem> {
     let text = std::fs::read_to_string(path).map_err(|e| Problem {
+        detail: None,
         code: "read_failed",
         message: format!("could not read {}: {e}", path.display()),
         hint: None,
     })?;
     serde_json::from_str(&text).map_err(|e| Problem {
+        detail: None,
         code: "bad_operation",
         message: format!("{} is not JSON: {e}", path.display()),
         hint: Some("Pass the JSON file `plc recommended` or `plc sign` printed.".into()),

@@ -33,6 +33,7 @@ pub enum PrefsCommand {
 
 fn file_problem(action: &str, path: &std::path::Path, e: std::io::Error) -> Problem {
     Problem {
+        detail: None,
         code: "file",
         message: format!("could not {action} {}: {e}", path.display()),
         hint: None,

@@ -35,8 +35,16 @@ pub struct RecoverArgs {
     #[arg(long)]
     pub invite_code: Option<String>,
     /// The backup folder (see `stratos backup`).
-    #[arg(long, value_name = "DIR", required_unless_present = "did")]
+    #[arg(long, value_name = "DIR", required_unless_present_any = ["did", "identity_only"])]
     pub from_backup: Option<PathBuf>,
+    /// Go on from a damaged backup without its damaged parts; what will be missing is said
+    /// before anything is made.
+    #[arg(long, requires = "from_backup")]
+    pub skip_damaged: bool,
+    /// Without any copy of the data, move the identity alone: the account comes back with no
+    /// posts, follows, media or other data. Must be asked for explicitly.
+    #[arg(long, conflicts_with_all = ["from_backup", "snapshot", "skip_damaged", "resume"], requires = "did")]
+    pub identity_only: bool,
     /// The snapshot to restore; the newest when omitted.
     #[arg(long)]
     pub snapshot: Option<String>,
@@ -79,13 +87,43 @@ pub async fn run(args: RecoverArgs, config: Config, out: &Output) -> Result<(), 
     } else {
         args.password.clone()
     };
-    if !args.resume && !args.yes {
-        let what = format!(
+    let plan = Plan {
+        did: Some(did.clone()),
+        pds: args.pds_host.clone().unwrap_or_default(),
+        handle: args.handle.clone().unwrap_or_default(),
+        email: args.email.clone().unwrap_or_default(),
+        password: password.clone(),
+        invite_code: args.invite_code.clone(),
+        backup_dir: args.from_backup.clone().unwrap_or_default(),
+        snapshot: args.snapshot.clone(),
+        rotation_key: args.key.clone(),
+        skip_damaged: args.skip_damaged,
+        identity_only: args.identity_only,
+    };
+    // The check creates nothing; what will be missing is said before anything is made.
+    let checked = if args.resume {
+        None
+    } else {
+        let j = recover::check(&accounts, &plan).await.map_err(e)?;
+        for line in missing_lines(&j) {
+            eprintln!("{line}");
+        }
+        Some(j)
+    };
+    if let Some(j) = checked.as_ref().filter(|_| !args.yes) {
+        let mut what = format!(
             "Recovering {did} onto {} signs two identity changes with your rotation key: a new signing key, then the new server with your key first.",
-            args.pds_host.as_deref().unwrap_or_default()
+            j.pds
         );
+        if !j.missing.is_empty() {
+            what.push_str(&format!(
+                " Missing from the account afterwards: {}.",
+                j.missing.join("; ")
+            ));
+        }
         if !std::io::stdin().is_terminal() || out.json {
             return Err(Problem {
+                detail: None,
                 code: "confirmation_needed",
                 message: format!("the recovery needs your agreement: {what}"),
                 hint: Some("Run again with --yes.".to_owned()),
@@ -95,6 +133,7 @@ pub async fn run(args: RecoverArgs, config: Config, out: &Output) -> Result<(), 
         let answer = input::prompt_line("Type yes to go ahead: ")?;
         if answer.trim() != "yes" {
             return Err(Problem {
+                detail: None,
                 code: "not_confirmed",
                 message: "nothing was changed".to_owned(),
                 hint: None,
@@ -110,21 +149,12 @@ pub async fn run(args: RecoverArgs, config: Config, out: &Output) -> Result<(), 
             on_signal.cancel();
         }
     });
-    let result = if args.resume {
-        recover::resume(&accounts, &did, password.as_deref(), &progress, &cancel).await
-    } else {
-        let plan = Plan {
-            did: Some(did.clone()),
-            pds: args.pds_host.clone().unwrap_or_default(),
-            handle: args.handle.clone().unwrap_or_default(),
-            email: args.email.clone().unwrap_or_default(),
-            password,
-            invite_code: args.invite_code.clone(),
-            backup_dir: args.from_backup.clone().unwrap_or_default(),
-            snapshot: args.snapshot.clone(),
-            rotation_key: args.key.clone(),
-        };
-        recover::recover(&accounts, &plan, &progress, &cancel).await
+    let result = match checked {
+        None => recover::resume(&accounts, &did, password.as_deref(), &progress, &cancel).await,
+        Some(j) => {
+            progress(Event::StepStarted { step: Step::Check });
+            recover::begin(&accounts, j, password.as_deref(), &progress, &cancel).await
+        }
     };
     watcher.abort();
     view.clear();
@@ -144,11 +174,25 @@ pub async fn run(args: RecoverArgs, config: Config, out: &Output) -> Result<(), 
                     journal.blobs_uploaded
                 ),
             ];
+            lines.extend(missing_lines(&journal));
             lines.extend(journal.notes.iter().map(|n| format!("Note: {n}")));
             lines.join("\n")
         },
     );
     Ok(())
+}
+
+/// What the account lacks after this recovery, one line each (none when it is whole).
+fn missing_lines(j: &recover::Journal) -> Vec<String> {
+    let mut lines = Vec::new();
+    if j.identity_only {
+        lines.push(
+            "Identity only: the account will come back EMPTY, with no posts, follows, likes, media or other data."
+                .to_owned(),
+        );
+    }
+    lines.extend(j.missing.iter().map(|m| format!("Missing: {m}")));
+    lines
 }
 
 /// Progress on stderr: a bar on a terminal, plain lines otherwise.

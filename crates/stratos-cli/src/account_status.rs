@@ -20,6 +20,7 @@ pub async fn run(args: StatusArgs, config: Config, out: &Output) -> Result<(), P
     out.emit(&report, || render::status(&report));
     if !report.pds.reachable {
         return Err(Problem {
+            detail: None,
             code: "pds_unreachable",
             message: format!(
                 "the PDS of {} could not be reached: {}",

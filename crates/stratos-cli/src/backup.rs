@@ -142,6 +142,7 @@ pub async fn run(cmd: BackupCommand, config: Config, out: &Output) -> Result<(),
                 Ok(())
             } else {
                 Err(Problem {
+                    detail: None,
                     code: "backup_damaged",
                     message: format!(
                         "the snapshot of {} has {} problems",
@@ -226,7 +227,8 @@ fn account_did(config: Config, id: Option<&str>) -> Result<String, Problem> {
 }
 
 /// Takes one snapshot per account, in turn; Ctrl-C cancels (the previous snapshots stay whole).
-async fn run_backups(
+/// Also what the older `account backup --to` does now.
+pub(crate) async fn run_backups(
     accounts: &Accounts,
     dids: &[String],
     folder: &Path,
@@ -297,6 +299,7 @@ async fn run_backups(
     match failed.first() {
         None => Ok(()),
         Some(_) => Err(Problem {
+            detail: None,
             code: "backup_failed",
             message: format!("{} of {} backups failed", failed.len(), dids.len()),
             hint: Some("The reasons are above; the other accounts were backed up.".to_owned()),

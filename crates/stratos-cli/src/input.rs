@@ -98,6 +98,7 @@ pub struct PasswordArgs {
 /// line of piped stdin; an error naming every way when none has it.
 pub fn obtain(given: Option<String>, need: &Need) -> Result<String, Problem> {
     read(given, need).ok_or_else(|| Problem {
+        detail: None,
         code: "input_needed",
         message: missing(need),
         hint: Some(hint(need)),
@@ -108,6 +109,7 @@ pub fn obtain(given: Option<String>, need: &Need) -> Result<String, Problem> {
 /// server's `problem` is returned with a hint naming every way to pass it.
 pub fn obtain_for(problem: Problem, given: Option<String>, need: &Need) -> Result<String, Problem> {
     read(given, need).ok_or_else(|| Problem {
+        detail: None,
         hint: Some(format!("{}. {}", capitalised(&missing(need)), hint(need))),
         ..problem
     })
@@ -214,6 +216,7 @@ pub fn prompt_line(label: &str) -> Result<String, Problem> {
     match std::io::stdin().lock().read_line(&mut line) {
         Ok(n) if n > 0 && !line.trim().is_empty() => Ok(line.trim().to_owned()),
         _ => Err(Problem {
+            detail: None,
             code: "no_answer",
             message: "no answer was given".to_owned(),
             hint: Some("Pass it as an option instead (see --help).".to_owned()),

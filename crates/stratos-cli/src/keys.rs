@@ -131,6 +131,7 @@ pub async fn run(cmd: KeyCommand, config: Config, out: &Output) -> Result<(), Pr
         KeyCommand::Import { file, words } => {
             let text = match (file, words) {
                 (Some(path), _) => std::fs::read_to_string(&path).map_err(|e| Problem {
+                    detail: None,
                     code: "read_failed",
                     message: format!("could not read {}: {e}", path.display()),
                     hint: None,

@@ -27,6 +27,7 @@ mod input;
 mod keys;
 mod package_files;
 mod pds;
+mod plc;
 mod render;
 mod repo;
 mod resolve;
@@ -62,10 +63,11 @@ enum Command {
     /// Incremental, verified backups of accounts, kept in a backup folder.
     #[command(subcommand)]
     Backup(backup::BackupCommand),
-    /// Repository CAR files: export from the PDS, import into the account's own PDS.
+    /// Repository CAR files: export from the PDS, import into the account's own PDS, list and
+    /// inspect one.
     #[command(subcommand)]
     Repo(repo::RepoCommand),
-    /// Blobs (images, videos): export every one into a folder.
+    /// Blobs (images, videos): list, download, upload, export every one into a folder.
     #[command(subcommand)]
     Blob(blob::BlobCommand),
     /// Look up a handle or DID: its DID document (goat's `resolve`).
@@ -73,6 +75,9 @@ enum Command {
     /// Inspect a PDS (goat's `pds`).
     #[command(subcommand)]
     Pds(pds::PdsCommand),
+    /// The PLC directory itself: an identity's data, operations signed here and submitted
+    /// (goat's `plc`; changes through the PDS are `account plc`).
+    Plc(plc::PlcArgs),
     /// Write the shell completions and man pages the packages install (for scripts/bundle.sh).
     #[command(hide = true)]
     GeneratePackageFiles(package_files::PackageFilesArgs),
@@ -102,9 +107,11 @@ async fn main() -> ExitCode {
             Command::Blob(cmd) => blob::run(cmd, config, &out).await,
             Command::Resolve(args) => resolve::run(args, config, &out).await,
             Command::Pds(cmd) => pds::run(cmd, config, &out).await,
+            Command::Plc(args) => plc::run(args, config, &out).await,
             Command::GeneratePackageFiles(args) => package_files::run::<Cli>(args, &out),
         },
         Err(e) => Err(Problem {
+            detail: None,
             code: "config",
             message: e.to_string(),
             hint: None,

@@ -19,6 +19,7 @@ pub struct PackageFilesArgs {
 
 fn io_problem(path: &Path, e: std::io::Error) -> Problem {
     Problem {
+        detail: None,
         code: "file",
         message: format!("could not write {}: {e}", path.display()),
         hint: None,

@@ -1,6 +1,6 @@
 //! `stratos account backup` and `account missing-blobs` end to end, in text and `--json` mode:
-//! the CAR and the blobs written to a folder, and blobs an import left missing listed and repaired
-//! from another server.
+//! `account backup --to` taking the same incremental snapshots as `backup run --to`, and blobs
+//! an import left missing listed and repaired from another server.
 
 mod common;
 
@@ -35,8 +35,9 @@ async fn blob_in_record(acct: &TestAccount, bytes: &[u8]) -> (Value, String) {
     (blob, rkey.to_owned())
 }
 
-/// `backup` writes the CAR and the blob (text and JSON); `missing-blobs` lists what an import
-/// left missing, fails to repair from a server without it, and repairs from one with it.
+/// `account backup` takes a snapshot, then an incremental one (text and JSON); `missing-blobs`
+/// lists what an import left missing, fails to repair from a server without it, and repairs
+/// from one with it.
 #[tokio::test]
 async fn backup_and_missing_blobs() {
     let net = Network::shared();
@@ -47,10 +48,16 @@ async fn backup_and_missing_blobs() {
     let home = Home::new();
     login(&home, &acct).await;
 
+    // `account backup --to` is the older name of `backup run --to`: a snapshot, then one that
+    // stores only what changed, with a note on stderr saying what to use instead.
     let folder = home.path().join("backup");
     let folder_s = folder.to_str().unwrap();
     let text = home.run(&["account", "backup", "--to", folder_s]).await;
-    assert!(text.ok().contains("1 blobs (1 downloaded"), "{text:#?}");
+    assert!(text.ok().contains("1 new blobs"), "{text:#?}");
+    assert!(
+        text.stderr.contains("deprecated") && text.stderr.contains("stratos backup run --to"),
+        "{text:#?}"
+    );
     let summary = home
         .run(&[
             "--json",
@@ -62,13 +69,39 @@ async fn backup_and_missing_blobs() {
         ])
         .await
         .ok_json();
-    assert_eq!(summary["blobsTotal"], 1);
-    assert_eq!(summary["blobsSkipped"], 1);
+    let second = &summary["snapshots"][0];
+    assert_eq!(second["did"], acct.did.as_str(), "{summary}");
+    assert_eq!(second["blobs"], 1);
     assert_eq!(
-        std::fs::read(folder.join("blobs").join(&cid)).unwrap(),
-        bytes
+        second["newBlobs"], 0,
+        "the second run stores only what changed"
     );
-    let car = std::fs::read(folder.join("repo.car")).unwrap();
+    assert!(second["since"].is_string(), "incremental: {summary}");
+    let listed = home
+        .run(&["--json", "backup", "list", "--to", folder_s])
+        .await
+        .ok_json();
+    assert_eq!(
+        listed["accounts"][0]["snapshots"].as_array().unwrap().len(),
+        2,
+        "{listed}"
+    );
+    // goat's layout comes from `backup export`.
+    let exported = home
+        .run(&[
+            "--json",
+            "backup",
+            "export",
+            "--to",
+            folder_s,
+            "-o",
+            home.path().join("export").to_str().unwrap(),
+        ])
+        .await
+        .ok_json();
+    let blobs_dir = std::path::PathBuf::from(exported["blobsDir"].as_str().unwrap());
+    assert_eq!(std::fs::read(blobs_dir.join(&cid)).unwrap(), bytes);
+    let car = std::fs::read(exported["carPath"].as_str().unwrap()).unwrap();
     assert!(!car.is_empty() && car[1] == 0xa2, "a CAR header");
 
     let none = home

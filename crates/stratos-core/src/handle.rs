@@ -165,6 +165,7 @@ impl Explain for HandleError {
                 Problem::new("handle_taken", self, Some("Choose another handle."))
             }
             HandleError::NotProven { plan } => Problem {
+                detail: None,
                 hint: Some(format!(
                     "Publish the DNS TXT record {} with the value {} (or serve {} containing {}), then try again. Check with --check.",
                     plan.dns.name, plan.dns.value, plan.https.url, plan.https.body

@@ -252,11 +252,13 @@ pub enum KeyError {
         path: PathBuf,
     },
     /// The export file could not be written.
-    #[error("could not write {}: {detail}", path.display())]
+    #[error("could not write {}: {reason}", path.display())]
     Write {
         /// The file.
         path: PathBuf,
-        /// The OS error.
+        /// Why, in plain words ([`crate::base::plain::io`]).
+        reason: &'static str,
+        /// The system's own words, for the log and "Details".
         detail: String,
     },
 }
@@ -289,7 +291,10 @@ impl Explain for KeyError {
             }
             KeyError::Random(_) => p("internal", None),
             KeyError::FileExists { .. } => p("file_exists", None),
-            KeyError::Write { .. } => p("write_failed", Some("Choose a folder you can write to.")),
+            KeyError::Write { detail, .. } => {
+                p("write_failed", Some("Choose a folder you can write to."))
+                    .with_detail(detail.clone())
+            }
         }
     }
 }
@@ -463,6 +468,7 @@ fn write_new(path: &Path, text: &str) -> Result<(), KeyError> {
         },
         _ => KeyError::Write {
             path: path.to_path_buf(),
+            reason: crate::base::plain::io(&e),
             detail: e.to_string(),
         },
     })?;
@@ -470,6 +476,7 @@ fn write_new(path: &Path, text: &str) -> Result<(), KeyError> {
         .and_then(|()| file.sync_all())
         .map_err(|e| KeyError::Write {
             path: path.to_path_buf(),
+            reason: crate::base::plain::io(&e),
             detail: e.to_string(),
         })
 }

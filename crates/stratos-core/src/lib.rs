@@ -67,5 +67,5 @@ pub mod service_auth;
 pub mod status;
 
 pub use accounts::{Accounts, AccountsError, LoginRequest};
-pub use base::problem::{Explain, Problem};
+pub use base::problem::{Explain, Problem, explained};
 pub use config::Config;

@@ -34,6 +34,8 @@ pub mod oauth;
 pub mod overview;
 /// Password strength and reset.
 pub mod password;
+/// The system's file and folder dialogs.
+pub mod pick;
 /// The identity (did:plc): document, checked history, watch, undo, recovery key.
 pub mod plc;
 /// Recovering an account whose PDS is gone, onto a new one.

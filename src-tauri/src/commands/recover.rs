@@ -70,6 +70,8 @@ pub async fn recover_start(
         backup_dir,
         snapshot: None,
         rotation_key: None,
+        skip_damaged: false,
+        identity_only: false,
     };
     let job = jobs.start(JobKey::Recovery(did.clone()));
     let emit = progress(&app, &did);

@@ -117,6 +117,12 @@ impl App {
         Self::start(desktop, &test, env, artifacts, shots.get()).await
     }
 
+    /// Like [`App::restart`], with `env` added to the app's environment (another theme, say).
+    pub async fn restart_with(mut self, env: &[(String, String)]) -> App {
+        self.env.extend(env.iter().cloned());
+        self.restart().await
+    }
+
     async fn start(
         mut desktop: Desktop,
         test: &str,

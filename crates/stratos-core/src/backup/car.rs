@@ -103,6 +103,25 @@ impl CarParser {
     }
 }
 
+/// The roots named by the header of the CAR file `file` (a repository export names its signed
+/// commit), read before any block; the header's length is bounded like a streamed one.
+pub fn file_roots(file: &mut std::fs::File) -> Result<Vec<Cid>, String> {
+    file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+    let mut reader = std::io::BufReader::new(file);
+    let len = unsigned_varint::io::read_usize(&mut reader)
+        .map_err(|e| format!("it does not start with a CAR header ({e})"))?;
+    if len > MAX_HEADER {
+        return Err(format!(
+            "its CAR header of {len} bytes is larger than allowed ({MAX_HEADER})"
+        ));
+    }
+    let mut frame = vec![0; len];
+    reader
+        .read_exact(&mut frame)
+        .map_err(|e| format!("its CAR header is cut short ({e})"))?;
+    header_roots(&frame)
+}
+
 fn header_roots(frame: &[u8]) -> Result<Vec<Cid>, String> {
     let header: Ipld =
         serde_ipld_dagcbor::from_slice(frame).map_err(|e| format!("bad CAR header: {e}"))?;

@@ -8,6 +8,8 @@
 //!   export`, `stratos blob export`).
 //! - [`import_repo`] sends a CAR to the account's own PDS (`com.atproto.repo.importRepo`, as
 //!   `goat repo import`), streamed from the file.
+//! - [`read_car`] reads a repository CAR on this computer (`goat repo ls` and `repo inspect`);
+//!   [`blob_list`], [`blob_download`] and [`blob_upload`] are `goat blob ls|download|upload`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -16,10 +18,12 @@ use cid::Cid;
 use serde::Serialize;
 use url::Url;
 
+use super::rebuild::Block;
 use super::store::{self, AccountStore, BlockIndex, StoreError};
-use super::{BackupError, BackupProgress, BackupStep, CancellationToken, tree};
+use super::{BackupError, BackupProgress, BackupStep, CancellationToken, car, tree};
 use crate::accounts::{Accounts, AccountsError};
-use crate::base::identifier::ParseError;
+use crate::base::identifier::{Identifier, ParseError};
+use crate::identity::IdentityError;
 
 /// What an export wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -54,15 +58,42 @@ pub async fn export_snapshot(
     let store = AccountStore::new(root, did);
     let snapshot = snapshot.map(str::to_owned);
     let out = out.to_owned();
-    tokio::task::spawn_blocking(move || export_blocking(&store, snapshot.as_deref(), &out))
+    tokio::task::spawn_blocking(move || export_blocking(&store, snapshot.as_deref(), &out, None))
         .await
         .expect("export does not panic")
+}
+
+/// Signs a rebuilt commit (64-byte low-S ECDSA over its bytes).
+pub type Sign = dyn Fn(&[u8]) -> Vec<u8> + Send;
+/// A [`Sign`] the export may keep while it runs on a blocking thread.
+pub type Signer = Box<Sign>;
+
+/// Like [`export_snapshot`], but a snapshot whose records or MST nodes are damaged is exported
+/// without them: the whole records go into a rebuilt tree under a new commit signed with
+/// `sign` (see [`super::rebuild`]). Its commit must be readable. The summary counts what was
+/// written; `records` tells which records were lost only by their absence.
+pub async fn export_rebuilt(
+    root: &Path,
+    did: &str,
+    snapshot: Option<&str>,
+    out: &Path,
+    sign: Signer,
+) -> Result<ExportSummary, BackupError> {
+    let store = AccountStore::new(root, did);
+    let snapshot = snapshot.map(str::to_owned);
+    let out = out.to_owned();
+    tokio::task::spawn_blocking(move || {
+        export_blocking(&store, snapshot.as_deref(), &out, Some(&*sign))
+    })
+    .await
+    .expect("export does not panic")
 }
 
 fn export_blocking(
     store: &AccountStore,
     snapshot: Option<&str>,
     out: &Path,
+    rebuild: Option<&Sign>,
 ) -> Result<ExportSummary, BackupError> {
     let manifest = store.chosen(snapshot)?;
     let damaged = |detail: String| StoreError::Damaged {
@@ -75,8 +106,52 @@ fn export_blocking(
         .map_err(|_| damaged("its commit is not a CID".to_owned()))?;
     let index = BlockIndex::load(store)?;
     let walk = tree::walk(&index, &commit, &mut HashSet::new())?;
-    if let Some(problem) = walk.problems.first() {
-        return Err(damaged(format!("{problem}; run verify")).into());
+    // The blocks to write: the snapshot's own, or a rebuilt tree without the damaged records.
+    let mut rebuilt: Option<(Cid, Vec<Block>)> = None;
+    let mut records = walk.records.values().sum::<u64>();
+    match (walk.problems.first(), rebuild) {
+        (None, _) => {}
+        (Some(problem), None) => return Err(damaged(format!("{problem}; run verify")).into()),
+        (Some(problem), Some(_)) if walk.commit.is_none() => {
+            return Err(damaged(format!("{problem}; the commit is needed to rebuild")).into());
+        }
+        (Some(_), Some(sign)) => {
+            let bad: HashSet<String> = walk
+                .problems
+                .iter()
+                .map(|p| match p {
+                    tree::BlockProblem::Missing { cid, .. }
+                    | tree::BlockProblem::Corrupt { cid, .. }
+                    | tree::BlockProblem::Unreadable { cid, .. } => cid.clone(),
+                })
+                .collect();
+            let kept: Vec<(String, Cid)> = walk
+                .entries
+                .iter()
+                .filter(|(_, c)| !bad.contains(&c.to_string()))
+                .cloned()
+                .collect();
+            let tree = super::rebuild::build_mst(&kept);
+            let (root, bytes) =
+                super::rebuild::signed_commit(&manifest.did, &manifest.rev, tree.root, sign);
+            let mut blocks = vec![(root, bytes)];
+            blocks.extend(tree.nodes);
+            let mut leaves = HashSet::new();
+            for (_, cid) in &kept {
+                if leaves.insert(*cid) {
+                    let data = index.get(cid)?.expect("the walk read it");
+                    blocks.push((*cid, data));
+                }
+            }
+            records = kept.len() as u64;
+            log::warn!(
+                "snapshot {} of {} exported without {} damaged record(s) or tree node(s)",
+                manifest.id,
+                manifest.did,
+                bad.len()
+            );
+            rebuilt = Some((root, blocks));
+        }
     }
     std::fs::create_dir_all(out).map_err(|e| store::disk(out, e))?;
     let name = manifest
@@ -92,10 +167,22 @@ fn export_blocking(
         use std::io::Write;
         let file = std::fs::File::create(&part).map_err(|e| store::disk(&part, e))?;
         let mut w = std::io::BufWriter::new(file);
-        super::car::write_header(&mut w, &[commit]).map_err(|e| store::disk(&part, e))?;
-        for cid in &walk.blocks {
-            let data = index.get(cid)?.expect("the walk read it");
-            super::car::write_block(&mut w, cid, &data).map_err(|e| store::disk(&part, e))?;
+        match &rebuilt {
+            Some((root, blocks)) => {
+                super::car::write_header(&mut w, &[*root]).map_err(|e| store::disk(&part, e))?;
+                for (cid, data) in blocks {
+                    super::car::write_block(&mut w, cid, data)
+                        .map_err(|e| store::disk(&part, e))?;
+                }
+            }
+            None => {
+                super::car::write_header(&mut w, &[commit]).map_err(|e| store::disk(&part, e))?;
+                for cid in &walk.blocks {
+                    let data = index.get(cid)?.expect("the walk read it");
+                    super::car::write_block(&mut w, cid, &data)
+                        .map_err(|e| store::disk(&part, e))?;
+                }
+            }
         }
         w.flush().map_err(|e| store::disk(&part, e))?;
         let file = w
@@ -132,8 +219,11 @@ fn export_blocking(
         did: manifest.did.clone(),
         snapshot: manifest.id.clone(),
         car_path,
-        blocks: walk.blocks.len() as u64,
-        records: walk.records.values().sum(),
+        blocks: match &rebuilt {
+            Some((_, blocks)) => blocks.len() as u64,
+            None => walk.blocks.len() as u64,
+        },
+        records,
         blobs_dir,
         blobs,
         preferences_path,
@@ -334,5 +424,241 @@ fn pds_url(url: &str) -> Result<Url, BackupError> {
             input: url.to_owned(),
         })
         .into()
+    })
+}
+
+/// One record of a repository CAR.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CarRecord {
+    /// `collection/rkey`.
+    pub path: String,
+    /// The record's CID.
+    pub cid: String,
+}
+
+/// What a repository CAR file holds: its signed commit and every record, read from the file
+/// alone (each block checked against its CID on the way).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CarRepo {
+    /// The file.
+    pub path: PathBuf,
+    /// The CID of the commit the header names.
+    pub commit: String,
+    /// The repository format (3).
+    pub version: u64,
+    /// The account.
+    pub did: String,
+    /// The revision (a TID).
+    pub rev: String,
+    /// The root of the MST.
+    pub data: String,
+    /// The commit it follows, when named.
+    pub prev: Option<String>,
+    /// Records per collection.
+    pub collections: std::collections::BTreeMap<String, u64>,
+    /// Every record, in key order.
+    pub records: Vec<CarRecord>,
+    /// Blocks missing or damaged in the file (an export is complete, so normally none).
+    pub problems: Vec<tree::BlockProblem>,
+}
+
+/// Reads the repository CAR file `path` (`goat repo ls`, `goat repo inspect`): the commit its
+/// header names and a walk of the whole tree. Only lengths and CIDs are indexed up front; block
+/// bytes are read as the walk reaches them, so a large export does not fill memory.
+pub fn read_car(path: &Path) -> Result<CarRepo, BackupError> {
+    let not_repo = |detail: String| BackupError::NotARepo {
+        path: path.display().to_string(),
+        detail,
+    };
+    let mut file = std::fs::File::open(path).map_err(|e| store::disk(path, e))?;
+    let roots = car::file_roots(&mut file).map_err(not_repo)?;
+    let Some(root) = roots.first().copied() else {
+        return Err(not_repo("its header names no root".into()));
+    };
+    let mut index = BlockIndex::empty();
+    index.add_pack(path)?;
+    if let Some((_, detail)) = index.damaged.first() {
+        return Err(not_repo(detail.clone()));
+    }
+    let mut walk = tree::walk(&index, &root, &mut HashSet::new())?;
+    // Keys are unique in a repository, so this is the MST's own order.
+    walk.entries.sort_unstable();
+    let Some(commit) = walk.commit else {
+        let detail = walk
+            .problems
+            .first()
+            .map_or_else(|| "its root is not a commit".to_owned(), |p| p.to_string());
+        return Err(not_repo(detail));
+    };
+    Ok(CarRepo {
+        path: path.to_owned(),
+        commit: root.to_string(),
+        version: 3,
+        did: commit.did,
+        rev: commit.rev,
+        data: commit.data.to_string(),
+        prev: commit.prev.map(|c| c.to_string()),
+        collections: walk.records,
+        records: walk
+            .entries
+            .into_iter()
+            .map(|(path, cid)| CarRecord {
+                path,
+                cid: cid.to_string(),
+            })
+            .collect(),
+        problems: walk.problems,
+    })
+}
+
+/// The blobs of an account, as its PDS lists them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlobList {
+    /// The account.
+    pub did: String,
+    /// Every blob's CID, sorted.
+    pub cids: Vec<String>,
+}
+
+/// Every blob an account's PDS lists for it (`sync.listBlobs`, all pages), as `goat blob ls`:
+/// a signed-in account, or any handle or DID (see [`public_repo`]).
+pub async fn blob_list(accounts: &Accounts, id: Option<&str>) -> Result<BlobList, BackupError> {
+    let (did, pds) = public_repo(accounts, id).await?;
+    let cids = super::list_blobs(
+        accounts.context().xrpc(),
+        &pds,
+        &did,
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await?;
+    Ok(BlobList { did, cids })
+}
+
+/// The DID and PDS of `id`: a signed-in account as the account list has it, else any handle or
+/// DID resolved publicly to the PDS its DID document names. `sync.listBlobs` and `sync.getBlob`
+/// are public for an active account, so goat reads anyone's blobs; so does Stratos.
+async fn public_repo(accounts: &Accounts, id: Option<&str>) -> Result<(String, Url), BackupError> {
+    let typed = match accounts.find(id) {
+        Ok(record) => return Ok((record.did, pds_url(&record.pds_url)?)),
+        Err(AccountsError::NotSignedIn { id }) => id,
+        Err(e) => return Err(e.into()),
+    };
+    let identifier: Identifier = typed.parse().map_err(AccountsError::BadInput)?;
+    let resolved = accounts
+        .context()
+        .resolver()
+        .resolve(&identifier)
+        .await
+        .map_err(AccountsError::from)?;
+    let did = resolved.did.as_str().to_owned();
+    let pds = resolved
+        .pds
+        .ok_or_else(|| AccountsError::from(IdentityError::NoPdsInDocument { did: did.clone() }))?;
+    Ok((did, pds))
+}
+
+/// One blob written to a file.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlobDownload {
+    /// The account.
+    pub did: String,
+    /// The blob.
+    pub cid: String,
+    /// The file written.
+    pub path: PathBuf,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// Downloads blob `cid` of an account (signed in or not, see [`public_repo`]) to `path` (the
+/// CID as file name by default), as `goat blob download`; an existing file is refused.
+pub async fn blob_download(
+    accounts: &Accounts,
+    id: Option<&str>,
+    cid: &str,
+    path: Option<&Path>,
+) -> Result<BlobDownload, BackupError> {
+    let (did, pds) = public_repo(accounts, id).await?;
+    if cid.parse::<Cid>().is_err() {
+        return Err(BackupError::NotACid {
+            input: cid.to_owned(),
+        });
+    }
+    let path = path.map_or_else(|| PathBuf::from(cid), Path::to_owned);
+    if path.exists() {
+        return Err(BackupError::Exists {
+            path: path.display().to_string(),
+        });
+    }
+    let bytes = super::download_blob(
+        accounts.context().xrpc(),
+        &pds,
+        &did,
+        cid,
+        &path,
+        &CancellationToken::new(),
+    )
+    .await?;
+    Ok(BlobDownload {
+        did,
+        cid: cid.to_owned(),
+        path,
+        bytes,
+    })
+}
+
+/// What an upload stored.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlobUpload {
+    /// The account.
+    pub did: String,
+    /// The file sent.
+    pub path: PathBuf,
+    /// The blob reference the PDS returned (`$type`, `ref`, `mimeType`, `size`), ready to put
+    /// in a record.
+    pub blob: serde_json::Value,
+}
+
+/// Uploads the file `path` as a blob of a signed-in account (`com.atproto.repo.uploadBlob`,
+/// streamed), as `goat blob upload`. The PDS sniffs the content type; until a record references
+/// the blob, the PDS may delete it.
+pub async fn blob_upload(
+    accounts: &Accounts,
+    id: Option<&str>,
+    path: &Path,
+) -> Result<BlobUpload, BackupError> {
+    const UPLOAD: &str = "com.atproto.repo.uploadBlob";
+    let record = accounts.find(id)?;
+    tokio::fs::metadata(path)
+        .await
+        .map_err(|e| store::disk(path, e))?;
+    let session = accounts.session(&record.did).await?;
+    let open = || async {
+        let file =
+            tokio::fs::File::open(path)
+                .await
+                .map_err(|e| crate::net::xrpc::XrpcError::Encode {
+                    nsid: UPLOAD.to_owned(),
+                    detail: format!("could not read {}: {e}", path.display()),
+                })?;
+        Ok(reqwest::Body::wrap_stream(
+            tokio_util::io::ReaderStream::new(file),
+        ))
+    };
+    let out = session
+        .procedure_stream(UPLOAD, "application/octet-stream", open)
+        .await
+        .map_err(|e| BackupError::Accounts(AccountsError::from(e)))?;
+    log::info!("uploaded {} as a blob of {}", path.display(), record.did);
+    Ok(BlobUpload {
+        did: record.did,
+        path: path.to_owned(),
+        blob: out["blob"].clone(),
     })
 }

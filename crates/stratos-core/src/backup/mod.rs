@@ -31,6 +31,7 @@ use url::Url;
 pub mod car;
 pub mod export;
 pub mod prune;
+pub mod rebuild;
 pub mod schedule;
 pub mod snapshot;
 pub mod store;
@@ -57,11 +58,13 @@ pub enum BackupError {
     #[error(transparent)]
     Xrpc(#[from] XrpcError),
     /// The backup folder could not be written.
-    #[error("could not write {path}: {detail}")]
+    #[error("could not write {path}: {reason}")]
     Disk {
         /// The file or folder.
         path: String,
-        /// The system's reason.
+        /// Why, in plain words ([`crate::base::plain::io`]).
+        reason: &'static str,
+        /// The system's own words, for the log and "Details".
         detail: String,
     },
     /// The person cancelled; what was fully written stays and a new run resumes.
@@ -89,6 +92,26 @@ pub enum BackupError {
     /// A prune asked to keep no snapshot.
     #[error(transparent)]
     KeepNone(#[from] prune::KeepNone),
+    /// A file given as a repository CAR is not one.
+    #[error("{path} is not a repository CAR file: {detail}")]
+    NotARepo {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// What was given as a blob's CID is not a CID.
+    #[error("{input:?} is not a CID")]
+    NotACid {
+        /// What was given.
+        input: String,
+    },
+    /// A download would replace a file (goat refuses too).
+    #[error("{path} already exists")]
+    Exists {
+        /// The file.
+        path: String,
+    },
 }
 
 impl Explain for BackupError {
@@ -96,11 +119,12 @@ impl Explain for BackupError {
         match self {
             BackupError::Accounts(e) => e.explain(),
             BackupError::Xrpc(e) => e.explain(),
-            BackupError::Disk { .. } => Problem::new(
+            BackupError::Disk { detail, .. } => Problem::new(
                 "disk",
                 self,
                 Some("Choose a folder you can write to, with enough free space."),
-            ),
+            )
+            .with_detail(detail.clone()),
             BackupError::Cancelled => Problem::new(
                 "cancelled",
                 self,
@@ -120,6 +144,21 @@ impl Explain for BackupError {
                 Some(
                     "Check the connection to the PLC directory (or the did:web host) and try again.",
                 ),
+            ),
+            BackupError::NotARepo { .. } => Problem::new(
+                "not_a_repo",
+                self,
+                Some("Pass a repository export, as `stratos repo export` writes it."),
+            ),
+            BackupError::NotACid { .. } => Problem::new(
+                "bad_cid",
+                self,
+                Some("Pass a blob CID as `stratos blob ls` lists them (bafkrei…)."),
+            ),
+            BackupError::Exists { .. } => Problem::new(
+                "file_exists",
+                self,
+                Some("Choose another file with --output, or move that one away."),
             ),
             BackupError::KeepNone(_) => Problem::new(
                 "bad_input",
@@ -385,6 +424,7 @@ fn part_path(path: &Path) -> PathBuf {
 fn disk(path: &Path, e: std::io::Error) -> BackupError {
     BackupError::Disk {
         path: path.display().to_string(),
+        reason: crate::base::plain::io(&e),
         detail: e.to_string(),
     }
 }

@@ -32,11 +32,13 @@ const MAX_JSON: u64 = 64 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A file could not be read or written.
-    #[error("could not use {path}: {detail}")]
+    #[error("could not use {path}: {reason}")]
     Disk {
         /// The file or folder.
         path: String,
-        /// The system's reason.
+        /// Why, in plain words ([`crate::base::plain::io`]).
+        reason: &'static str,
+        /// The system's own words, for the log and "Details".
         detail: String,
     },
     /// Another backup or prune of this account is running.
@@ -67,11 +69,12 @@ impl crate::base::problem::Explain for StoreError {
     fn explain(&self) -> crate::base::problem::Problem {
         use crate::base::problem::Problem;
         match self {
-            StoreError::Disk { .. } => Problem::new(
+            StoreError::Disk { detail, .. } => Problem::new(
                 "disk",
                 self,
                 Some("Choose a backup folder you can write to, with enough free space."),
-            ),
+            )
+            .with_detail(detail.clone()),
             StoreError::Busy { .. } => Problem::new(
                 "backup_busy",
                 self,
@@ -535,6 +538,7 @@ pub fn list(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
 pub fn disk(path: &Path, e: std::io::Error) -> StoreError {
     StoreError::Disk {
         path: path.display().to_string(),
+        reason: crate::base::plain::io(&e),
         detail: e.to_string(),
     }
 }

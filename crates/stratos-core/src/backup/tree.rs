@@ -25,6 +25,8 @@ pub struct Commit {
     pub rev: String,
     /// The root of the MST.
     pub data: Cid,
+    /// The commit this one follows, when the PDS names it (atproto v3 allows null).
+    pub prev: Option<Cid>,
     /// The signature (64 bytes r‖s).
     pub sig: Vec<u8>,
     /// The DAG-CBOR bytes the signature covers (the commit without `sig`).
@@ -89,8 +91,14 @@ pub struct Walk {
     pub bytes: u64,
     /// Records per collection.
     pub records: BTreeMap<String, u64>,
+    /// Every record reached, as `collection/rkey` and the record's CID, in walk order (node by
+    /// node, not sorted; `repo ls` sorts them).
+    pub entries: Vec<(String, Cid)>,
     /// Every blob the records reference, with the first record referencing it.
     pub blobs: BTreeMap<String, String>,
+    /// Every record key reached (`collection/rkey`) with its block's CID, in key order within
+    /// each node, to rebuild a tree without its damaged records.
+    pub entries: Vec<(String, Cid)>,
     /// What is missing or damaged.
     pub problems: Vec<BlockProblem>,
 }
@@ -147,6 +155,7 @@ pub fn walk(index: &BlockIndex, commit: &Cid, seen: &mut HashSet<Cid>) -> Result
         for (key, value, right) in node.entries {
             let collection = key.split('/').next().unwrap_or_default().to_owned();
             *out.records.entry(collection).or_default() += 1;
+            out.entries.push((key.clone(), value));
             if seen.insert(value) {
                 let at = format!("record {key}");
                 if let Some(record) = fetch(index, &value, &at, &mut out)? {
@@ -219,6 +228,10 @@ pub fn parse_commit(bytes: &[u8]) -> Result<Commit, String> {
     let Some(Ipld::Link(data)) = map.get("data").cloned() else {
         return Err("the commit names no MST root".to_owned());
     };
+    let prev = match map.get("prev") {
+        Some(Ipld::Link(c)) => Some(*c),
+        _ => None,
+    };
     let Some(Ipld::Bytes(sig)) = map.remove("sig") else {
         return Err("the commit is not signed".to_owned());
     };
@@ -227,6 +240,7 @@ pub fn parse_commit(bytes: &[u8]) -> Result<Commit, String> {
         did,
         rev,
         data,
+        prev,
         sig,
         unsigned,
     })

@@ -4,5 +4,6 @@
 pub mod did_key;
 pub mod health;
 pub mod identifier;
+pub mod plain;
 pub mod problem;
 pub mod redact;

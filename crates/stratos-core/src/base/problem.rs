@@ -13,6 +13,10 @@ pub struct Problem {
     pub message: String,
     /// What to do about it, when there is something to do.
     pub hint: Option<String>,
+    /// The technical cause (the system's or the server's own words), for the log and the
+    /// window's "Details": kept out of `message` so that it stays plain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl Problem {
@@ -22,7 +26,17 @@ impl Problem {
             code,
             message: sentence(message.to_string()),
             hint: hint.map(str::to_owned),
+            detail: None,
         }
+    }
+
+    /// The same problem with its technical cause for "Details" (logged at debug level here, where
+    /// it is known).
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        log::debug!("{} ({}): {detail}", self.message, self.code);
+        self.detail = Some(detail);
+        self
     }
 }
 
@@ -36,6 +50,17 @@ fn sentence(mut message: String) -> String {
         message.replace_range(0..1, &upper);
     }
     message
+}
+
+/// `e` explained, with its chain of causes (the system's and the servers' own words) as the
+/// detail when `e` has causes and its explanation did not set one: what a person passes on when
+/// asking for help, without putting it in the message.
+pub fn explained<E: Explain + std::error::Error + 'static>(e: &E) -> Problem {
+    let problem = e.explain();
+    if problem.detail.is_some() || e.source().is_none() {
+        return problem;
+    }
+    problem.with_detail(super::plain::chain(e))
 }
 
 /// Turns an error into a [`Problem`].

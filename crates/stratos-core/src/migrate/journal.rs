@@ -142,7 +142,10 @@ impl Journal {
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     /// The file system refused.
-    #[error("could not {action} the migration journal {path}: {source}")]
+    #[error(
+        "could not {action} the migration journal {path}: {}",
+        crate::base::plain::io(source)
+    )]
     Io {
         /// What was being done.
         action: &'static str,

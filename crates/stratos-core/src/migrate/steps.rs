@@ -482,12 +482,19 @@ impl<'a> Runner<'a> {
                 Vec::new()
             }
         };
+        let holders = plc::words::Holders {
+            yours: crate::keys::list(self.accounts)
+                .map(|keys| keys.into_iter().map(|k| k.did_key).collect())
+                .unwrap_or_default(),
+            new_server: recommended.rotation_keys.clone(),
+            old_server: old_pds_keys.clone(),
+        };
         let merged = plc::merge(
             &current.fields,
             &recommended,
             &MergeOptions { old_pds_keys },
         )?;
-        let changes = plc::diff(&current.fields, &merged);
+        let changes = plc::diff_for(&current.fields, &merged, &holders);
         let Some(token) = self
             .inputs
             .plc_token

@@ -28,11 +28,13 @@ pub enum XrpcError {
         nsid: String,
     },
     /// No connection could be made (DNS failure, refused, TLS failure...).
-    #[error("could not reach {service}: {detail}")]
+    #[error("could not reach {service}: {reason}")]
     Unreachable {
         /// The service's host.
         service: String,
-        /// The transport's own description.
+        /// Why, in plain words ([`crate::base::plain::connection`]).
+        reason: &'static str,
+        /// The transport's own description, for the log and "Details".
         detail: String,
     },
     /// The service answered with a well-formed XRPC error.
@@ -521,7 +523,8 @@ pub(crate) fn transport(base: &Url, nsid: &str, e: reqwest::Error) -> XrpcError 
     } else {
         XrpcError::Unreachable {
             service: service_name(base),
-            detail: root_cause(&e),
+            reason: crate::base::plain::connection(&e),
+            detail: crate::base::plain::chain(&e),
         }
     }
 }
@@ -657,15 +660,6 @@ fn snippet(body: &[u8]) -> String {
     }
 }
 
-/// The innermost cause of a transport error: "connection refused" rather than "error sending request".
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
 impl Explain for XrpcError {
     fn explain(&self) -> Problem {
         match self {
@@ -674,11 +668,12 @@ impl Explain for XrpcError {
                 self,
                 Some("The server may be overloaded or down. Try again in a moment."),
             ),
-            XrpcError::Unreachable { .. } => Problem::new(
+            XrpcError::Unreachable { detail, .. } => Problem::new(
                 "pds_unreachable",
                 self,
                 Some("Check the address and your internet connection; the server may be down."),
-            ),
+            )
+            .with_detail(detail.clone()),
             XrpcError::Server { status, .. } if *status >= 500 => Problem::new(
                 "pds_error",
                 self,

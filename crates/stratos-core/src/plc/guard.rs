@@ -302,6 +302,52 @@ pub async fn remember_submitted(accounts: &Accounts, did: &str, op: &Value) {
     }
 }
 
+/// What [`submit_signed`] sent.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sent {
+    /// The DID (for a genesis, the one the operation names).
+    pub did: String,
+    /// The operation's CID.
+    pub cid: String,
+}
+
+/// Sends an operation signed elsewhere (a file, goat's `plc submit`) straight to the directory,
+/// which checks the signature against the DID's history. `did` is the identity it changes;
+/// `None` says it is a genesis, whose DID it names. The kind is checked first, so a genesis is
+/// not sent as an update by mistake (or the reverse). Recorded as known once accepted.
+pub async fn submit_signed(
+    accounts: &Accounts,
+    did: Option<&str>,
+    op: &Value,
+) -> Result<Sent, GuardError> {
+    let parsed = operation::parse(op)?;
+    let did = match (did, &parsed.prev) {
+        (None, None) => operation::genesis_did(op)?,
+        (Some(did), Some(_)) => did.to_owned(),
+        (None, Some(_)) => {
+            return Err(PlcError::BadOperation(
+                "it follows another operation (it has a prev), so it is not a genesis".into(),
+            )
+            .into());
+        }
+        (Some(_), None) => {
+            return Err(
+                PlcError::BadOperation("it is a genesis (no prev); send it as one".into()).into(),
+            );
+        }
+    };
+    if !did.starts_with("did:plc:") {
+        return Err(PlcError::NotPlc { did }.into());
+    }
+    operation::publish(accounts, &did, op).await?;
+    remember_submitted(accounts, &did, op).await;
+    Ok(Sent {
+        cid: operation::cid(op)?,
+        did,
+    })
+}
+
 /// "This was me": the given operations stop counting as unexpected.
 pub async fn acknowledge(
     accounts: &Accounts,

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod history;
 pub mod operation;
 pub mod watch;
+pub mod words;
 
 mod directory;
 
@@ -155,8 +156,10 @@ pub struct Change {
     pub before: Option<String>,
     /// The new value (or new position), when there is one.
     pub after: Option<String>,
-    /// The change in one line, for people.
+    /// The change in one technical line, as goat prints it (the CLI, the log).
     pub description: String,
+    /// The change in words a person reads ([`words::say`]).
+    pub plain: String,
 }
 
 /// The result of a change applied through the PDS.
@@ -522,6 +525,20 @@ pub async fn add_rotation_key(
 /// What changes from `before` to `after`, in the order a person reads a DID: rotation keys,
 /// signing keys, aliases, services.
 pub fn diff(before: &PlcFields, after: &PlcFields) -> Vec<Change> {
+    diff_for(before, after, &words::Holders::default())
+}
+
+/// [`diff`], with each change said in words that name who holds each key (the person, the new
+/// server, the old one), as far as the caller knows.
+pub fn diff_for(before: &PlcFields, after: &PlcFields, holders: &words::Holders) -> Vec<Change> {
+    let mut out = raw_diff(before, after);
+    for c in &mut out {
+        c.plain = words::say(c, &after.rotation_keys, holders);
+    }
+    out
+}
+
+fn raw_diff(before: &PlcFields, after: &PlcFields) -> Vec<Change> {
     let mut out = Vec::new();
     let change = |field, kind, item: &str, before: Option<String>, after: Option<String>| {
         let description = match kind {
@@ -552,6 +569,7 @@ pub fn diff(before: &PlcFields, after: &PlcFields) -> Vec<Change> {
             before,
             after,
             description,
+            plain: String::new(),
         }
     };
 
@@ -817,6 +835,43 @@ mod tests {
         assert_eq!(
             d[0].description,
             format!("rotationKeys: {old_pds} moves from priority 2 to 1")
+        );
+    }
+
+    #[test]
+    fn diff_says_each_change_in_words_naming_who_holds_each_key() {
+        let (user, old_pds, new_pds) = keys();
+        let opts = MergeOptions {
+            old_pds_keys: vec![old_pds.into()],
+        };
+        let m = merge(&current(), &recommended(), &opts).unwrap();
+        let holders = words::Holders {
+            yours: vec![user.into()],
+            new_server: vec![new_pds.into()],
+            old_server: vec![old_pds.into()],
+        };
+        let lines: Vec<String> = diff_for(&current(), &m, &holders)
+            .into_iter()
+            .map(|c| c.plain)
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                "Your new server can update your identity, after your own key".to_owned(),
+                "Your old server can no longer update your identity".to_owned(),
+                "Your posts will be signed by a new key (did:key:zNewSigning)".to_owned(),
+                "Your handle becomes alice.new.test".to_owned(),
+                "alice.old.test is no longer your handle".to_owned(),
+                "Your account's home becomes new.example".to_owned(),
+            ]
+        );
+        // Without holders, a key is shown shortened and its place said.
+        let plain = diff(&current(), &m);
+        assert!(plain[0].plain.starts_with("The key "), "{}", plain[0].plain);
+        assert!(
+            plain[0].plain.ends_with("(in place 2)"),
+            "{}",
+            plain[0].plain
         );
     }
 

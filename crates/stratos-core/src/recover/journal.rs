@@ -105,6 +105,19 @@ pub struct Journal {
     pub blobs_uploaded: u64,
     /// Things the person should know.
     pub notes: Vec<String>,
+    /// The identity alone is moved: no data is restored, the account comes back empty.
+    #[serde(default)]
+    pub identity_only: bool,
+    /// Blobs left out because the backup lacks them or holds them damaged.
+    #[serde(default)]
+    pub skipped_blobs: Vec<String>,
+    /// What will be missing from the account, named at the check, before anything is made.
+    #[serde(default)]
+    pub missing: Vec<String>,
+    /// The snapshot's repository is rebuilt without its damaged records (signed with
+    /// `signing_key`).
+    #[serde(default)]
+    pub rebuild: bool,
     /// Steps finished, in order.
     pub done: Vec<Step>,
     /// When it started.
@@ -223,6 +236,10 @@ mod tests {
             records: BTreeMap::new(),
             blobs_uploaded: 0,
             notes: Vec::new(),
+            identity_only: false,
+            skipped_blobs: Vec::new(),
+            missing: Vec::new(),
+            rebuild: false,
             done: vec![Step::Check, Step::SigningKey],
             started_at: Utc::now(),
             updated_at: Utc::now(),

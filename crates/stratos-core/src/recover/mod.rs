@@ -7,6 +7,7 @@
 //!
 //! The order follows the PDS's "migrating without the old PDS" guide (DESIGN.md section 5).
 
+mod damage;
 pub mod journal;
 pub mod preview;
 mod steps;
@@ -51,6 +52,12 @@ pub struct Plan {
     /// The person's rotation key (`did:key`, in this keychain); when `None`, the first
     /// keychain key among the DID's rotation keys.
     pub rotation_key: Option<String>,
+    /// Go on without the damaged parts of a damaged backup (what will be missing is named in
+    /// the journal before anything is made); refused otherwise.
+    pub skip_damaged: bool,
+    /// Move the identity alone, without any copy of the data: the account comes back empty.
+    /// Must be asked for explicitly; `backup_dir` is not read.
+    pub identity_only: bool,
 }
 
 /// One progress report (a Tauri event, or CLI lines).
@@ -127,6 +134,9 @@ pub enum RecoverError {
         /// What verify found.
         problems: Vec<String>,
     },
+    /// No backup was given and moving the identity alone was not asked for.
+    #[error("no backup of {0} was given: without one the account would come back empty")]
+    NoBackup(String),
     /// The backup folder does not say which account to recover.
     #[error("{0}")]
     WhichAccount(String),
@@ -189,7 +199,11 @@ impl Explain for RecoverError {
             ),
             RecoverError::DamagedBackup { .. } => p(
                 "recovery_backup_damaged",
-                "Choose another snapshot (--snapshot) or another backup folder. Nothing was changed.",
+                "Choose another snapshot (--snapshot) or another backup folder; or go on without the damaged parts (--skip-damaged), which first names what would be missing. Nothing was changed.",
+            ),
+            RecoverError::NoBackup(_) => p(
+                "recovery_no_backup",
+                "Give the backup folder (--from-backup DIR). Without any copy of the data, you can move the identity alone (--identity-only): the account then comes back with no posts, follows, media or other data.",
             ),
             RecoverError::WhichAccount(_) => p("recovery_which_account", "Name the account's DID."),
             RecoverError::Blocked(_) => p(
@@ -234,7 +248,25 @@ pub async fn recover(
     cancel: &tokio_util::sync::CancellationToken,
 ) -> Result<Journal, RecoverError> {
     progress(Event::StepStarted { step: Step::Check });
-    let mut j = steps::check(accounts, plan).await?;
+    let j = steps::check(accounts, plan).await?;
+    begin(accounts, j, plan.password.as_deref(), progress, cancel).await
+}
+
+/// The check alone, which creates nothing: the journal a recovery would start with, so that a
+/// person sees what will be missing (`Journal::missing`, `Journal::identity_only`) before
+/// agreeing. Start it with [`begin`].
+pub async fn check(accounts: &Accounts, plan: &Plan) -> Result<Journal, RecoverError> {
+    steps::check(accounts, plan).await
+}
+
+/// Starts the recovery [`check`] returned and runs it to the end.
+pub async fn begin(
+    accounts: &Accounts,
+    mut j: Journal,
+    password: Option<&str>,
+    progress: &(dyn Fn(Event) + Send + Sync),
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<Journal, RecoverError> {
     let journals = Journals::new(&accounts.context().config().data_dir);
     if let Some(old) = journals.load(&j.did)?
         && old.next().is_some()
@@ -247,15 +279,7 @@ pub async fn recover(
     journals.save(&mut j)?;
     progress(Event::StepDone { step: Step::Check });
     log::info!("recovery of {} to {} started", j.did, j.pds);
-    steps::run(
-        accounts,
-        &journals,
-        &mut j,
-        plan.password.as_deref(),
-        progress,
-        cancel,
-    )
-    .await?;
+    steps::run(accounts, &journals, &mut j, password, progress, cancel).await?;
     Ok(j)
 }
 

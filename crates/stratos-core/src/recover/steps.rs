@@ -13,7 +13,7 @@ use super::journal::{Journal, Journals, Step};
 use super::{Event, Plan, RecoverError};
 use crate::accounts::{Accounts, LoginRequest};
 use crate::auth::session::AccountSession;
-use crate::backup::export::{ExportSummary, export_snapshot};
+use crate::backup::export::{ExportSummary, Signer, export_rebuilt, export_snapshot};
 use crate::base::did_key::PublicKey;
 use crate::base::identifier::parse_service_url;
 use crate::keys::{self, KeyType};
@@ -21,6 +21,9 @@ use crate::net::xrpc::{Auth, Raw, XrpcError};
 use crate::plc::guard::{self, Edit};
 use crate::plc::{self, MAX_ROTATION_KEYS, PlcFields};
 use crate::service_auth::{self, TokenRequest};
+
+/// What an identity-only recovery means for the person, said before anything is made.
+pub(super) const IDENTITY_ONLY: &str = "no copy of the data is restored: the account comes back empty, with no posts, follows, likes, media or other records; only the identity (DID, handle) moves to the new server";
 
 /// How long the offline creation token is valid.
 const CREATE_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
@@ -47,19 +50,21 @@ pub(super) async fn check(accounts: &Accounts, plan: &Plan) -> Result<Journal, R
         blockers.push("choose a password of at least 8 characters for the new server".to_owned());
     }
     let rotation_key = rotation_key_in_force(accounts, &did, plan.rotation_key.as_deref()).await?;
-    let report =
-        crate::backup::verify::verify(&plan.backup_dir, &did, plan.snapshot.as_deref()).await?;
-    let snapshot = report
-        .snapshot
-        .clone()
-        .unwrap_or_else(|| "latest".to_owned());
-    if !report.ok() {
-        return Err(RecoverError::DamagedBackup {
-            did,
-            snapshot,
-            problems: report.problems.iter().map(ToString::to_string).collect(),
-        });
-    }
+    let restore = if plan.identity_only {
+        None
+    } else if plan.backup_dir.as_os_str().is_empty() {
+        return Err(RecoverError::NoBackup(did));
+    } else {
+        Some(
+            super::damage::restorable(
+                &plan.backup_dir,
+                &did,
+                plan.snapshot.as_deref(),
+                plan.skip_damaged,
+            )
+            .await?,
+        )
+    };
     let pds = parse_service_url(&plan.pds)?;
     let described = accounts
         .context()
@@ -89,6 +94,25 @@ pub(super) async fn check(accounts: &Accounts, plan: &Plan) -> Result<Journal, R
         return Err(RecoverError::Blocked(blockers));
     }
     let now = Utc::now();
+    let (snapshot, expected_records, expected_blobs, skipped_blobs, missing, rebuild) =
+        match restore {
+            Some(r) => (
+                r.snapshot,
+                r.report.records,
+                r.report.blobs,
+                r.skipped_blobs,
+                r.missing,
+                r.rebuild,
+            ),
+            None => (
+                String::new(),
+                Default::default(),
+                0,
+                Vec::new(),
+                vec![IDENTITY_ONLY.to_owned()],
+                false,
+            ),
+        };
     Ok(Journal {
         did,
         pds: pds.as_str().trim_end_matches('/').to_owned(),
@@ -100,11 +124,15 @@ pub(super) async fn check(accounts: &Accounts, plan: &Plan) -> Result<Journal, R
         snapshot,
         rotation_key,
         signing_key: None,
-        expected_records: report.records,
-        expected_blobs: report.blobs,
+        expected_records,
+        expected_blobs,
         records: Default::default(),
         blobs_uploaded: 0,
         notes: Vec::new(),
+        identity_only: plan.identity_only,
+        skipped_blobs,
+        missing,
+        rebuild,
         done: vec![Step::Check],
         started_at: now,
         updated_at: now,
@@ -185,16 +213,23 @@ pub(super) async fn run(
             Step::SigningKeyOp => signing_key_op(accounts, j).await?,
             Step::CreateAccount => create_account(accounts, j, password).await?,
             Step::IdentityOp => identity_op(accounts, j).await?,
+            Step::Repo | Step::Blobs | Step::Preferences if j.identity_only => {}
             Step::Repo => {
-                let car = exported(journals, j, &mut export).await?.car_path.clone();
+                let car = exported(accounts, journals, j, &mut export)
+                    .await?
+                    .car_path
+                    .clone();
                 crate::backup::export::import_repo(accounts, Some(&j.did), &car).await?;
             }
             Step::Blobs => {
-                let dir = exported(journals, j, &mut export).await?.blobs_dir.clone();
+                let dir = exported(accounts, journals, j, &mut export)
+                    .await?
+                    .blobs_dir
+                    .clone();
                 j.blobs_uploaded += upload_blobs(accounts, j, &dir, progress, cancel).await?;
             }
             Step::Preferences => {
-                let exported = exported(journals, j, &mut export).await?;
+                let exported = exported(accounts, journals, j, &mut export).await?;
                 match &exported.preferences_path {
                     Some(path) => {
                         let text = std::fs::read_to_string(path).map_err(|e| disk(path, e))?;
@@ -332,7 +367,12 @@ async fn identity_op(accounts: &Accounts, j: &mut Journal) -> Result<(), Recover
             "rotation key {key} was dropped: it is not in this keychain (the old server's, most likely)"
         ));
     }
-    prepared.changes = plc::diff(&prepared.before, &after);
+    let holders = plc::words::Holders {
+        yours: held,
+        new_server: recommended.rotation_keys.clone(),
+        old_server: Vec::new(),
+    };
+    prepared.changes = plc::diff_for(&prepared.before, &after, &holders);
     prepared.after = after;
     // `submit_update` records the operation as known to the identity guard.
     guard::submit_update(accounts, &prepared).await?;
@@ -395,18 +435,21 @@ fn pointed_at_new_server(
 
 /// The snapshot exported into the working folder, once per run.
 async fn exported<'a>(
+    accounts: &Accounts,
     journals: &Journals,
     j: &Journal,
     cache: &'a mut Option<ExportSummary>,
 ) -> Result<&'a ExportSummary, RecoverError> {
     if cache.is_none() {
-        let summary = export_snapshot(
-            &j.backup_dir,
-            &j.did,
-            Some(&j.snapshot),
-            &journals.work_dir(&j.did),
-        )
-        .await?;
+        let work = journals.work_dir(&j.did);
+        let summary = if j.rebuild {
+            let key = j.signing_key.as_deref().expect("made by an earlier step");
+            let key = keys::load(accounts, key).await?;
+            let sign: Signer = Box::new(move |bytes: &[u8]| key.sign(bytes));
+            export_rebuilt(&j.backup_dir, &j.did, Some(&j.snapshot), &work, sign).await?
+        } else {
+            export_snapshot(&j.backup_dir, &j.did, Some(&j.snapshot), &work).await?
+        };
         *cache = Some(summary);
     }
     Ok(cache.as_ref().expect("filled above"))
@@ -422,7 +465,11 @@ async fn upload_blobs(
     cancel: &CancellationToken,
 ) -> Result<u64, RecoverError> {
     let session = session(accounts, j).await?;
-    let missing = crate::migrate::missing_blobs(&session).await?;
+    let missing: Vec<String> = crate::migrate::missing_blobs(&session)
+        .await?
+        .into_iter()
+        .filter(|cid| !j.skipped_blobs.contains(cid))
+        .collect();
     let total = missing.len() as u64;
     let mut done = 0;
     let mut failed = Vec::new();
@@ -473,12 +520,17 @@ async fn verify(accounts: &Accounts, j: &mut Journal) -> Result<(), RecoverError
         .await?;
     let expected = status["expectedBlobs"].as_u64().unwrap_or(0);
     let imported = status["importedBlobs"].as_u64().unwrap_or(0);
-    if expected != imported {
+    let skipped = j.skipped_blobs.len() as u64;
+    if expected != imported + skipped {
         problems.push(format!(
-            "the new server holds {imported} of {expected} blobs"
+            "the new server holds {imported} of {expected} blobs ({skipped} left out)"
         ));
     }
-    let missing = crate::migrate::missing_blobs(&session).await?;
+    let missing: Vec<String> = crate::migrate::missing_blobs(&session)
+        .await?
+        .into_iter()
+        .filter(|cid| !j.skipped_blobs.contains(cid))
+        .collect();
     if !missing.is_empty() {
         problems.push(format!("{} blob(s) still missing", missing.len()));
     }

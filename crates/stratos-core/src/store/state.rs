@@ -326,7 +326,7 @@ impl State {
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     /// A filesystem operation failed.
-    #[error("could not {action} {path}: {source}")]
+    #[error("could not {action} {path}: {}", crate::base::plain::io(source))]
     Io {
         /// What was being done.
         action: &'static str,

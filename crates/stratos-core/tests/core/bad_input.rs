@@ -102,10 +102,22 @@ async fn unreachable_pds() {
     let url = format!("http://127.0.0.1:{}", closed.local_addr().unwrap().port());
     drop(closed);
     let acct = w.net.create_account(w.net.pds1()).await;
-    assert_eq!(
-        code_of_login(&w, login_at(&acct.handle, &acct.password, Some(&url))).await,
-        "pds_unreachable"
+    let p = w
+        .accounts
+        .login_password(login_at(&acct.handle, &acct.password, Some(&url)))
+        .await
+        .unwrap_err()
+        .explain();
+    assert_eq!(p.code, "pds_unreachable");
+    // Plain words for the person; the system's own words only in the detail.
+    assert!(
+        p.message.contains("nothing answers at that address"),
+        "{}",
+        p.message
     );
+    assert!(!p.message.contains("os error"), "{}", p.message);
+    let detail = p.detail.expect("the technical cause is kept for Details");
+    assert!(detail.contains("os error 111"), "{detail}");
 }
 
 /// TEST DOUBLE (a hostile PDS): answers every request with `response` (status line, content

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use tokio_util::sync::CancellationToken;
 
-use stratos_core::backup::snapshot;
 use stratos_core::backup::store::AccountStore;
+use stratos_core::backup::{car, snapshot};
 use stratos_core::base::problem::Explain;
 use stratos_core::keys::{self, KeyType};
 use stratos_core::plc;
 use stratos_core::recover::{self, Event, Plan, RecoverError, Step};
-use stratos_testkit::{Population, TestAccount, populate, xrpc_get};
+use stratos_testkit::{Population, TestAccount, create_record, populate, xrpc_get};
 
 use crate::World;
 use crate::plc::plc_code;
@@ -68,6 +68,8 @@ fn plan(w: &World, acct: &TestAccount, root: &std::path::Path, key: Option<Strin
         backup_dir: root.to_owned(),
         snapshot: None,
         rotation_key: key,
+        skip_damaged: false,
+        identity_only: false,
     }
 }
 
@@ -303,4 +305,80 @@ async fn without_a_rotation_key_in_force_nothing_is_made() {
     )
     .await;
     assert!(on_pds2.is_err(), "no account on PDS2: {on_pds2:?}");
+}
+
+/// Damage to a snapshot's commit cannot be cut out of its tree: the check refuses it, and with
+/// `skip_damaged` chooses the newest older snapshot whose repository is whole, naming what
+/// changed after it (the records per collection that will not come back). The check itself
+/// makes nothing: no journal, no key.
+#[tokio::test]
+async fn a_damaged_commit_falls_back_to_the_older_whole_snapshot() {
+    let w = World::start();
+    let (acct, _, root) = backed_up(&w, true).await;
+    let store = AccountStore::new(root.path(), &acct.did);
+    let first = store.latest().unwrap().unwrap();
+    for n in 0..3 {
+        create_record(
+            &acct,
+            "com.example.note",
+            serde_json::json!({"$type": "com.example.note", "n": 900 + n}),
+        )
+        .await;
+    }
+    let second = snapshot::snapshot_account(
+        &w.accounts,
+        Some(&acct.did),
+        root.path(),
+        &|_| {},
+        &CancellationToken::new(),
+    )
+    .await
+    .expect("snapshot");
+    let pack = store.dir().join(second.pack.as_ref().unwrap());
+    let (blocks, _) = car::scan(&mut std::fs::File::open(&pack).unwrap());
+    let at = blocks
+        .iter()
+        .find(|(c, _)| c.to_string() == second.commit)
+        .unwrap()
+        .1;
+    let mut bytes = std::fs::read(&pack).unwrap();
+    bytes[at.offset as usize + at.len as usize / 2] ^= 0x01;
+    std::fs::write(&pack, &bytes).unwrap();
+
+    let mut p = plan(&w, &acct, root.path(), None);
+    let err = recover::check(&w.accounts, &p)
+        .await
+        .expect_err("a damaged backup is refused");
+    assert!(matches!(err, RecoverError::DamagedBackup { .. }), "{err}");
+    assert!(err.to_string().contains("(commit)"), "{err}");
+    assert!(
+        err.explain().hint.unwrap().contains("--skip-damaged"),
+        "the way on is named"
+    );
+
+    p.skip_damaged = true;
+    let j = recover::check(&w.accounts, &p).await.expect("checked");
+    assert_eq!(j.snapshot, first.id);
+    assert!(!j.rebuild, "a damaged commit is not rebuilt");
+    assert_eq!(j.expected_records, first.records);
+    assert!(
+        j.missing[0].contains(&format!("snapshot {} cannot be restored", second.id))
+            && j.missing[0].contains(&format!(
+                "the older snapshot {} is restored instead",
+                first.id
+            )),
+        "{:#?}",
+        j.missing
+    );
+    let notes = format!(
+        "com.example.note: {} records come back instead of the {}",
+        first.records["com.example.note"], second.records["com.example.note"]
+    );
+    assert!(
+        j.missing.iter().any(|m| m.starts_with(&notes)),
+        "{:#?}",
+        j.missing
+    );
+    assert!(recover::journal(&w.accounts, &acct.did).unwrap().is_none());
+    assert_eq!(keys::list(&w.accounts).unwrap().len(), 1, "no key was made");
 }

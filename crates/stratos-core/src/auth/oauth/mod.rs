@@ -140,9 +140,17 @@ pub struct Finished {
 }
 
 fn discovery(input: &str, e: impl std::fmt::Display) -> OAuthError {
+    let text = e.to_string();
+    // The OAuth library's words when the resolver found nothing, said as a person would.
+    let reason = if text.contains("handle resolution exhausted") {
+        log::debug!("sign-in discovery for {input}: {text}");
+        "the handle does not resolve to any account".to_owned()
+    } else {
+        text
+    };
     OAuthError::Discovery {
         input: input.to_owned(),
-        reason: e.to_string(),
+        reason,
     }
 }
 

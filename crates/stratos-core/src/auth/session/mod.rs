@@ -43,11 +43,13 @@ pub enum SessionError {
     #[error(transparent)]
     Keychain(#[from] KeychainError),
     /// The refresh lock file could not be used.
-    #[error("could not lock {path} to refresh the session: {detail}")]
+    #[error("could not lock {path} to refresh the session: {reason}")]
     Lock {
         /// The lock file.
         path: String,
-        /// The OS error.
+        /// Why, in plain words ([`crate::base::plain::io`]).
+        reason: &'static str,
+        /// The system's own words, for the log and "Details".
         detail: String,
     },
 }
@@ -84,6 +86,7 @@ impl RefreshLock {
         };
         let failed = |e: std::io::Error, path: &std::path::Path| SessionError::Lock {
             path: path.display().to_string(),
+            reason: crate::base::plain::io(&e),
             detail: e.to_string(),
         };
         tokio::task::spawn_blocking(move || {

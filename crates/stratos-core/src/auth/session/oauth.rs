@@ -273,6 +273,7 @@ fn expires_soon(session: &ClientSessionData) -> bool {
 fn oauth_failure(did: &str, action: &str, e: &(dyn std::error::Error + 'static)) -> SessionError {
     SessionError::Xrpc(XrpcError::Unreachable {
         service: format!("the sign-in server of {did}"),
+        reason: crate::base::plain::connection(e),
         detail: format!("could not {action}: {}", describe(e)),
     })
 }
