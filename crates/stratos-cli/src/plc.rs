@@ -132,13 +132,19 @@ pub async fn run(args: PlcArgs, mut config: Config, out: &Output) -> Result<(), 
 fn read_json(path: &Path) -> Result<serde_json::Value, Problem> {
     let text = std::fs::read_to_string(path).map_err(|e| Problem {
         code: "read_failed",
-        message: format!("could not read {}: {e}", path.display()),
+        message: format!(
+            "could not read {}: {}",
+            path.display(),
+            stratos_core::base::plain::io(&e)
+        ),
         hint: None,
+        detail: Some(e.to_string()),
     })?;
     serde_json::from_str(&text).map_err(|e| Problem {
         code: "bad_operation",
         message: format!("{} is not JSON: {e}", path.display()),
         hint: Some("Pass a PLC operation as a JSON file.".into()),
+        detail: None,
     })
 }
 

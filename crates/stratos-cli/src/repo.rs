@@ -129,6 +129,7 @@ fn read(car: &std::path::Path) -> Result<export::CarRepo, Problem> {
                 repo.problems.len()
             ),
             hint: Some("Export the repository again (`stratos repo export`).".into()),
+            detail: None,
         });
     }
     Ok(repo)

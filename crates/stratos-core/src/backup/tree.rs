@@ -91,13 +91,10 @@ pub struct Walk {
     pub bytes: u64,
     /// Records per collection.
     pub records: BTreeMap<String, u64>,
-    /// Every record reached, as `collection/rkey` and the record's CID, in walk order (node by
-    /// node, not sorted; `repo ls` sorts them).
-    pub entries: Vec<(String, Cid)>,
     /// Every blob the records reference, with the first record referencing it.
     pub blobs: BTreeMap<String, String>,
-    /// Every record key reached (`collection/rkey`) with its block's CID, in key order within
-    /// each node, to rebuild a tree without its damaged records.
+    /// Every record reached, as `collection/rkey` and its block's CID, in key order within each
+    /// node (`repo ls` sorts them; a recovery rebuilds a tree without its damaged records).
     pub entries: Vec<(String, Cid)>,
     /// What is missing or damaged.
     pub problems: Vec<BlockProblem>,
