@@ -14,6 +14,10 @@ use stratos_testkit::{Network, Population, populate, subjects, xrpc_get, xrpc_po
 
 use crate::support::app::{App, poll_until};
 use crate::support::flows::{launch_signed_in, overview_of};
+use crate::support::logs::{files_under, log_files_text};
+
+/// The account's password on PDS2.
+const PASSWORD: &str = "a-new-password-on-pds2";
 
 /// Makes the window look as the dark theme does: the stylesheet's own dark rules, inserted
 /// without their media query (the theme itself follows the desktop's, fixed at launch), or
@@ -189,8 +193,7 @@ async fn recovers_onto_a_new_server_when_the_old_one_is_gone() {
         &format!("recovered-{}", a.email),
     )
     .await;
-    app.fill("[data-testid=recover-password]", "a-new-password-on-pds2")
-        .await;
+    app.fill("[data-testid=recover-password]", PASSWORD).await;
     shots(&app, "2-server").await;
     app.click("[data-testid=recover-next]").await;
 
@@ -266,11 +269,8 @@ async fn recovers_onto_a_new_server_when_the_old_one_is_gone() {
     app.click("[data-testid=recover-open-wizard]").await;
     app.el("[data-testid=recover-underway]").await;
     shots(&app, "5-underway").await;
-    app.fill(
-        "[data-testid=recover-resume-password]",
-        "a-new-password-on-pds2",
-    )
-    .await;
+    app.fill("[data-testid=recover-resume-password]", PASSWORD)
+        .await;
     app.click("[data-testid=recover-resume]").await;
     let done = poll_until(Duration::from_secs(120), || {
         let client = app.client.clone();
@@ -336,6 +336,19 @@ async fn recovers_onto_a_new_server_when_the_old_one_is_gone() {
         ))
         .await;
     }
+
+    // The new server's password went to the shell and no further: not in the log, nor in the
+    // data folder (the journal).
+    let mut written = log_files_text(&app);
+    for file in files_under(&app.data_dir) {
+        written.push_str(&String::from_utf8_lossy(
+            &std::fs::read(file).unwrap_or_default(),
+        ));
+    }
+    assert!(
+        !written.is_empty() && !written.contains(PASSWORD),
+        "the password was written down"
+    );
 
     // The account now lives on PDS2: it signs in there and its screen names the new host.
     app.click("[data-testid=recover-open]").await;
