@@ -103,6 +103,19 @@ async fn recovers_onto_a_new_server_when_the_old_one_is_gone() {
     .await;
     let app = launch_signed_in("recover", &a).await;
 
+    // Opened from the Backups tab before there is a key or a backup: both are missing, each
+    // with what to do, and the wizard goes no further.
+    app.click("[data-testid=tab-backups]").await;
+    app.click("[data-testid=recover-open-wizard]").await;
+    app.el("[data-testid=recover-need-key][data-ok=false]")
+        .await;
+    app.el("[data-testid=recover-need-backup][data-ok=false]")
+        .await;
+    app.el("[data-testid=recover-next][disabled]").await;
+    shots(&app, "0-missing").await;
+    app.click("[data-testid=recover-back]").await;
+    app.el(&overview_of(&a.did)).await;
+
     // The person's recovery key, through the Identity tab's flow (as plc.rs does it).
     app.click("[data-testid=tab-identity]").await;
     app.click("[data-testid=recovery-key-start]").await;

@@ -184,10 +184,10 @@ async fn key_check(accounts: &Accounts, in_force: &[String], held: &[String]) ->
             key: None,
             held: held.len(),
             problem: Some(if held.is_empty() {
-                "this keychain holds no key".to_owned()
+                "This keychain holds no key".to_owned()
             } else {
                 format!(
-                    "none of the {} key(s) in this keychain is among the identity's rotation keys",
+                    "None of the {} key(s) in this keychain is among the identity's rotation keys",
                     held.len()
                 )
             }),
@@ -231,6 +231,17 @@ async fn backup_check(did: &str, folder: &std::path::Path) -> BackupCheck {
             check.records = report.records.clone();
             check.blobs = report.blobs;
             check.problems = report.problems.iter().map(ToString::to_string).collect();
+        }
+        // No snapshot at all is said plainly; anything else in the store's own words.
+        Err(_)
+            if AccountStore::new(folder, did)
+                .snapshot_ids()
+                .is_ok_and(|ids| ids.is_empty()) =>
+        {
+            check.problems.push(format!(
+                "No backup of this account is in {}",
+                folder.display()
+            ));
         }
         Err(e) => check.problems.push(e.to_string()),
     }

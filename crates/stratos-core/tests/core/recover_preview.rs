@@ -38,7 +38,13 @@ async fn says_what_is_missing_then_what_will_change() {
         p.rotation_key
     );
     assert_eq!(p.backup.snapshot, None);
-    assert!(!p.backup.problems.is_empty(), "no snapshot is a problem");
+    assert_eq!(
+        p.backup.problems,
+        [format!(
+            "No backup of this account is in {}",
+            root.path().display()
+        )]
+    );
     let server = p.server.as_ref().unwrap();
     assert_eq!(server.problem, None, "{server:?}");
     assert!(
