@@ -67,6 +67,8 @@ async fn tab_and_check_focus(app: &App, presses: usize) -> Vec<(String, bool)> {
 async fn themes_sizes_and_keyboard() {
     let net = Network::shared();
     let a = net.create_account(net.pds1()).await;
+    let png = net.png().await;
+    stratos_testkit::set_profile(&a, "Theme Tester", Some(&png)).await;
     for (theme, env) in [
         ("light", vec![]),
         // WebKitGTK takes prefers-color-scheme from the GTK theme variant.
@@ -109,6 +111,14 @@ async fn themes_sizes_and_keyboard() {
         sign_in_first_account(&app, &a).await;
         app.el("[data-testid=overview-health][data-health=active]")
             .await;
+        // The person's own picture and name, and the repository's figures.
+        app.el(".overview-header img[data-testid=avatar-photo][src^='data:image/png;base64,']")
+            .await;
+        assert_eq!(
+            app.text("[data-testid=overview-name]").await,
+            "Theme Tester"
+        );
+        assert_eq!(app.text("[data-testid=overview-records]").await, "1");
 
         // Keyboard: from the top, Tab reaches the skip link, the sidebar and the account row,
         // each with a focus ring.
@@ -212,6 +222,15 @@ async fn themes_sizes_and_keyboard() {
                     })
                     .await;
                     assert!(loaded, "the {tab} section finished loading");
+                    if tab == "devices" {
+                        // Signed in with a password a moment ago: the lists, not the password again.
+                        app.el("[data-testid=devices-list]").await;
+                        assert_eq!(
+                            app.count("[data-testid=devices-sign-in-form]").await,
+                            0,
+                            "Devices & apps does not ask again for the password just typed"
+                        );
+                    }
                     audit_labels(&app, tab).await;
                     app.shot(&format!("{theme}-{w}x{h}-tab-{tab}")).await;
                 }

@@ -212,6 +212,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
       header.setChecked(result.checkedAt);
       header.setHost(hostOf(result.pds?.url) || hostOf(account()?.pdsUrl));
       header.setHandle(result.handle);
+      header.setProfile(result.profile);
       // Let the sidebar catch up with what the backend just learned.
       ctx.actions.reloadAccounts().catch(() => {});
     } catch (err) {

@@ -123,7 +123,10 @@ function repoCard(ov) {
       h('dl', { class: 'rows' },
         row('Status', h('span', { class: `tone-text-${tone} strong`, 'data-testid': 'overview-repo-status', 'data-status': raw }, text)),
         row('Active', r.active === true ? mark('ok', 'Yes') : r.active === false ? mark('bad', 'No') : muted('Unknown')),
-        row('Revision', r.rev ? mono(r.rev) : muted('—'))),
+        row('Revision', r.rev ? mono(r.rev) : muted('—')),
+        typeof r.records === 'number' ? row('Records', h('span', { 'data-testid': 'overview-records' }, r.records.toLocaleString())) : null,
+        typeof r.blobs === 'number' ? row('Blobs (media)', r.blobs.toLocaleString()) : null,
+        typeof r.blocks === 'number' ? row('Size', `${r.blocks.toLocaleString()} blocks`) : null),
       r.error ? callout('danger', 'Could not check the repository', r.error, { 'data-testid': 'repo-error' }) : null,
     ],
   });
@@ -214,10 +217,13 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
   };
   const hostItem = h('span', { class: 'meta-item meta-host', title: host || '' }, icon('globe'), h('span', {}, host || 'No PDS'));
   let avatarEl = avatar(did, handle, 'lg');
+  let photo = null;
+  const nameEl = h('p', { class: 'overview-name', 'data-testid': 'overview-name', hidden: true });
   const el = h('header', { class: 'overview-header' },
     avatarEl,
     h('div', { class: 'overview-title' },
       h(level, { class: 'overview-handle selectable', 'data-testid': 'overview-handle', tabindex: '-1' }, handle || did),
+      nameEl,
       h('div', { class: 'overview-did' },
         h('span', { class: 'mono selectable', 'data-testid': 'overview-did' }, did),
         copyButton(() => did, { label: 'Copy DID', 'data-testid': 'copy-did' })),
@@ -235,7 +241,17 @@ export function renderHeader({ did, handle, health, checkedAt, host, level = 'h1
     setHandle: (value) => {
       if (!value) return;
       el.querySelector('.overview-handle').textContent = value;
-      const next = avatar(did, value, 'lg');
+      const next = avatar(did, value, 'lg', photo);
+      avatarEl.replaceWith(next);
+      avatarEl = next;
+    },
+    /** The public profile (display name, avatar) once the overview has it. */
+    setProfile: (profile) => {
+      const name = profile?.displayName || '';
+      nameEl.textContent = name;
+      nameEl.hidden = !name;
+      photo = profile?.avatar || null;
+      const next = avatar(did, el.querySelector('.overview-handle').textContent, 'lg', photo);
       avatarEl.replaceWith(next);
       avatarEl = next;
     },

@@ -123,7 +123,11 @@ function hash(str) {
   return x;
 }
 
-export function avatar(did, handle, size = 'md') {
+export function avatar(did, handle, size = 'md', image = null) {
+  // The profile's own picture when the core fetched one (a data: URL); else the initial.
+  if (image && image.startsWith('data:image/')) {
+    return h('img', { class: `avatar avatar--${size} avatar--photo`, src: image, alt: '', 'data-testid': 'avatar-photo' });
+  }
   const source = (handle || '').replace(/^@/, '') || (did || '').split(':').pop() || '?';
   const initial = [...source][0]?.toUpperCase() || '?';
   return h('span', { class: `avatar avatar--${size} avatar--c${hash(did || source) % AVATAR_COLOURS}`, 'aria-hidden': 'true' }, initial);

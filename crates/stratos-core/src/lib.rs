@@ -20,6 +20,7 @@
 //!    - [`accounts`]: the signed-in accounts, sign-in by password, sign-out, the account store;
 //!    - [`attention`]: what needs the person's attention across accounts, worst first;
 //!    - [`status`]: an account's public state (identity, PDS, repository) and its health;
+//!      [`profile`]: its display name and avatar, read from its own PDS;
 //!    - [`devices`]: devices and apps signed in to an account, and noticing new ones;
 //!    - [`app_passwords`], [`email`], [`password`], [`handle`], [`activation`], [`deletion`]:
 //!      the account settings a PDS offers;
@@ -61,6 +62,7 @@ pub mod password;
 pub mod pds;
 pub mod plc;
 pub mod prefs;
+pub mod profile;
 pub mod recover;
 pub mod resolve;
 pub mod service_auth;

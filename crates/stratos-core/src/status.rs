@@ -2,6 +2,7 @@
 //! `goat account status`, plus the session's view when the account is signed in.
 
 use chrono::{DateTime, Utc};
+use jacquard_api::com_atproto::server::check_account_status::CheckAccountStatus;
 use jacquard_api::com_atproto::server::describe_server::DescribeServer;
 use jacquard_api::com_atproto::server::get_session::GetSession;
 use jacquard_api::com_atproto::sync::get_repo_status::GetRepoStatus;
@@ -72,6 +73,12 @@ pub struct RepoStatus {
     pub rev: Option<String>,
     /// Why the status is unknown, when it is.
     pub error: Option<String>,
+    /// Records in the repository (`checkAccountStatus`, signed-in accounts only).
+    pub records: Option<u64>,
+    /// Blocks of the repository: its size as the server counts it (signed-in accounts only).
+    pub blocks: Option<u64>,
+    /// Blobs the records reference (signed-in accounts only).
+    pub blobs: Option<u64>,
 }
 
 /// What the signed-in session reports about the account.
@@ -106,6 +113,8 @@ pub struct AccountStatus {
     pub pds: PdsStatus,
     /// The repository.
     pub repo: RepoStatus,
+    /// The public profile: display name and avatar, when it has one.
+    pub profile: Option<crate::profile::Profile>,
     /// The session's view, for signed-in accounts.
     pub session: Option<SessionInfo>,
     /// When this report was made.
@@ -173,9 +182,10 @@ pub async fn lookup(
             did: identity.did.as_str().to_owned(),
         });
     };
-    let (pds, repo) = tokio::join!(
+    let (pds, repo, profile) = tokio::join!(
         pds_status(xrpc, &pds_url),
-        repo_status(xrpc, &pds_url, &identity.did)
+        repo_status(xrpc, &pds_url, &identity.did),
+        crate::profile::fetch(xrpc, &pds_url, identity.did.as_str())
     );
     Ok(AccountStatus {
         did: identity.did.as_str().to_owned(),
@@ -183,6 +193,7 @@ pub async fn lookup(
         handle_check: handle_check(&identity, typed_lookup.as_ref()),
         pds,
         repo,
+        profile,
         session: None,
         checked_at: Utc::now(),
     })
@@ -221,6 +232,7 @@ pub async fn for_session(
                 },
                 pds,
                 repo,
+                profile: None,
                 session: None,
                 checked_at: Utc::now(),
             }
@@ -229,7 +241,16 @@ pub async fn for_session(
     if !report.pds.reachable {
         return Ok(report);
     }
-    match session.call(&GetSession).await {
+    let (got, counts) = tokio::join!(session.call(&GetSession), session.call(&CheckAccountStatus));
+    match counts {
+        Ok(c) => {
+            report.repo.records = u64::try_from(c.indexed_records).ok();
+            report.repo.blocks = u64::try_from(c.repo_blocks).ok();
+            report.repo.blobs = u64::try_from(c.expected_blobs).ok();
+        }
+        Err(e) => log::debug!("no repository figures for {}: {e}", session.did()),
+    }
+    match got {
         Ok(s) => {
             report.session = Some(SessionInfo {
                 email: s.email.map(|e| e.to_string()),
@@ -295,6 +316,7 @@ pub async fn repo_status(xrpc: &Xrpc, url: &Url, did: &Did) -> RepoStatus {
             status: r.status.map(|s| s.as_str().to_owned()),
             rev: r.rev.map(|t| t.as_str().to_owned()),
             error: None,
+            ..Default::default()
         },
         Err(e) => RepoStatus {
             error: Some(e.to_string()),
@@ -330,6 +352,7 @@ mod tests {
                 status: status.map(str::to_owned),
                 ..RepoStatus::default()
             },
+            profile: None,
             session: None,
             checked_at: Utc::now(),
         }

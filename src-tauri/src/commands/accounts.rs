@@ -39,14 +39,16 @@ pub async fn login_password(
     pds_host: Option<String>,
 ) -> Result<AccountSummary, CommandError> {
     let accounts = state.accounts()?;
+    let with_code = auth_factor_token.is_some();
     let record = accounts
         .login_password(LoginRequest {
             identifier,
-            password,
+            password: password.clone(),
             auth_factor_token,
             pds_host,
         })
         .await?;
+    stratos_core::devices::sign_in_after_login(&accounts, &record.did, &password, with_code).await;
     shell::broadcast(&app, &accounts);
     Ok(AccountSummary::from(&record))
 }

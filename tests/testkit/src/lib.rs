@@ -18,7 +18,7 @@
 pub mod populate;
 pub mod sandbox;
 pub use populate::{
-    Populated, Population, blob_bytes, cid_of, create_record, populate, upload_blob,
+    Populated, Population, blob_bytes, cid_of, create_record, populate, set_profile, upload_blob,
 };
 pub use sandbox::Sandbox;
 
@@ -519,6 +519,16 @@ impl Network {
             .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
         let v: Value = json_of(response, "POST /did-without-pds").await;
         v["did"].as_str().expect("did is a string").to_owned()
+    }
+
+    /// A small real PNG (the network's app logo), e.g. for a profile's avatar.
+    pub async fn png(&self) -> Vec<u8> {
+        let response = http()
+            .get(self.image_url("png", 0))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("the test network's control server is unreachable: {e}"));
+        response.bytes().await.expect("PNG bytes").to_vec()
     }
 
     /// Starts a PDS of the caller's own (handles `*.x<N>.test`), which it may stop with

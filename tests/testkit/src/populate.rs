@@ -161,3 +161,26 @@ pub async fn populate(acct: &TestAccount, spec: Population) -> Populated {
         preferences,
     }
 }
+
+/// Sets the account's public profile (`app.bsky.actor.profile/self`) as a Bluesky app would: a
+/// display name and, when given, an avatar uploaded as a blob of type `image/png`.
+pub async fn set_profile(acct: &TestAccount, display_name: &str, avatar_png: Option<&[u8]>) {
+    let mut value = json!({ "$type": "app.bsky.actor.profile", "displayName": display_name });
+    if let Some(bytes) = avatar_png {
+        value["avatar"] = upload_blob(acct, bytes, "image/png").await;
+    }
+    let body = json!({
+        "repo": acct.did,
+        "collection": "app.bsky.actor.profile",
+        "rkey": "self",
+        "record": value,
+    });
+    xrpc_post(
+        &acct.pds_url,
+        "com.atproto.repo.putRecord",
+        &body,
+        Some(&acct.access_jwt),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("putRecord profile: {e:?}"));
+}

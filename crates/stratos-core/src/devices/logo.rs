@@ -30,16 +30,21 @@ const TYPES: &[&str] = &[
 /// when it is missing, too large, not an image, or slow: a missing logo is never an error, the
 /// UI shows the app's initial instead. Why it was skipped is logged.
 pub async fn data_url(http: &reqwest::Client, uri: &str) -> Option<String> {
-    match fetch(http, uri).await {
+    data_url_up_to(http, uri, MAX_BYTES).await
+}
+
+/// [`data_url`] with another size limit: a profile's avatar is a bigger picture than a logo.
+pub async fn data_url_up_to(http: &reqwest::Client, uri: &str, max_bytes: usize) -> Option<String> {
+    match fetch(http, uri, max_bytes).await {
         Ok(url) => Some(url),
         Err(why) => {
-            log::info!("app logo {uri} not shown: {why}");
+            log::info!("image {uri} not shown: {why}");
             None
         }
     }
 }
 
-async fn fetch(http: &reqwest::Client, uri: &str) -> Result<String, String> {
+async fn fetch(http: &reqwest::Client, uri: &str, max_bytes: usize) -> Result<String, String> {
     let url = url::Url::parse(uri).map_err(|e| format!("not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err("not an http(s) address".to_owned());
@@ -59,16 +64,16 @@ async fn fetch(http: &reqwest::Client, uri: &str) -> Result<String, String> {
     }
     if response
         .content_length()
-        .is_some_and(|n| n > MAX_BYTES as u64)
+        .is_some_and(|n| n > max_bytes as u64)
     {
-        return Err(format!("larger than {} KiB", MAX_BYTES / 1024));
+        return Err(format!("larger than {} KiB", max_bytes / 1024));
     }
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| e.to_string())?;
-        if body.len() + chunk.len() > MAX_BYTES {
-            return Err(format!("larger than {} KiB", MAX_BYTES / 1024));
+        if body.len() + chunk.len() > max_bytes {
+            return Err(format!("larger than {} KiB", max_bytes / 1024));
         }
         body.extend_from_slice(&chunk);
     }

@@ -498,6 +498,41 @@ pub async fn sign_in(
     Ok(())
 }
 
+/// Right after a password sign-in without an emailed code, signs in to the account-manager API
+/// with the same password (once: not when this device is already remembered), so that Devices &
+/// apps lists at once instead of asking for the password the person just typed. Best effort: a
+/// server without that API, or one that wants an emailed code for it, is left to the Devices tab,
+/// which asks then. The password is not kept.
+pub async fn sign_in_after_login(
+    accounts: &Accounts,
+    did: &str,
+    password: &str,
+    used_emailed_code: bool,
+) {
+    // Its sign-in would email a second code, which would only surprise the person.
+    if used_emailed_code {
+        return;
+    }
+    match client(accounts, did).await {
+        Ok((_, _, true)) => return,
+        Ok(_) => {}
+        Err(e) => {
+            log::info!(
+                "{did}: not signing in to the account page now ({})",
+                e.explain().code
+            );
+            return;
+        }
+    }
+    match sign_in(accounts, did, password, None).await {
+        Ok(()) => {}
+        Err(e) => log::info!(
+            "{did}: Devices & apps will ask for the password ({})",
+            e.explain().code
+        ),
+    }
+}
+
 /// Forgets Stratos's device sign-in for the account (deletes its cookies from the keychain); the
 /// next list asks for the password again.
 pub async fn forget(accounts: &Accounts, did: &str) -> Result<(), DevicesError> {

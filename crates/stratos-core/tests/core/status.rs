@@ -58,3 +58,36 @@ async fn handle_claimed_by_another_did_does_not_verify() {
     let problem = s.handle_check.problem.expect("a problem is reported");
     assert!(problem.contains(&b.did), "{problem}");
 }
+
+/// A signed-in account's report carries its profile (display name, avatar as a data URL) and the
+/// repository's figures as the server counts them; a look-up has the profile too.
+#[tokio::test]
+async fn the_report_shows_the_profile_and_the_repository_figures() {
+    let w = World::start();
+    let acct = w.net.create_account(w.net.pds1()).await;
+    let png = w.net.png().await;
+    stratos_testkit::set_profile(&acct, "  Alice Example  ", Some(&png)).await;
+    w.accounts
+        .login_password(crate::login(&acct.handle, &acct.password))
+        .await
+        .expect("login");
+    let s = w.accounts.status(&acct.did).await.expect("status");
+    let profile = s.profile.expect("the profile is read");
+    assert_eq!(profile.display_name.as_deref(), Some("Alice Example"));
+    let avatar = profile.avatar.expect("the avatar is fetched");
+    assert!(
+        avatar.starts_with("data:image/png;base64,"),
+        "{}",
+        &avatar[..40]
+    );
+    assert_eq!(s.repo.records, Some(1), "one record: the profile");
+    assert_eq!(s.repo.blobs, Some(1), "one blob: the avatar");
+    assert!(s.repo.blocks.is_some_and(|b| b >= 2), "{:?}", s.repo.blocks);
+
+    let public = w.accounts.lookup(&acct.did).await.expect("look-up");
+    assert_eq!(
+        public.profile.and_then(|p| p.display_name).as_deref(),
+        Some("Alice Example")
+    );
+    assert_eq!(public.repo.records, None, "figures need a session");
+}
