@@ -218,3 +218,20 @@ export const updatesCheck = () => invoke('updates_check');
 export const updatesDownload = (jobId) => invoke('updates_download', { jobId });
 /** Installs the verified download and restarts Stratos. */
 export const updatesInstall = () => invoke('updates_install');
+
+/* ---------- Recovery (the account's PDS is gone) ----------
+ * `recoverPreview(did, pds)` → {did, rotationKey: {key|null, held, problem|null},
+ * backup: {folder, snapshot|null, createdAt|null, records: {nsid: n}, blobs, problems: []},
+ * server: {url, availableDomains, inviteCodeRequired, problem|null}|null,
+ * identity: {pdsBefore, pdsAfter, handleBefore, signingKeyBefore, rotationKeysBefore: [],
+ * rotationKeysAfter: [{key|null, holder: 'you'|'newServer'|'keychain'}], dropped: []}}; changes nothing.
+ * `recoverStart` and `recoverResume` run to the end and resolve to the journal {did, pds, handle,
+ * done: [step], records: {nsid: n}, expectedRecords, blobsUploaded, expectedBlobs, notes};
+ * progress arrives as `recover-progress` {did, event: {kind: 'stepStarted'|'stepDone', step} |
+ * {kind: 'blobs', done, total}}; `recoverCancel` makes the run reject with `cancelled`.
+ * The password goes to the backend only, and to `recoverResume` only while the account is not made. */
+export const recoverPreview = (did, pds = null) => invoke('recover_preview', { did, pds });
+export const recoverJournal = (did) => invoke('recover_journal', { did });
+export const recoverStart = (plan, confirmed) => invoke('recover_start', { plan, confirmed });
+export const recoverResume = (did, password = null) => invoke('recover_resume', { did, password });
+export const recoverCancel = (did) => invoke('recover_cancel', { did });

@@ -15,6 +15,7 @@ const LAZY_SCREENS = {
   lookup: () => import('./screens/status.js'),
   settings: () => import('./screens/settings.js'),
   migrate: () => import('./screens/migrate.js'),
+  recover: () => import('./account/recover.js'),
 };
 const knownScreen = (screen) => !!SCREENS[screen] || !!LAZY_SCREENS[screen];
 

@@ -19,6 +19,8 @@ pub enum JobKey {
     Tool(String),
     /// A migration run, by the account's DID.
     Migration(String),
+    /// A recovery run (the old PDS gone), by the account's DID.
+    Recovery(String),
     /// A browser sign-in's loopback listener, by the sign-in's `state`.
     SignIn(String),
 }

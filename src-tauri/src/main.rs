@@ -22,7 +22,8 @@ use std::sync::Arc;
 use commands::updates;
 use commands::{
     accounts, activation, app_passwords, backup, blobs, create, deletion, devices, email, handle,
-    keys, logs, migrate, oauth, overview, password, pick, plc, service_auth, settings, status,
+    keys, logs, migrate, oauth, overview, password, pick, plc, recover, service_auth, settings,
+    status,
 };
 use stratos_core::{Accounts, Config, Explain, Problem};
 use tauri::{Manager, WindowEvent};
@@ -188,6 +189,11 @@ fn main() {
             migrate::migration_continue,
             migrate::migration_pause,
             migrate::migration_cancel,
+            recover::recover_preview,
+            recover::recover_journal,
+            recover::recover_start,
+            recover::recover_resume,
+            recover::recover_cancel,
             first_paint::first_paint,
             updates::updates_status,
             updates::updates_check,

@@ -444,3 +444,31 @@ pub struct UpdatesView {
     /// What an update keeps (accounts, settings), in a sentence.
     pub kept: &'static str,
 }
+
+/// The `recover-progress` event: one of the core's recovery events, for an account.
+#[derive(Debug, Serialize, Clone)]
+pub struct RecoverProgress<'a> {
+    /// The account being recovered.
+    pub did: &'a str,
+    /// What happened.
+    pub event: &'a stratos_core::recover::Event,
+}
+
+/// What the recovery wizard collects about the new server. The password goes to the core and
+/// nowhere else (no `Debug`, so it cannot be logged by accident).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoverInput {
+    /// The account to recover.
+    pub did: String,
+    /// The new server.
+    pub pds: String,
+    /// The handle there.
+    pub handle: String,
+    /// The email address there.
+    pub email: String,
+    /// The password there.
+    pub password: String,
+    /// The new server's invite code, when it asks for one.
+    pub invite_code: Option<String>,
+}

@@ -20,6 +20,7 @@ mod devices;
 mod handle;
 mod migrate;
 mod plc;
+mod recover;
 mod secrets;
 mod security;
 mod settings;

@@ -3,7 +3,7 @@
 // CAR file) and all blobs into a folder of the person's choice, as a long job that resumes.
 import * as api from '../api.js';
 import { pickButton } from '../widgets/pick.js';
-import { h, icon, button, setBusy, errorBox, nextId, mono, muted, row, fullTime, relativeTime, callout } from '../widgets/dom.js';
+import { h, icon, button, setBusy, errorBox, nextId, mono, muted, row, fullTime, relativeTime, callout, hostOf } from '../widgets/dom.js';
 import { field, fieldError, markInvalid, panelCard } from '../widgets/forms.js';
 import { formatBytes } from '../widgets/format.js';
 import { CANCELLED, jobProgressView, jobRunner } from '../widgets/jobs.js';
@@ -124,8 +124,25 @@ function snapshotsCard(ctx, acct, { announce }) {
   });
 }
 
+/** The way into the recovery wizard (account/recover.js), for when the account's server is gone. */
+function recoverCard(ctx, { did }) {
+  const open = button('Recover…', { iconName: 'shield', 'data-testid': 'recover-open-wizard', onclick: () => ctx.go('recover', { did }) });
+  const card = panelCard({
+    iconName: 'shield', title: 'Recover on a new server', testid: 'recover-card',
+    text: 'If your server is gone for good, rebuild this account on a new server from these backups, with your own recovery key. Same DID, same followers.',
+    children: [h('div', { class: 'tool-body' }, h('div', { class: 'form-actions' }, open))],
+  });
+  // A recovery interrupted (Stratos closed) is offered from here too.
+  api.recoverJournal(did).then((j) => {
+    if (ctx.signal.aborted || !j || j.done.includes('verify')) return;
+    open.querySelector('.btn-label').textContent = 'Continue the recovery…';
+    card.querySelector('.method-text').textContent = `A recovery to ${hostOf(j.pds)} is under way; it continues where it stopped.`;
+  }).catch(() => {});
+  return card;
+}
+
 export function mount(parent, ctx, acct, tab) {
-  parent.append(snapshotsCard(ctx, acct, tab));
+  parent.append(snapshotsCard(ctx, acct, tab), recoverCard(ctx, acct));
   const { announce } = tab;
   const { did } = acct;
   const { runJob, cancelJob } = jobRunner(ctx);

@@ -177,7 +177,7 @@ export function mount(main, ctx, { did, tab = null, notice = null }) {
     const list = attentionList(account()?.attention, {
       // The expired-session banner above already says it, with its own button.
       skip: ['session_expired'],
-      onOpen: (kind) => (kind === 'session_ending' ? signInAgain() : select(FIX[kind] && tabs.has(FIX[kind]) ? FIX[kind] : 'overview', { focus: true })),
+      onOpen: (kind) => (kind === 'session_ending' ? signInAgain() : kind === 'pds_unreachable' ? ctx.go('recover', { did }) : select(FIX[kind] && tabs.has(FIX[kind]) ? FIX[kind] : 'overview', { focus: true })),
     });
     const at = account()?.lastBackupAt;
     const backupLine = at ? h('p', { class: 'muted last-backup', 'data-testid': 'last-backup', title: fullTime(at) }, `Last verified backup: ${relativeTime(at)}.`) : null;

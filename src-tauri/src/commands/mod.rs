@@ -38,6 +38,8 @@ pub mod password;
 pub mod pick;
 /// The identity (did:plc): document, checked history, watch, undo, recovery key.
 pub mod plc;
+/// Recovering an account whose PDS is gone, onto a new one.
+pub mod recover;
 /// Service-auth tokens, online and offline.
 pub mod service_auth;
 /// The settings screen.

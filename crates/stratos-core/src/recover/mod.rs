@@ -9,6 +9,7 @@
 
 mod damage;
 pub mod journal;
+pub mod preview;
 mod steps;
 
 use std::path::PathBuf;

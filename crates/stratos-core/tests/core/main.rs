@@ -19,6 +19,7 @@ mod oauth;
 mod password;
 mod plc;
 mod recover;
+mod recover_preview;
 mod refresh;
 mod service_auth;
 mod status;
