@@ -10,6 +10,7 @@
 #       recovery signs offline instead), importRepo of DIR/repo.car, then every blob of DIR/blobs
 #       uploaded 8 at a time.
 set -euo pipefail
+trap 'echo "floor.sh $mode: failed at line $LINENO" >&2' ERR
 mode=$1
 case $mode in
   download)

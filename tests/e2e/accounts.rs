@@ -30,7 +30,7 @@ async fn password_accounts_on_two_pdses() {
     sign_in(&app, &a.handle, &a.password).await;
     app.el(&overview_of(&a.did)).await;
     assert_eq!(app.text("[data-testid=overview-handle]").await, a.handle);
-    assert_eq!(app.text("[data-testid=overview-did]").await, a.did);
+    assert_eq!(app.full_text("[data-testid=overview-did]").await, a.did);
     app.el("[data-testid=overview-repo-status][data-status=active]")
         .await;
     app.el("[data-testid=handle-verified][data-verified=true]")

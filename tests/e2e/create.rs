@@ -120,7 +120,7 @@ async fn create_account_with_a_recovery_key() {
     );
 
     app.click("[data-testid=create-open-account]").await;
-    let did = app.text("[data-testid=overview-did]").await;
+    let did = app.full_text("[data-testid=overview-did]").await;
     app.el(&overview_of(&did)).await;
     assert_eq!(app.text("[data-testid=overview-handle]").await, handle);
     let keys = rotation_keys(&did).await;

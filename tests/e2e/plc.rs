@@ -93,7 +93,7 @@ async fn recovery_key_then_hostile_change_is_raised_and_undone() {
     app.el("[data-testid=identity-banner]").await;
     let banner = app.text("[data-testid=identity-banner]").await;
     assert!(
-        banner.contains("https://evil.example") && banner.contains("your PDS"),
+        banner.contains("Your account's home becomes evil.example") && banner.contains("your PDS"),
         "the banner says what changed and who signed it: {banner}"
     );
     app.click("[data-testid=tab-overview]").await;

@@ -304,6 +304,24 @@ impl App {
             .to_owned()
     }
 
+    /// The whole text of the element matching `css`, also where the window elides it (a long
+    /// DID ends in "…" on screen; its copy button and this give it whole).
+    pub async fn full_text(&self, css: &str) -> String {
+        self.el(css).await;
+        let script = format!(
+            "return document.querySelector({}).textContent",
+            serde_json::to_string(css).expect("a CSS selector as JSON")
+        );
+        self.client
+            .execute(&script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("text of {css}: {e}"))
+            .as_str()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    }
+
     /// Saves a numbered screenshot of the window under target/e2e-artifacts/<test>/.
     pub async fn shot(&self, name: &str) {
         // The page says when it has drawn what was asked: its fonts are loaded, nothing on
