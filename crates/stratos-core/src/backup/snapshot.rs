@@ -9,6 +9,7 @@
 //! PDS sends only blocks written after that revision) makes the run download the full
 //! repository once and store what was missing.
 
+use futures::StreamExt;
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
@@ -64,6 +65,9 @@ pub struct SnapshotProgress {
     /// How much there is, when known.
     pub total: Option<u64>,
 }
+
+/// Blobs downloaded at once (the transfer floor of the benchmark uses as many).
+const BLOBS_AT_ONCE: usize = 8;
 
 /// Takes a snapshot of a signed-in account (handle or DID; the selected one when `None`) into
 /// the backup folder `root`; returns its manifest.
@@ -162,8 +166,15 @@ pub async fn snapshot_account(
     let total = wanted.len() as u64;
     let mut warnings = Vec::new();
     report(SnapshotStep::Blobs, 0, Some(total));
-    for (i, cid) in wanted.iter().enumerate() {
-        match download_blob(xrpc, &pds, &did, cid, &store.blob_path(cid), cancel).await {
+    // Several at a time, as the transfer floor does: one blob's round trips overlap the next's.
+    let mut downloads = futures::stream::iter(wanted.iter().map(|cid| {
+        let (pds, did, path) = (&pds, &did, store.blob_path(cid));
+        async move { (cid, download_blob(xrpc, pds, did, cid, &path, cancel).await) }
+    }))
+    .buffer_unordered(BLOBS_AT_ONCE);
+    let mut finished = 0u64;
+    while let Some((cid, result)) = downloads.next().await {
+        match result {
             Ok(bytes) => {
                 added.blobs += 1;
                 added.blob_bytes += bytes;
@@ -177,8 +188,10 @@ pub async fn snapshot_account(
                 ));
             }
         }
-        report(SnapshotStep::Blobs, i as u64 + 1, Some(total));
+        finished += 1;
+        report(SnapshotStep::Blobs, finished, Some(total));
     }
+    drop(downloads);
 
     report(SnapshotStep::Identity, 0, None);
     if cancel.is_cancelled() {

@@ -2,6 +2,7 @@
 //! interrupted. None of them contacts the old PDS: the PLC directory, the keychain, the backup
 //! folder and the new PDS are all they use.
 
+use futures::StreamExt;
 use std::path::Path;
 
 use chrono::Utc;
@@ -455,6 +456,9 @@ async fn exported<'a>(
     Ok(cache.as_ref().expect("filled above"))
 }
 
+/// Blobs uploaded at once (the transfer floor of the benchmark uses as many).
+const BLOBS_AT_ONCE: usize = 8;
+
 /// Uploads every blob the new server reports missing from the exported blobs folder; each
 /// upload is checked to yield the same CID. Returns how many were uploaded.
 async fn upload_blobs(
@@ -474,14 +478,12 @@ async fn upload_blobs(
     let mut done = 0;
     let mut failed = Vec::new();
     progress(Event::Blobs { done, total });
-    for cid in missing {
-        if cancel.is_cancelled() {
-            return Err(RecoverError::Cancelled);
-        }
+    // Several at a time, as the transfer floor does; each upload still checked on its own.
+    let session = &session;
+    let mut uploads = futures::stream::iter(missing.into_iter().map(|cid| async move {
         let path = dir.join(&cid);
         if !path.exists() {
-            failed.push(format!("{cid}: not in the backup"));
-            continue;
+            return (cid, Err("not in the backup".to_owned()));
         }
         let out = session
             .procedure_stream(
@@ -490,17 +492,31 @@ async fn upload_blobs(
                 || file_body(&path, "com.atproto.repo.uploadBlob"),
             )
             .await;
-        match out {
+        let outcome = match out {
             Ok(v)
                 if v.pointer("/blob/ref/$link").and_then(|l| l.as_str()) == Some(cid.as_str()) =>
             {
+                Ok(())
+            }
+            Ok(v) => Err(format!("stored as {}", v["blob"]["ref"]["$link"])),
+            Err(e) => Err(e.to_string()),
+        };
+        (cid, outcome)
+    }))
+    .buffer_unordered(BLOBS_AT_ONCE);
+    while let Some((cid, outcome)) = uploads.next().await {
+        if cancel.is_cancelled() {
+            return Err(RecoverError::Cancelled);
+        }
+        match outcome {
+            Ok(()) => {
                 done += 1;
                 progress(Event::Blobs { done, total });
             }
-            Ok(v) => failed.push(format!("{cid}: stored as {}", v["blob"]["ref"]["$link"])),
-            Err(e) => failed.push(format!("{cid}: {e}")),
+            Err(why) => failed.push(format!("{cid}: {why}")),
         }
     }
+    drop(uploads);
     if !failed.is_empty() {
         return Err(RecoverError::BlobsFailed {
             count: failed.len(),
