@@ -20,6 +20,25 @@ async fn deactivate_then_reactivate() {
     app.click("[data-testid=deactivate-confirm]").await;
     app.el("[data-testid=activation-state][data-active=false]")
         .await;
+    // The sidebar's second line says the state, whole (not cut off after a host).
+    let line = format!(
+        "[data-testid=account-row][data-did='{}'] [data-testid=account-state-line]",
+        a.did
+    );
+    let shown = poll_until(Duration::from_secs(30), || {
+        let client = app.client.clone();
+        let script = format!(
+            "const el = document.querySelector(\"{line}\"); return !!el && el.textContent === 'Deactivated' && el.scrollWidth <= el.clientWidth;"
+        );
+        async move {
+            client
+                .execute(&script, vec![])
+                .await
+                .is_ok_and(|v| v == serde_json::json!(true))
+        }
+    })
+    .await;
+    assert!(shown, "the sidebar says Deactivated, whole");
     app.shot("deactivated").await;
     let mut menu = String::new();
     let shown = poll_until(Duration::from_secs(30), || {

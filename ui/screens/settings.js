@@ -244,8 +244,10 @@ export function mount(main, ctx) {
         return;
       }
       row.querySelector(':scope > .setting-error')?.remove();
-      row.append(h('div', { class: 'setting-error' }, errorBox(err)));
+      const box = h('div', { class: 'setting-error' }, errorBox(err));
+      row.append(box);
       input.setAttribute('aria-invalid', 'true');
+      box.scrollIntoView({ block: 'nearest' });
     }
     function clearFieldError(input) {
       if (!input?.closest) return;

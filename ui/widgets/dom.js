@@ -144,7 +144,9 @@ export function hostOf(url) {
 
 const HEALTH = {
   active: { tone: 'success', label: 'Active' },
-  deactivated: { tone: 'neutral', label: 'Deactivated' },
+  // One colour per state everywhere: the tray and the attention list count a deactivated
+  // account as a warning, so it is amber here too.
+  deactivated: { tone: 'warning', label: 'Deactivated' },
   takendown: { tone: 'danger', label: 'Taken down' },
   suspended: { tone: 'danger', label: 'Suspended' },
   expired: { tone: 'warning', label: 'Session expired' },
@@ -154,7 +156,8 @@ const HEALTH = {
 
 export function healthInfo(health, label) {
   const meta = HEALTH[health] || HEALTH.unknown;
-  return { health: HEALTH[health] ? health : 'unknown', tone: meta.tone, label: label || meta.label };
+  // `short`: the state in a word or two, for a line that must not be cut (the sidebar).
+  return { health: HEALTH[health] ? health : 'unknown', tone: meta.tone, label: label || meta.label, short: meta.label };
 }
 
 /** A status pill: coloured dot + label. `data-health` carries the machine value. */

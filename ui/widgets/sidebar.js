@@ -51,10 +51,10 @@ export function createSidebar(root, { onSelect, onNavigate, onRefreshAll }) {
         h('span', { class: `status-dot status-dot--${info.tone}`, 'data-health': info.health, 'aria-hidden': 'true' })),
       h('span', { class: 'account-text' },
         h('span', { class: 'account-handle' }, account.handle || account.did),
-        h('span', { class: 'account-host' },
-          info.health === 'active' ? null : h('span', { class: `account-status tone-text-${info.tone}` }, info.label),
-          info.health === 'active' ? null : ' · ',
-          host)),
+        // A short, complete second line: the host while all is well, else the state alone (the
+        // host and the full sentence are in the tooltip and the Overview).
+        h('span', { class: 'account-host', 'data-testid': 'account-state-line' },
+          info.health === 'active' ? host : h('span', { class: `account-status tone-text-${info.tone}` }, info.short))),
       h('span', { class: 'visually-hidden' }, `, ${info.label}, ${host}`));
     return li;
   }
