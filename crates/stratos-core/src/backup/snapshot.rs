@@ -167,11 +167,19 @@ pub async fn snapshot_account(
     let mut warnings = Vec::new();
     report(SnapshotStep::Blobs, 0, Some(total));
     // Several at a time, as the transfer floor does: one blob's round trips overlap the next's.
-    let mut downloads = futures::stream::iter(wanted.iter().map(|cid| {
-        let (pds, did, path) = (&pds, &did, store.blob_path(cid));
-        async move { (cid, download_blob(xrpc, pds, did, cid, &path, cancel).await) }
-    }))
-    .buffer_unordered(BLOBS_AT_ONCE);
+    // (Collected first: a stream over a borrowing iterator would not be `Send` for the app's
+    // background task.)
+    let jobs: Vec<_> = wanted
+        .iter()
+        .map(|cid| {
+            let (pds, did, path, cid) = (&pds, &did, store.blob_path(cid), cid.clone());
+            async move {
+                let result = download_blob(xrpc, pds, did, &cid, &path, cancel).await;
+                (cid, result)
+            }
+        })
+        .collect();
+    let mut downloads = futures::stream::iter(jobs).buffer_unordered(BLOBS_AT_ONCE);
     let mut finished = 0u64;
     while let Some((cid, result)) = downloads.next().await {
         match result {
@@ -181,7 +189,7 @@ pub async fn snapshot_account(
             }
             Err(BackupError::Cancelled) => return Err(BackupError::Cancelled),
             Err(e) => {
-                let record = walk.blobs.get(cid).map(String::as_str).unwrap_or("?");
+                let record = walk.blobs.get(&cid).map(String::as_str).unwrap_or("?");
                 log::warn!("blob {cid} of {did} (record {record}) not saved: {e}");
                 warnings.push(format!(
                     "blob {cid} (record {record}) could not be saved: {e}"

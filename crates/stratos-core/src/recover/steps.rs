@@ -480,30 +480,36 @@ async fn upload_blobs(
     progress(Event::Blobs { done, total });
     // Several at a time, as the transfer floor does; each upload still checked on its own.
     let session = &session;
-    let mut uploads = futures::stream::iter(missing.into_iter().map(|cid| async move {
-        let path = dir.join(&cid);
-        if !path.exists() {
-            return (cid, Err("not in the backup".to_owned()));
-        }
-        let out = session
-            .procedure_stream(
-                "com.atproto.repo.uploadBlob",
-                "application/octet-stream",
-                || file_body(&path, "com.atproto.repo.uploadBlob"),
-            )
-            .await;
-        let outcome = match out {
-            Ok(v)
-                if v.pointer("/blob/ref/$link").and_then(|l| l.as_str()) == Some(cid.as_str()) =>
-            {
-                Ok(())
+    // (Collected first: a stream over a borrowing iterator would not be `Send` for the app's
+    // background task.)
+    let jobs: Vec<_> = missing
+        .into_iter()
+        .map(|cid| async move {
+            let path = dir.join(&cid);
+            if !path.exists() {
+                return (cid, Err("not in the backup".to_owned()));
             }
-            Ok(v) => Err(format!("stored as {}", v["blob"]["ref"]["$link"])),
-            Err(e) => Err(e.to_string()),
-        };
-        (cid, outcome)
-    }))
-    .buffer_unordered(BLOBS_AT_ONCE);
+            let out = session
+                .procedure_stream(
+                    "com.atproto.repo.uploadBlob",
+                    "application/octet-stream",
+                    || file_body(&path, "com.atproto.repo.uploadBlob"),
+                )
+                .await;
+            let outcome = match out {
+                Ok(v)
+                    if v.pointer("/blob/ref/$link").and_then(|l| l.as_str())
+                        == Some(cid.as_str()) =>
+                {
+                    Ok(())
+                }
+                Ok(v) => Err(format!("stored as {}", v["blob"]["ref"]["$link"])),
+                Err(e) => Err(e.to_string()),
+            };
+            (cid, outcome)
+        })
+        .collect();
+    let mut uploads = futures::stream::iter(jobs).buffer_unordered(BLOBS_AT_ONCE);
     while let Some((cid, outcome)) = uploads.next().await {
         if cancel.is_cancelled() {
             return Err(RecoverError::Cancelled);
