@@ -69,6 +69,9 @@ pub struct SnapshotProgress {
 /// Blobs downloaded at once (the transfer floor of the benchmark uses as many).
 const BLOBS_AT_ONCE: usize = 8;
 
+/// Tries of one blob download before it counts as failed.
+const DOWNLOAD_ATTEMPTS: u64 = 3;
+
 /// Takes a snapshot of a signed-in account (handle or DID; the selected one when `None`) into
 /// the backup folder `root`; returns its manifest.
 pub async fn snapshot_account(
@@ -174,7 +177,24 @@ pub async fn snapshot_account(
         .map(|cid| {
             let (pds, did, path, cid) = (&pds, &did, store.blob_path(cid), cid.clone());
             async move {
-                let result = download_blob(xrpc, pds, did, &cid, &path, cancel).await;
+                // A server busy with the other downloads may fail one now and then: such a
+                // failure is tried again, as the migration does.
+                let mut attempt = 1;
+                let result = loop {
+                    let result = download_blob(xrpc, pds, did, &cid, &path, cancel).await;
+                    match &result {
+                        Err(BackupError::Xrpc(e))
+                            if attempt < DOWNLOAD_ATTEMPTS && crate::migrate::transient(e) =>
+                        {
+                            log::info!(
+                                "blob {cid}: download attempt {attempt} failed ({e}); again"
+                            );
+                            tokio::time::sleep(std::time::Duration::from_secs(attempt)).await;
+                            attempt += 1;
+                        }
+                        _ => break result,
+                    }
+                };
                 (cid, result)
             }
         })

@@ -19,7 +19,7 @@ use url::Url;
 pub use journal::{Facts, Journal, JournalError, Journals, Step};
 // Shared with the recovery, which restores from a backup the way a migration copies.
 pub(crate) use records::count_per_collection;
-pub(crate) use transfer::missing_blobs;
+pub(crate) use transfer::{missing_blobs, transient};
 
 use crate::accounts::{Accounts, AccountsError};
 use crate::auth::session::SessionError;

@@ -248,7 +248,7 @@ where
 }
 
 /// Whether a failure may pass by itself: the server or the way to it had a problem.
-fn transient(e: &XrpcError) -> bool {
+pub(crate) fn transient(e: &XrpcError) -> bool {
     match e {
         XrpcError::Timeout { .. } | XrpcError::Unreachable { .. } => true,
         XrpcError::Server { status, .. } | XrpcError::BadResponse { status, .. } => {

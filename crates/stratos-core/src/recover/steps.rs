@@ -459,6 +459,9 @@ async fn exported<'a>(
 /// Blobs uploaded at once (the transfer floor of the benchmark uses as many).
 const BLOBS_AT_ONCE: usize = 8;
 
+/// Tries of one blob upload before it counts as failed.
+const UPLOAD_ATTEMPTS: u64 = 3;
+
 /// Uploads every blob the new server reports missing from the exported blobs folder; each
 /// upload is checked to yield the same CID. Returns how many were uploaded.
 async fn upload_blobs(
@@ -489,13 +492,28 @@ async fn upload_blobs(
             if !path.exists() {
                 return (cid, Err("not in the backup".to_owned()));
             }
-            let out = session
-                .procedure_stream(
-                    "com.atproto.repo.uploadBlob",
-                    "application/octet-stream",
-                    || file_body(&path, "com.atproto.repo.uploadBlob"),
-                )
-                .await;
+            // A server busy with the other uploads may fail one now and then (the reference PDS
+            // answers 500 under load): such a failure is tried again, as the migration does.
+            let mut attempt = 1;
+            let out = loop {
+                let out = session
+                    .procedure_stream(
+                        "com.atproto.repo.uploadBlob",
+                        "application/octet-stream",
+                        || file_body(&path, "com.atproto.repo.uploadBlob"),
+                    )
+                    .await;
+                match &out {
+                    Err(crate::auth::session::SessionError::Xrpc(e))
+                        if attempt < UPLOAD_ATTEMPTS && crate::migrate::transient(e) =>
+                    {
+                        log::info!("blob {cid}: upload attempt {attempt} failed ({e}); again");
+                        tokio::time::sleep(std::time::Duration::from_secs(attempt)).await;
+                        attempt += 1;
+                    }
+                    _ => break out,
+                }
+            };
             let outcome = match out {
                 Ok(v)
                     if v.pointer("/blob/ref/$link").and_then(|l| l.as_str())
