@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The curl floor of the backup benchmark: only the transfers any backup or recovery must make,
-# with no checks, no journal and no retries.
+# with no checks and no journal. A blob the server fails is tried again (curl --retry 3), as
+# Stratos does: the reference PDS answers 500 now and then under 8 transfers at once.
 #
 #   floor.sh download PDS DID DIR
 #       getRepo to DIR/repo.car, then every blob (listBlobs, paged) into DIR/blobs, 8 at a time
@@ -31,7 +32,7 @@ case $mode in
         "$pds/xrpc/com.atproto.sync.getBlob?did=$did&cid=$cid" "$dir/blobs/$cid" >>"$dir/get.cfg"
       sep=$'next\n'
     done <"$dir/cids"
-    [[ -s $dir/cids ]] && curl -sS --no-progress-meter --parallel --parallel-max 8 -K "$dir/get.cfg"
+    [[ -s $dir/cids ]] && curl -sS --no-progress-meter --retry 3 --retry-delay 1 --parallel --parallel-max 8 -K "$dir/get.cfg"
     rm -f "$dir/get.cfg" "$dir/cids"
     echo '{}'
     ;;
@@ -54,7 +55,7 @@ case $mode in
         "$new/xrpc/com.atproto.repo.uploadBlob" "$token" "$f" >>"$cfg"
       sep=$'next\n'
     done
-    [[ -s $cfg ]] && curl -sS --no-progress-meter --parallel --parallel-max 8 -K "$cfg"
+    [[ -s $cfg ]] && curl -sS --no-progress-meter --retry 3 --retry-delay 1 --parallel --parallel-max 8 -K "$cfg"
     echo '{}'
     ;;
   *) echo "usage: floor.sh download|upload …" >&2; exit 2 ;;
