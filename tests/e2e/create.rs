@@ -8,7 +8,7 @@ use stratos_core::store::keychain::NothingStored;
 use stratos_core::{Accounts, Config};
 use stratos_testkit::{Network, Sandbox};
 
-use crate::support::app::App;
+use crate::support::app::{App, poll_until};
 use crate::support::flows::overview_of;
 
 /// The new DID's rotation keys, read from the PLC directory.
@@ -95,19 +95,23 @@ async fn create_account_with_a_recovery_key() {
     let key = app.text("[data-testid=create-recovery-key]").await;
     assert!(key.starts_with("did:key:zQ3s"), "{key}");
     app.click("[data-testid=create-export-pick]").await;
-    let chosen = app
-        .client
-        .execute(
-            "return document.querySelector('[data-testid=create-export-form] input[name=keyPath]').value",
-            vec![],
-        )
-        .await
-        .expect("script runs");
-    assert_eq!(
-        chosen,
-        serde_json::json!(path.display().to_string()),
-        "the chosen file fills the field"
-    );
+    // The dialog answers asynchronously; the field takes the chosen file when it does.
+    let wanted = serde_json::json!(path.display().to_string());
+    let filled = poll_until(std::time::Duration::from_secs(30), || {
+        let client = app.client.clone();
+        let wanted = wanted.clone();
+        async move {
+            client
+                .execute(
+                    "return document.querySelector('[data-testid=create-export-form] input[name=keyPath]').value",
+                    vec![],
+                )
+                .await
+                .is_ok_and(|v| v == wanted)
+        }
+    })
+    .await;
+    assert!(filled, "the chosen file fills the field");
     app.click("[data-testid=create-export]").await;
     app.el("[data-testid=create-export-done] .mono").await;
     app.el("[data-testid=create-open-account]:enabled").await;
