@@ -32,7 +32,7 @@ case $mode in
         "$pds/xrpc/com.atproto.sync.getBlob?did=$did&cid=$cid" "$dir/blobs/$cid" >>"$dir/get.cfg"
       sep=$'next\n'
     done <"$dir/cids"
-    [[ -s $dir/cids ]] && curl -sS --no-progress-meter --retry 3 --retry-delay 1 --parallel --parallel-max 8 -K "$dir/get.cfg"
+    [[ -s $dir/cids ]] && curl -sS --no-progress-meter --retry 3 --retry-all-errors --retry-delay 1 --parallel --parallel-max 8 -K "$dir/get.cfg"
     rm -f "$dir/get.cfg" "$dir/cids"
     echo '{}'
     ;;
@@ -55,7 +55,7 @@ case $mode in
         "$new/xrpc/com.atproto.repo.uploadBlob" "$token" "$f" >>"$cfg"
       sep=$'next\n'
     done
-    [[ -s $cfg ]] && curl -sS --no-progress-meter --retry 3 --retry-delay 1 --parallel --parallel-max 8 -K "$cfg"
+    [[ -s $cfg ]] && curl -sS --no-progress-meter --retry 3 --retry-all-errors --retry-delay 1 --parallel --parallel-max 8 -K "$cfg"
     echo '{}'
     ;;
   *) echo "usage: floor.sh download|upload …" >&2; exit 2 ;;
