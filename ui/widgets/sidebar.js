@@ -45,6 +45,12 @@ export function createSidebar(root, { onSelect, onNavigate, onRefreshAll }) {
     btn.title = title;
     if (selected) btn.setAttribute('aria-current', 'true');
     else btn.removeAttribute('aria-current');
+    // Redraw the row's content only when it changed: a status check finishing re-renders the list
+    // often, and replacing the nodes under a pointer between its press and release loses the
+    // click (WebKit sends no click when the pressed node is gone).
+    const sig = JSON.stringify([account.handle, account.did, info.health, info.tone, info.short, info.label, host]);
+    if (btn.dataset.sig === sig) return li;
+    btn.dataset.sig = sig;
     btn.replaceChildren(
       h('span', { class: 'account-avatar' },
         avatar(account.did, account.handle),
