@@ -68,25 +68,7 @@ async fn recover_is_refused_without_a_key_then_rebuilds_the_account_with_one() {
         "{refused:#?}"
     );
 
-    let key = home.run(&["key", "generate"]).await.ok().trim().to_owned();
-    let seen = net.count_mails(&acct.email, subjects::PLC_OPERATION).await;
-    home.run(&["account", "plc", "add-rotation-key", &key, "--first"])
-        .await
-        .ok();
-    let code = net
-        .wait_code(&acct.email, subjects::PLC_OPERATION, seen)
-        .await;
-    home.run(&[
-        "account",
-        "plc",
-        "add-rotation-key",
-        &key,
-        "--first",
-        "--token",
-        &code,
-    ])
-    .await
-    .ok();
+    let key = add_recovery_key(net, &home, &acct).await;
     let with_json: Vec<&str> = ["--json"].iter().chain(&args).copied().collect();
     let done = home.run(&with_json).await.ok_json();
     assert_eq!(done["recovered"], true, "{done}");
@@ -118,25 +100,7 @@ async fn guarded_account(net: &Network, home: &Home) -> (PdsInfo, TestAccount, S
     let pds = net.new_pds().await;
     let acct = net.create_account(&pds).await;
     login(home, &acct).await;
-    let key = home.run(&["key", "generate"]).await.ok().trim().to_owned();
-    let seen = net.count_mails(&acct.email, subjects::PLC_OPERATION).await;
-    home.run(&["account", "plc", "add-rotation-key", &key, "--first"])
-        .await
-        .ok();
-    let code = net
-        .wait_code(&acct.email, subjects::PLC_OPERATION, seen)
-        .await;
-    home.run(&[
-        "account",
-        "plc",
-        "add-rotation-key",
-        &key,
-        "--first",
-        "--token",
-        &code,
-    ])
-    .await
-    .ok();
+    let key = add_recovery_key(net, home, &acct).await;
     let data = net.plc_get(&acct.did, "data").await;
     assert_eq!(data["rotationKeys"][0], key.as_str(), "{data}");
     (pds, acct, key)
@@ -912,4 +876,29 @@ async fn without_a_backup_only_an_explicit_identity_only_recovery_moves_the_iden
     )
     .await
     .expect("a new post on PDS2");
+}
+
+/// Makes a key in this keychain and puts it first among `acct`'s rotation keys through Stratos's
+/// own flow: `key generate`, then `account plc add-rotation-key --first` with the mailed code.
+async fn add_recovery_key(net: &Network, home: &Home, acct: &TestAccount) -> String {
+    let key = home.run(&["key", "generate"]).await.ok().trim().to_owned();
+    let seen = net.count_mails(&acct.email, subjects::PLC_OPERATION).await;
+    home.run(&["account", "plc", "add-rotation-key", &key, "--first"])
+        .await
+        .ok();
+    let code = net
+        .wait_code(&acct.email, subjects::PLC_OPERATION, seen)
+        .await;
+    home.run(&[
+        "account",
+        "plc",
+        "add-rotation-key",
+        &key,
+        "--first",
+        "--token",
+        &code,
+    ])
+    .await
+    .ok();
+    key
 }
